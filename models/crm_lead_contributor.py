@@ -1,0 +1,72 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+CONTRIBUTOR_ROLES = [
+    ("originator", "Originator"),
+    ("technical", "Technical Support"),
+    ("presales", "Presales"),
+    ("customer_success", "Customer Success"),
+    ("other", "Other"),
+]
+
+
+class CrmLeadContributor(models.Model):
+    _name = "crm.lead.contributor"
+    _description = "Opportunity Contributor"
+    _order = "lead_id, weight desc, id"
+
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="lead_id.company_id", store=True)
+    employee_id = fields.Many2one(
+        "hr.employee", string="Employee", required=True, index=True
+    )
+    department_id = fields.Many2one(
+        "hr.department",
+        string="Department",
+        help="The employee's department when they were added; a later transfer "
+        "does not rewrite it.",
+    )
+    role = fields.Selection(CONTRIBUTOR_ROLES, required=True, default="other")
+    weight = fields.Float(
+        default=1.0,
+        digits=(16, 2),
+        help="Relative share of the credit: weights 3 and 1 split a credit "
+        "75 % / 25 %.",
+    )
+
+    _sql_constraints = [
+        (
+            "lead_employee_uniq",
+            "unique(lead_id, employee_id)",
+            "An employee is listed once per opportunity.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        employees = self.env["hr.employee"].browse(
+            [vals["employee_id"] for vals in vals_list if vals.get("employee_id")]
+        )
+        for vals in vals_list:
+            if vals.get("employee_id") and "department_id" not in vals:
+                vals["department_id"] = employees.browse(vals["employee_id"]).department_id.id
+        return super().create(vals_list)
+
+    @api.constrains("weight")
+    def _check_weight(self):
+        if any(contributor.weight < 0 for contributor in self):
+            raise ValidationError(self.env._("A contributor's weight cannot be negative."))
+
+    @api.constrains("role", "lead_id")
+    def _check_single_originator(self):
+        leads = self.filtered(lambda c: c.role == "originator").lead_id
+        for lead in leads:
+            if len(lead.contributor_ids.filtered(lambda c: c.role == "originator")) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(lead)s already has an originator: first signal wins.",
+                        lead=lead.display_name,
+                    )
+                )

@@ -1,0 +1,454 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize, html2plaintext
+
+from odoo.addons.mail.tools.alias_error import AliasError
+
+# States in which a signal still competes for its customer (first signal wins).
+OPEN_STATES = ("new", "handed_off")
+
+DECLINE_REASONS = [
+    ("duplicate", "Duplicate"),
+    ("not_actionable", "Not actionable"),
+    ("in_progress", "Already in progress"),
+    ("other", "Other"),
+]
+
+STATE_SUBTYPES = {
+    "handed_off": "crm_everyone_sells.mt_signal_handed_off",
+    "won": "crm_everyone_sells.mt_signal_won",
+    "lost": "crm_everyone_sells.mt_signal_lost",
+    "declined": "crm_everyone_sells.mt_signal_declined",
+}
+
+
+class CrmSignal(models.Model):
+    _name = "crm.signal"
+    _description = "Customer Signal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    # Originators follow and comment their signal after sales took it over.
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Summary",
+        required=True,
+        tracking=True,
+        help="What the customer said, in one line.",
+    )
+    description = fields.Html(
+        string="Details",
+        sanitize=True,
+        help="Anything that helps sales: context, needs, timing, who decides. "
+        "No sensitive personal data (health, beliefs, family).",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        tracking=True,
+        index="btree_not_null",
+        help="The customer the signal is about. Leave empty and type a contact "
+        "name when the customer is not in Odoo yet.",
+    )
+    contact_name = fields.Char(
+        string="Contact Name",
+        help="Name of the person or company when the customer is not in Odoo.",
+    )
+    email_from = fields.Char(string="Customer E-mail")
+    phone = fields.Char(string="Customer Phone")
+    signal_type_id = fields.Many2one(
+        "crm.signal.type",
+        string="Type",
+        required=True,
+        tracking=True,
+        default=lambda self: self._default_signal_type(),
+        help="What kind of opportunity the customer's words point to.",
+    )
+    channel_id = fields.Many2one(
+        "crm.signal.channel",
+        string="Channel",
+        help="Where you heard it.",
+    )
+    employee_id = fields.Many2one(
+        "hr.employee",
+        string="Logged By",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user.employee_id,
+        help="The employee who brought the signal. Never changes afterwards.",
+    )
+    department_id = fields.Many2one(
+        "hr.department",
+        string="Department",
+        index=True,
+        help="The originator's department on the day the signal was logged; "
+        "a later transfer does not rewrite it.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    estimated_revenue = fields.Monetary(
+        string="Estimated Revenue",
+        currency_field="currency_id",
+        help="Your rough guess of what the deal could be worth. Optional.",
+    )
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("handed_off", "Handed Off"),
+            ("won", "Won"),
+            ("lost", "Lost"),
+            ("declined", "Declined"),
+        ],
+        default="new",
+        required=True,
+        index=True,
+        tracking=True,
+        compute="_compute_state",
+        store=True,
+        readonly=False,
+        help="New: waiting for sales. Handed off: an opportunity exists. "
+        "Won / lost: the opportunity's outcome. Declined: sales gave a reason "
+        "not to pursue it.",
+    )
+    decline_reason = fields.Selection(
+        DECLINE_REASONS, string="Decline Reason", tracking=True
+    )
+    decline_note = fields.Text(string="Decline Note")
+    duplicate_of_id = fields.Many2one(
+        "crm.signal",
+        string="Duplicate Of",
+        index="btree_not_null",
+        readonly=True,
+        help="An earlier open signal about the same customer inside the "
+        "protection window. The earlier signal keeps the originator role.",
+    )
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Opportunity",
+        index="btree_not_null",
+        ondelete="set null",
+        tracking=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        tracking=True,
+        help="Who takes the signal over in sales.",
+    )
+    team_id = fields.Many2one("crm.team", string="Sales Team", tracking=True)
+    program_id = fields.Many2one(
+        "crm.contribution.program",
+        string="Program",
+        index="btree_not_null",
+        help="The Everyone Sells program the signal was logged under.",
+    )
+    handoff_date = fields.Datetime(string="Handed Off On", readonly=True)
+    in_my_department = fields.Boolean(
+        compute="_compute_in_my_department",
+        search="_search_in_my_department",
+        help="Logged from the department of the current user's employee.",
+    )
+
+    @api.model
+    def _default_signal_type(self):
+        return self.env["crm.signal.type"].search(
+            [("code", "=", "new_need")], limit=1
+        ) or self.env["crm.signal.type"].search([], limit=1)
+
+    def _compute_in_my_department(self):
+        departments = self.env.user.employee_ids.department_id
+        for signal in self:
+            signal.in_my_department = signal.department_id in departments
+
+    def _search_in_my_department(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'My Department'."))
+        positive = (operator == "=") == value
+        departments = self.env.user.employee_ids.department_id
+        return [("department_id", "in" if positive else "not in", departments.ids)]
+
+    @api.depends(
+        "lead_id", "lead_id.active", "lead_id.probability", "lead_id.stage_id.is_won"
+    )
+    def _compute_state(self):
+        for signal in self:
+            if signal.lead_id:
+                signal.state = signal.lead_id._everyone_sells_outcome()
+            elif not signal.state:
+                signal.state = "new"
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        employee_ids = {vals["employee_id"] for vals in vals_list if vals.get("employee_id")}
+        employees = self.env["hr.employee"].browse(employee_ids)
+        default_employee = self.env.user.employee_id
+        for vals in vals_list:
+            if not vals.get("employee_id"):
+                if not default_employee:
+                    raise UserError(
+                        self.env._(
+                            "Your user %(user)s is not linked to an employee in "
+                            "%(company)s, so the signal cannot be credited to "
+                            "you. Ask your HR officer to set your user on your "
+                            "employee record (Employees app), then log the "
+                            "signal again.",
+                            user=self.env.user.name,
+                            company=self.env.company.name,
+                        )
+                    )
+                vals["employee_id"] = default_employee.id
+                employees |= default_employee
+        employee_by_id = {employee.id: employee for employee in employees}
+        for vals in vals_list:
+            employee = employee_by_id[vals["employee_id"]]
+            vals.setdefault("department_id", employee.department_id.id)
+            vals.setdefault("company_id", employee.company_id.id or self.env.company.id)
+        self._assign_program(vals_list)
+        signals = super().create(vals_list)
+        signals._subscribe_originators()
+        signals._mark_duplicates()
+        return signals
+
+    def write(self, vals):
+        history = {"employee_id", "department_id"} & set(vals)
+        if history and not self.env.su:
+            for signal in self:
+                if any(signal[fname].id != vals[fname] for fname in history):
+                    raise UserError(
+                        self.env._(
+                            "Who logged a signal and from which department is "
+                            "history: it cannot be changed on %(signal)s.",
+                            signal=signal.display_name,
+                        )
+                    )
+        return super().write(vals)
+
+    def _assign_program(self, vals_list):
+        company_ids = {vals["company_id"] for vals in vals_list}
+        # sudo: every employee's signal joins the running program, even though
+        # only administrators may read program drafts.
+        programs = self.env["crm.contribution.program"].sudo().search(
+            [("company_id", "in", list(company_ids)), ("state", "in", ("pilot", "rollout"))]
+        )
+        if not programs:
+            return
+        departments = self.env["hr.department"].browse(
+            [vals["department_id"] for vals in vals_list if vals.get("department_id")]
+        )
+        for vals in vals_list:
+            if vals.get("program_id"):
+                continue
+            department = departments.browse(vals.get("department_id"))
+            program = next(
+                (
+                    program
+                    for program in programs
+                    if program.company_id.id == vals["company_id"]
+                    and program._covers_department(department)
+                ),
+                None,
+            )
+            if program:
+                vals["program_id"] = program.id
+
+    def _subscribe_originators(self):
+        for signal in self:
+            partner = signal.employee_id.user_id.partner_id
+            if partner and partner not in signal.message_partner_ids:
+                signal.message_subscribe(partner_ids=partner.ids)
+
+    # ------------------------------------------------------------------
+    # DUPLICATES (first signal wins)
+    # ------------------------------------------------------------------
+
+    def _customer_key(self):
+        self.ensure_one()
+        if self.partner_id:
+            return (self.company_id.id, "partner", self.partner_id.commercial_partner_id.id)
+        email = email_normalize(self.email_from or "")
+        return (self.company_id.id, "email", email) if email else None
+
+    def _mark_duplicates(self):
+        candidates = self.filtered(lambda s: s.state in OPEN_STATES and s._customer_key())
+        if not candidates:
+            return
+        longest = max(candidates.company_id.mapped("everyone_sells_protection_days"))
+        if longest <= 0:
+            return
+        partners = candidates.partner_id.commercial_partner_id
+        emails = [e for e in candidates.mapped("email_from") if e]
+        # sudo: an employee cannot read colleagues' signals, but who came first
+        # must be decided over all of them; only the link is written.
+        earlier = self.sudo().search(
+            [
+                ("company_id", "in", candidates.company_id.ids),
+                ("state", "in", OPEN_STATES),
+                ("duplicate_of_id", "=", False),
+                ("create_date", ">=", fields.Datetime.now() - timedelta(days=longest)),
+                "|",
+                ("partner_id", "child_of", partners.ids),
+                ("email_from", "in", emails),
+            ],
+            order="create_date, id",
+        )
+        first_by_key = {}
+        for signal in earlier:
+            window = timedelta(days=signal.company_id.everyone_sells_protection_days)
+            if signal.create_date >= fields.Datetime.now() - window:
+                first_by_key.setdefault(signal._customer_key(), signal)
+        for signal in candidates:
+            first = first_by_key.get(signal._customer_key())
+            if first and first != signal:
+                signal.sudo().duplicate_of_id = first
+
+    @api.onchange("partner_id", "email_from")
+    def _onchange_warn_duplicate(self):
+        if self._origin.id or not (self.partner_id or self.email_from):
+            return None
+        days = self.company_id.everyone_sells_protection_days
+        if days <= 0:
+            return None
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("state", "in", OPEN_STATES),
+            ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
+        ]
+        if self.partner_id:
+            domain.append(("partner_id", "child_of", self.partner_id.commercial_partner_id.id))
+        else:
+            domain.append(("email_from", "=ilike", self.email_from))
+        # sudo: only a count is shown, never a colleague's signal.
+        if not self.sudo().search_count(domain, limit=1):
+            return None
+        return {
+            "warning": {
+                "title": self.env._("Already signalled"),
+                "message": self.env._(
+                    "A colleague logged an open signal about this customer in "
+                    "the last %(days)s days. You can still log yours: it is "
+                    "kept as a duplicate and the first signal keeps the "
+                    "originator role.",
+                    days=days,
+                ),
+            }
+        }
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def _check_new(self, action_label):
+        not_new = self.filtered(lambda s: s.state != "new")
+        if not_new:
+            raise UserError(
+                self.env._(
+                    "Only new signals can be %(action)s. Already processed: %(signals)s.",
+                    action=action_label,
+                    signals=", ".join(not_new.mapped("display_name")),
+                )
+            )
+
+    def action_handoff(self):
+        self._check_new(self.env._("handed off"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Hand Off to Sales"),
+            "res_model": "crm.signal.handoff",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_signal_ids": self.ids},
+        }
+
+    def action_decline(self):
+        self._check_new(self.env._("declined"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Decline Signal"),
+            "res_model": "crm.signal.decline",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_signal_ids": self.ids},
+        }
+
+    def action_open_lead(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": self.lead_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def _notify_originators(self, body):
+        """Post ``body`` on each signal, addressed to the employee who logged it."""
+        for signal in self:
+            signal.message_post(
+                body=body,
+                partner_ids=signal.employee_id.user_id.partner_id.ids,
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # ------------------------------------------------------------------
+    # MAIL
+    # ------------------------------------------------------------------
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "state" in init_values and self.state in STATE_SUBTYPES:
+            return self.env.ref(STATE_SUBTYPES[self.state])
+        return super()._track_subtype(init_values)
+
+    @api.model
+    def _employee_from_email(self, email_from):
+        email = email_normalize(email_from or "")
+        if not email:
+            return self.env["hr.employee"]
+        # sudo: the mail gateway must recognise any employee by address, while
+        # work e-mails are HR data.
+        Employee = self.env["hr.employee"].sudo()
+        return Employee.search([("work_email", "=ilike", email)], limit=1) or Employee.search(
+            [("user_id.email_normalized", "=", email)], limit=1
+        )
+
+    def _alias_get_error(self, message, message_dict, alias):
+        error = super()._alias_get_error(message, message_dict, alias)
+        if error or self:
+            return error
+        if not self._employee_from_email(message_dict.get("email_from")):
+            return AliasError(
+                "error_everyone_sells_not_employee",
+                self.env._("only employees can log signals by e-mail"),
+            )
+        return False
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        employee = self._employee_from_email(msg_dict.get("email_from"))
+        if not employee:
+            raise ValueError(
+                self.env._("Signals by e-mail are accepted from employees only.")
+            )
+        values = dict(custom_values or {})
+        values.update(
+            {
+                "name": msg_dict.get("subject")
+                or html2plaintext(msg_dict.get("body") or "")[:80]
+                or self.env._("Signal by e-mail"),
+                "description": msg_dict.get("body"),
+                "employee_id": employee.id,
+                "company_id": employee.company_id.id,
+            }
+        )
+        return super().message_new(msg_dict, custom_values=values)

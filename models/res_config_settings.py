@@ -1,0 +1,24 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    everyone_sells_protection_days = fields.Integer(
+        related="company_id.everyone_sells_protection_days",
+        readonly=False,
+    )
+    everyone_sells_alias_email = fields.Char(
+        string="Signal E-mail Address",
+        compute="_compute_everyone_sells_alias_email",
+        help="Employees forward customer e-mails here to log a signal.",
+    )
+
+    def _compute_everyone_sells_alias_email(self):
+        alias = self.env.ref(
+            "crm_everyone_sells.mail_alias_crm_signal", raise_if_not_found=False
+        )
+        for settings in self:
+            settings.everyone_sells_alias_email = (
+                alias.alias_full_name if alias else False
+            )

@@ -1,0 +1,64 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    origin_employee_id = fields.Many2one(
+        "hr.employee",
+        string="Brought By",
+        help="The employee whose signal first brought this customer to sales.",
+    )
+    origin_department_id = fields.Many2one(
+        "hr.department",
+        string="Origin Department",
+        help="The originator's department when the first signal was logged.",
+    )
+    signal_channel_id = fields.Many2one(
+        "crm.signal.channel",
+        string="Signal Channel",
+        help="Where the first signal about this customer was heard.",
+    )
+    signal_ids = fields.One2many("crm.signal", "partner_id", string="Signals")
+    signal_count = fields.Integer(
+        compute="_compute_signal_count",
+        groups="sales_team.group_sale_salesman",
+    )
+
+    def _compute_signal_count(self):
+        self.signal_count = 0
+        family = self.with_context(active_test=False).search_fetch(
+            [("id", "child_of", self.ids)], ["parent_id"]
+        )
+        counts = self.env["crm.signal"]._read_group(
+            [("partner_id", "in", family.ids)], ["partner_id"], ["__count"]
+        )
+        own_ids = set(self._ids)
+        for partner, count in counts:
+            while partner:
+                if partner.id in own_ids:
+                    partner.signal_count += count
+                partner = partner.parent_id
+
+    def _everyone_sells_set_origin(self, signal):
+        """Record ``signal`` as the customer's origin where it has none yet."""
+        partners = self.filtered(lambda p: not p.origin_employee_id)
+        if partners:
+            # sudo: a salesperson may hand off a signal about a customer they
+            # are not allowed to edit; only the empty origin fields are set.
+            partners.sudo().write(
+                {
+                    "origin_employee_id": signal.employee_id.id,
+                    "origin_department_id": signal.department_id.id,
+                    "signal_channel_id": signal.channel_id.id,
+                }
+            )
+
+    def action_view_signals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_everyone_sells.crm_signal_action_all"
+        )
+        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action

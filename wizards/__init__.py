@@ -1,0 +1,2 @@
+from . import crm_signal_decline
+from . import crm_signal_handoff

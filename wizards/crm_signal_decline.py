@@ -1,0 +1,41 @@
+from markupsafe import Markup
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..models.crm_signal import DECLINE_REASONS
+
+
+class CrmSignalDecline(models.TransientModel):
+    _name = "crm.signal.decline"
+    _description = "Decline Signals"
+
+    signal_ids = fields.Many2many("crm.signal", string="Signals", required=True)
+    reason = fields.Selection(DECLINE_REASONS, required=True, default="not_actionable")
+    note = fields.Text(
+        help="Explain to your colleague why; required for the reason 'Other'.",
+    )
+
+    def action_apply(self):
+        self.ensure_one()
+        signals = self.signal_ids
+        signals._check_new(self.env._("declined"))
+        if self.reason == "other" and not (self.note or "").strip():
+            raise UserError(
+                self.env._("Tell your colleague why: a note is required for 'Other'.")
+            )
+        signals.write(
+            {
+                "state": "declined",
+                "decline_reason": self.reason,
+                "decline_note": self.note,
+            }
+        )
+        reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+        body = Markup("<p>%s</p>") % self.env._(
+            "Your signal was declined: %(reason)s.", reason=reason
+        )
+        if self.note:
+            body += Markup("<p>%s</p>") % self.note
+        signals._notify_originators(body)
+        return {"type": "ir.actions.act_window_close"}
