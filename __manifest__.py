@@ -33,5 +33,4 @@
         ],
     },
     "application": True,
-    "installable": True,
 }

@@ -16,7 +16,6 @@ class CrmContributionProgram(models.Model):
     )
     sponsor_id = fields.Many2one(
         "hr.employee",
-        string="Sponsor",
         tracking=True,
         help="The executive who stands behind the program.",
     )
@@ -36,9 +35,7 @@ class CrmContributionProgram(models.Model):
         help="Pilot: only the departments in scope take part. Rollout: every "
         "department takes part. Closed: no new signals join the program.",
     )
-    date_start = fields.Date(
-        string="Start Date", default=fields.Date.context_today, tracking=True
-    )
+    date_start = fields.Date(string="Start Date", default=fields.Date.context_today, tracking=True)
     department_ids = fields.Many2many(
         "hr.department",
         string="Departments in Scope",

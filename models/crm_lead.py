@@ -13,13 +13,11 @@ class CrmLead(models.Model):
     )
     origin_department_id = fields.Many2one(
         "hr.department",
-        string="Origin Department",
         index="btree_not_null",
         help="The originator's department when the signal was logged.",
     )
     signal_channel_id = fields.Many2one(
         "crm.signal.channel",
-        string="Signal Channel",
         help="Where the originator heard the customer.",
     )
     signal_ids = fields.One2many("crm.signal", "lead_id", string="Signals")
@@ -81,20 +79,27 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
 
     def _merge_get_fields(self):
-        return super()._merge_get_fields() + [
+        return [
+            *super()._merge_get_fields(),
             "origin_employee_id",
             "origin_department_id",
             "signal_channel_id",
         ]
 
     def _merge_dependences(self, opportunities):
-        super()._merge_dependences(opportunities)
+        result = super()._merge_dependences(opportunities)
         # sudo: the user merging may see these opportunities without owning the
         # signals and contributor lines attached to them; they move with the
         # opportunity so that the origin is never lost.
         opportunities.sudo().signal_ids.write({"lead_id": self.id})
-        kept = self.contributor_ids.employee_id
+        kept = self.contributor_ids
         moving = opportunities.sudo().contributor_ids
-        repeated = moving.filtered(lambda c: c.employee_id in kept)
-        (moving - repeated).write({"lead_id": self.id})
+        repeated = moving.filtered(lambda c: c.employee_id in kept.employee_id)
+        moving -= repeated
+        if kept.filtered(lambda c: c.role == "originator"):
+            # The surviving opportunity's originator came first; the others
+            # stay as contributors.
+            moving.filtered(lambda c: c.role == "originator").write({"role": "other"})
+        moving.write({"lead_id": self.id})
         repeated.unlink()
+        return result

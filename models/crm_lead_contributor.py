@@ -19,12 +19,9 @@ class CrmLeadContributor(models.Model):
         "crm.lead", string="Opportunity", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="lead_id.company_id", store=True)
-    employee_id = fields.Many2one(
-        "hr.employee", string="Employee", required=True, index=True
-    )
+    employee_id = fields.Many2one("hr.employee", required=True, index=True)
     department_id = fields.Many2one(
         "hr.department",
-        string="Department",
         help="The employee's department when they were added; a later transfer "
         "does not rewrite it.",
     )
@@ -32,8 +29,7 @@ class CrmLeadContributor(models.Model):
     weight = fields.Float(
         default=1.0,
         digits=(16, 2),
-        help="Relative share of the credit: weights 3 and 1 split a credit "
-        "75 % / 25 %.",
+        help="Relative share of the credit: weights 3 and 1 split a credit 75 % / 25 %.",
     )
 
     _sql_constraints = [

@@ -53,10 +53,15 @@ class CrmSignal(models.Model):
         "name when the customer is not in Odoo yet.",
     )
     contact_name = fields.Char(
-        string="Contact Name",
         help="Name of the person or company when the customer is not in Odoo.",
     )
     email_from = fields.Char(string="Customer E-mail")
+    email_normalized = fields.Char(
+        compute="_compute_email_normalized",
+        store=True,
+        index="btree_not_null",
+        help="The customer e-mail, lower case and without name, to recognise the same customer.",
+    )
     phone = fields.Char(string="Customer Phone")
     signal_type_id = fields.Many2one(
         "crm.signal.type",
@@ -68,7 +73,6 @@ class CrmSignal(models.Model):
     )
     channel_id = fields.Many2one(
         "crm.signal.channel",
-        string="Channel",
         help="Where you heard it.",
     )
     employee_id = fields.Many2one(
@@ -81,7 +85,6 @@ class CrmSignal(models.Model):
     )
     department_id = fields.Many2one(
         "hr.department",
-        string="Department",
         index=True,
         help="The originator's department on the day the signal was logged; "
         "a later transfer does not rewrite it.",
@@ -94,7 +97,6 @@ class CrmSignal(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     estimated_revenue = fields.Monetary(
-        string="Estimated Revenue",
         currency_field="currency_id",
         help="Your rough guess of what the deal could be worth. Optional.",
     )
@@ -117,13 +119,10 @@ class CrmSignal(models.Model):
         "Won / lost: the opportunity's outcome. Declined: sales gave a reason "
         "not to pursue it.",
     )
-    decline_reason = fields.Selection(
-        DECLINE_REASONS, string="Decline Reason", tracking=True
-    )
-    decline_note = fields.Text(string="Decline Note")
+    decline_reason = fields.Selection(DECLINE_REASONS, tracking=True)
+    decline_note = fields.Text()
     duplicate_of_id = fields.Many2one(
         "crm.signal",
-        string="Duplicate Of",
         index="btree_not_null",
         readonly=True,
         help="An earlier open signal about the same customer inside the "
@@ -145,7 +144,6 @@ class CrmSignal(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", tracking=True)
     program_id = fields.Many2one(
         "crm.contribution.program",
-        string="Program",
         index="btree_not_null",
         help="The Everyone Sells program the signal was logged under.",
     )
@@ -158,9 +156,13 @@ class CrmSignal(models.Model):
 
     @api.model
     def _default_signal_type(self):
-        return self.env["crm.signal.type"].search(
-            [("code", "=", "new_need")], limit=1
-        ) or self.env["crm.signal.type"].search([], limit=1)
+        types = self.env["crm.signal.type"]
+        return types.search([("code", "=", "new_need")], limit=1) or types.search([], limit=1)
+
+    @api.depends("email_from")
+    def _compute_email_normalized(self):
+        for signal in self:
+            signal.email_normalized = email_normalize(signal.email_from or "")
 
     def _compute_in_my_department(self):
         departments = self.env.user.employee_ids.department_id
@@ -174,9 +176,7 @@ class CrmSignal(models.Model):
         departments = self.env.user.employee_ids.department_id
         return [("department_id", "in" if positive else "not in", departments.ids)]
 
-    @api.depends(
-        "lead_id", "lead_id.active", "lead_id.probability", "lead_id.stage_id.is_won"
-    )
+    @api.depends("lead_id", "lead_id.active", "lead_id.probability", "lead_id.stage_id.is_won")
     def _compute_state(self):
         for signal in self:
             if signal.lead_id:
@@ -190,6 +190,9 @@ class CrmSignal(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Access first: a user who may not log signals learns that, not that
+        # they lack an employee.
+        self.check_access("create")
         employee_ids = {vals["employee_id"] for vals in vals_list if vals.get("employee_id")}
         employees = self.env["hr.employee"].browse(employee_ids)
         default_employee = self.env.user.employee_id
@@ -238,8 +241,12 @@ class CrmSignal(models.Model):
         company_ids = {vals["company_id"] for vals in vals_list}
         # sudo: every employee's signal joins the running program, even though
         # only administrators may read program drafts.
-        programs = self.env["crm.contribution.program"].sudo().search(
-            [("company_id", "in", list(company_ids)), ("state", "in", ("pilot", "rollout"))]
+        programs = (
+            self.env["crm.contribution.program"]
+            .sudo()
+            .search(
+                [("company_id", "in", list(company_ids)), ("state", "in", ("pilot", "rollout"))]
+            )
         )
         if not programs:
             return
@@ -276,7 +283,7 @@ class CrmSignal(models.Model):
         self.ensure_one()
         if self.partner_id:
             return (self.company_id.id, "partner", self.partner_id.commercial_partner_id.id)
-        email = email_normalize(self.email_from or "")
+        email = self.email_normalized
         return (self.company_id.id, "email", email) if email else None
 
     def _mark_duplicates(self):
@@ -287,7 +294,7 @@ class CrmSignal(models.Model):
         if longest <= 0:
             return
         partners = candidates.partner_id.commercial_partner_id
-        emails = [e for e in candidates.mapped("email_from") if e]
+        emails = [e for e in candidates.mapped("email_normalized") if e]
         # sudo: an employee cannot read colleagues' signals, but who came first
         # must be decided over all of them; only the link is written.
         earlier = self.sudo().search(
@@ -298,7 +305,7 @@ class CrmSignal(models.Model):
                 ("create_date", ">=", fields.Datetime.now() - timedelta(days=longest)),
                 "|",
                 ("partner_id", "child_of", partners.ids),
-                ("email_from", "in", emails),
+                ("email_normalized", "in", emails),
             ],
             order="create_date, id",
         )
@@ -327,7 +334,7 @@ class CrmSignal(models.Model):
         if self.partner_id:
             domain.append(("partner_id", "child_of", self.partner_id.commercial_partner_id.id))
         else:
-            domain.append(("email_from", "=ilike", self.email_from))
+            domain.append(("email_normalized", "=", email_normalize(self.email_from)))
         # sudo: only a count is shown, never a colleague's signal.
         if not self.sudo().search_count(domain, limit=1):
             return None
@@ -437,9 +444,7 @@ class CrmSignal(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         employee = self._employee_from_email(msg_dict.get("email_from"))
         if not employee:
-            raise ValueError(
-                self.env._("Signals by e-mail are accepted from employees only.")
-            )
+            raise ValueError(self.env._("Signals by e-mail are accepted from employees only."))
         values = dict(custom_values or {})
         values.update(
             {

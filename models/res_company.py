@@ -16,6 +16,4 @@ class ResCompany(models.Model):
     @api.constrains("everyone_sells_protection_days")
     def _check_everyone_sells_protection_days(self):
         if any(company.everyone_sells_protection_days < 0 for company in self):
-            raise ValidationError(
-                self.env._("The protection window cannot be negative.")
-            )
+            raise ValidationError(self.env._("The protection window cannot be negative."))

@@ -15,10 +15,6 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def _compute_everyone_sells_alias_email(self):
-        alias = self.env.ref(
-            "crm_everyone_sells.mail_alias_crm_signal", raise_if_not_found=False
-        )
+        alias = self.env.ref("crm_everyone_sells.mail_alias_crm_signal", raise_if_not_found=False)
         for settings in self:
-            settings.everyone_sells_alias_email = (
-                alias.alias_full_name if alias else False
-            )
+            settings.everyone_sells_alias_email = alias.alias_full_name if alias else False

@@ -11,12 +11,10 @@ class ResPartner(models.Model):
     )
     origin_department_id = fields.Many2one(
         "hr.department",
-        string="Origin Department",
         help="The originator's department when the first signal was logged.",
     )
     signal_channel_id = fields.Many2one(
         "crm.signal.channel",
-        string="Signal Channel",
         help="Where the first signal about this customer was heard.",
     )
     signal_ids = fields.One2many("crm.signal", "partner_id", string="Signals")

@@ -21,14 +21,14 @@ class CrmSignalDecline(models.TransientModel):
         signals = self.signal_ids
         signals._check_new(self.env._("declined"))
         if self.reason == "other" and not (self.note or "").strip():
-            raise UserError(
-                self.env._("Tell your colleague why: a note is required for 'Other'.")
-            )
+            raise UserError(self.env._("Tell your colleague why: a note is required for 'Other'."))
         signals.write(
             {
                 "state": "declined",
                 "decline_reason": self.reason,
                 "decline_note": self.note,
+                # Who declined stays visible, and keeps access to answer.
+                "user_id": self.env.user.id,
             }
         )
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]

@@ -27,21 +27,20 @@ class CrmSignalHandoff(models.TransientModel):
     )
     name = fields.Char(
         string="Opportunity Title",
-        compute="_compute_from_signals",
+        compute="_compute_name",
         store=True,
         readonly=False,
     )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        compute="_compute_from_signals",
+        compute="_compute_partner_id",
         store=True,
         readonly=False,
-        help="Leave empty to create the opportunity for the contact named on "
-        "the signal.",
+        help="Leave empty to create the opportunity for the contact named on the signal.",
     )
     expected_revenue = fields.Monetary(
-        compute="_compute_from_signals",
+        compute="_compute_expected_revenue",
         store=True,
         readonly=False,
         currency_field="currency_id",
@@ -50,14 +49,14 @@ class CrmSignalHandoff(models.TransientModel):
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
-        compute="_compute_from_signals",
+        compute="_compute_team_id",
         store=True,
         readonly=False,
     )
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
-        compute="_compute_from_signals",
+        compute="_compute_user_id",
         store=True,
         readonly=False,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
@@ -72,19 +71,37 @@ class CrmSignalHandoff(models.TransientModel):
         for wizard in self:
             wizard.company_id = wizard.signal_ids.company_id[:1] or self.env.company
 
+    def _first_signal(self):
+        return self.signal_ids.sorted(lambda s: (s.create_date or fields.Datetime.now(), s.id))[:1]
+
+    # One compute per field: a value given for one of them must not stop the
+    # others from following the signals.
     @api.depends("signal_ids")
-    def _compute_from_signals(self):
+    def _compute_name(self):
         for wizard in self:
-            signals = wizard.signal_ids
-            first = signals.sorted(lambda s: (s.create_date or fields.Datetime.now(), s.id))[:1]
-            wizard.name = first.name
-            wizard.partner_id = first.partner_id
-            wizard.expected_revenue = sum(signals.mapped("estimated_revenue"))
-            wizard.team_id = first.team_id or self.env.user.sale_team_id
-            wizard.user_id = first.user_id or (
-                self.env.user
-                if self.env.user.has_group("sales_team.group_sale_salesman")
-                else False
+            wizard.name = wizard._first_signal().name
+
+    @api.depends("signal_ids")
+    def _compute_partner_id(self):
+        for wizard in self:
+            wizard.partner_id = wizard._first_signal().partner_id
+
+    @api.depends("signal_ids")
+    def _compute_expected_revenue(self):
+        for wizard in self:
+            wizard.expected_revenue = sum(wizard.signal_ids.mapped("estimated_revenue"))
+
+    @api.depends("signal_ids")
+    def _compute_team_id(self):
+        for wizard in self:
+            wizard.team_id = wizard._first_signal().team_id or self.env.user.sale_team_id
+
+    @api.depends("signal_ids")
+    def _compute_user_id(self):
+        is_salesman = self.env.user.has_group("sales_team.group_sale_salesman")
+        for wizard in self:
+            wizard.user_id = wizard._first_signal().user_id or (
+                self.env.user if is_salesman else False
             )
 
     @api.depends("signal_ids")
@@ -159,18 +176,18 @@ class CrmSignalHandoff(models.TransientModel):
         employees as plain contributors; a duplicate earns no role."""
         listed = lead.contributor_ids.employee_id
         commands = []
-        if not lead.contributor_ids.filtered(lambda c: c.role == "originator"):
-            if originator.employee_id not in listed:
-                commands.append(
-                    Command.create(
-                        {
-                            "employee_id": originator.employee_id.id,
-                            "department_id": originator.department_id.id,
-                            "role": "originator",
-                        }
-                    )
+        has_originator = lead.contributor_ids.filtered(lambda c: c.role == "originator")
+        if not has_originator and originator.employee_id not in listed:
+            commands.append(
+                Command.create(
+                    {
+                        "employee_id": originator.employee_id.id,
+                        "department_id": originator.department_id.id,
+                        "role": "originator",
+                    }
                 )
-                listed |= originator.employee_id
+            )
+            listed |= originator.employee_id
         for signal in self.signal_ids.filtered(lambda s: not s.duplicate_of_id):
             if signal.employee_id not in listed:
                 commands.append(
@@ -238,8 +255,7 @@ class CrmSignalHandoff(models.TransientModel):
 
     def _handoff_body_for_originator(self, lead):
         body = Markup("<p>%s</p>") % self.env._(
-            "Thank you! Your signal was handed off to %(user)s as the opportunity "
-            "“%(lead)s”.",
+            "Thank you! Your signal was handed off to %(user)s as the opportunity “%(lead)s”.",
             user=lead.user_id.name or lead.team_id.name or self.env.user.name,
             lead=lead.name,
         )

@@ -1,0 +1,168 @@
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class EveryoneSellsCase(TransactionCase):
+    """A small Japanese company: four departments, employees with and without
+    user accounts, a sales team, a customer. Tests act as these people."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.jpy = cls.env.ref("base.JPY")
+        cls.jpy.active = True
+        cls.company = cls.env["res.company"].create(
+            {"name": "株式会社ミライ製作所", "currency_id": cls.jpy.id}
+        )
+        cls.other_company = cls.env["res.company"].create(
+            {"name": "株式会社ベツ商事", "currency_id": cls.jpy.id}
+        )
+        Department = cls.env["hr.department"]
+        cls.dept_sales = Department.create({"name": "営業部", "company_id": cls.company.id})
+        cls.dept_support = Department.create(
+            {"name": "カスタマーサポート部", "company_id": cls.company.id}
+        )
+        cls.dept_engineering = Department.create({"name": "技術部", "company_id": cls.company.id})
+        cls.dept_marketing = Department.create(
+            {"name": "マーケティング部", "company_id": cls.company.id}
+        )
+
+        cls.user_support = cls._make_user("es_support", "佐藤 花子", cls.dept_support)
+        cls.user_engineer = cls._make_user("es_engineer", "鈴木 一郎", cls.dept_engineering)
+        cls.user_marketer = cls._make_user("es_marketer", "高橋 美咲", cls.dept_marketing)
+        cls.user_salesman = cls._make_user(
+            "es_salesman", "田中 健太", cls.dept_sales, "sales_team.group_sale_salesman"
+        )
+        cls.user_salesman_other = cls._make_user(
+            "es_salesman_other", "伊藤 大輔", cls.dept_sales, "sales_team.group_sale_salesman"
+        )
+        cls.user_sales_manager = cls._make_user(
+            "es_sales_manager", "渡辺 直樹", cls.dept_sales, "sales_team.group_sale_manager"
+        )
+        cls.user_manager = cls._make_user(
+            "es_manager",
+            "山本 恵",
+            cls.dept_support,
+            "crm_everyone_sells.group_manager,sales_team.group_sale_salesman",
+        )
+        cls.user_admin = cls._make_user(
+            "es_admin",
+            "中村 誠",
+            cls.dept_sales,
+            "crm_everyone_sells.group_admin,sales_team.group_sale_manager",
+        )
+        cls.user_no_employee = new_test_user(
+            cls.env,
+            login="es_no_employee",
+            name="小林 翔",
+            groups="base.group_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_portal = new_test_user(
+            cls.env,
+            login="es_portal",
+            name="顧客ポータル",
+            groups="base.group_portal",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.employee_support = cls._employee_of(cls.user_support)
+        cls.employee_engineer = cls._employee_of(cls.user_engineer)
+        cls.employee_marketer = cls._employee_of(cls.user_marketer)
+        cls.employee_salesman = cls._employee_of(cls.user_salesman)
+        cls.employee_manager = cls._employee_of(cls.user_manager)
+        cls.employee_without_user = cls.env["hr.employee"].create(
+            {
+                "name": "加藤 修",
+                "department_id": cls.dept_engineering.id,
+                "company_id": cls.company.id,
+            }
+        )
+
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "法人営業チーム",
+                "company_id": cls.company.id,
+                "member_ids": [Command.set(cls.user_salesman.ids)],
+            }
+        )
+        cls.team_other = cls.env["crm.team"].create(
+            {
+                "name": "代理店営業チーム",
+                "company_id": cls.company.id,
+                "member_ids": [Command.set(cls.user_salesman_other.ids)],
+            }
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "株式会社みらい商事", "is_company": True, "email": "info@mirai.example.jp"}
+        )
+        cls.customer_contact = cls.env["res.partner"].create(
+            {"name": "山田 太郎", "parent_id": cls.customer.id, "email": "yamada@mirai.example.jp"}
+        )
+        cls.customer_other = cls.env["res.partner"].create(
+            {"name": "ひかり物産株式会社", "is_company": True}
+        )
+        cls.stage_new = cls.env["crm.stage"].create({"name": "新規", "sequence": 1})
+        cls.stage_won = cls.env["crm.stage"].create(
+            {"name": "受注", "sequence": 70, "is_won": True}
+        )
+        cls.type_new_need = cls.env.ref("crm_everyone_sells.signal_type_new_need")
+        cls.type_upsell = cls.env.ref("crm_everyone_sells.signal_type_upsell")
+        cls.channel_support = cls.env.ref("crm_everyone_sells.signal_channel_support")
+        cls.channel_visit = cls.env.ref("crm_everyone_sells.signal_channel_visit")
+
+    @classmethod
+    def _make_user(cls, login, name, department, groups=""):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            name=name,
+            email=f"{login}@mirai-seisakusho.example.jp",
+            groups=",".join(filter(None, ["base.group_user", groups])),
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+            tz="Asia/Tokyo",
+        )
+        cls.env["hr.employee"].create(
+            {
+                "name": name,
+                "user_id": user.id,
+                "department_id": department.id,
+                "company_id": cls.company.id,
+                "work_email": f"{login}@mirai-seisakusho.example.jp",
+            }
+        )
+        return user
+
+    @classmethod
+    def _employee_of(cls, user):
+        return cls.env["hr.employee"].search([("user_id", "=", user.id)])
+
+    def log_signal(self, user=None, **values):
+        """Log a signal as ``user`` would from the form (default: support)."""
+        user = user or self.user_support
+        values.setdefault("name", "API連携オプションがあれば購入したい")
+        values.setdefault("partner_id", self.customer.id)
+        return (
+            self.env["crm.signal"]
+            .with_user(user)
+            .with_context(allowed_company_ids=user.company_ids.ids)
+            .create(values)
+        )
+
+    def hand_off(self, signals, user=None, **values):
+        """Run the hand-off wizard on ``signals`` as ``user`` (default: salesman)."""
+        user = user or self.user_salesman
+        values.setdefault("team_id", self.team.id)
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(user)
+            .with_context(allowed_company_ids=user.company_ids.ids)
+            .create({"signal_ids": [Command.set(signals.ids)], **values})
+        )
+        action = wizard.action_apply()
+        return self.env["crm.lead"].browse(action["res_id"]), action
+
+    def mark_won(self, lead):
+        lead.write({"stage_id": self.stage_won.id})
