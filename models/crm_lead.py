@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 
+# Writing any of these may move a deal into or out of won, or change its credit.
+CREDIT_FIELDS = {"stage_id", "probability", "active", "expected_revenue", "company_id"}
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -22,6 +25,12 @@ class CrmLead(models.Model):
     )
     signal_ids = fields.One2many("crm.signal", "lead_id", string="Signals")
     signal_count = fields.Integer(compute="_compute_signal_count")
+    contribution_ids = fields.One2many(
+        "crm.contribution",
+        "lead_id",
+        string="Contributions",
+        help="The ledger lines this deal earned its contributors.",
+    )
     contributor_ids = fields.One2many(
         "crm.lead.contributor",
         "lead_id",
@@ -40,18 +49,63 @@ class CrmLead(models.Model):
         for lead in self:
             lead.signal_count = counts.get(lead._origin, 0)
 
-    def _everyone_sells_outcome(self):
-        """The signal state this opportunity implies: won, lost or handed_off.
+    def _everyone_sells_is_won(self):
+        """Odoo 18 has no stored won flag: won is an active lead at probability
+        100 in a won stage."""
+        self.ensure_one()
+        return self.active and self.probability == 100 and self.stage_id.is_won
 
-        Odoo 18 has no stored won flag: won is an active lead at probability
-        100 in a won stage, lost is an archived lead.
-        """
+    def _everyone_sells_crediting_off(self):
+        """Crediting is off when asked (``everyone_sells_no_credit``), and for
+        imports unless asked (``everyone_sells_credit_import``): importing
+        past wins must not pay them again."""
+        context = self.env.context
+        return context.get("everyone_sells_no_credit") or (
+            context.get("import_file") and not context.get("everyone_sells_credit_import")
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        if not self._everyone_sells_crediting_off():
+            won = leads.filtered(lambda lead: lead._everyone_sells_is_won())
+            if won:
+                self.env["crm.contribution"]._credit_won_leads(won)
+        return leads
+
+    def write(self, vals):
+        if self._everyone_sells_crediting_off() or not CREDIT_FIELDS & set(vals):
+            return super().write(vals)
+        # Compare each lead's won state before and after, whatever the path:
+        # button, drag and drop, import, API or server action.
+        was_won = self.filtered(lambda lead: lead._everyone_sells_is_won())
+        revenue_before = {lead.id: lead.expected_revenue for lead in was_won}
+        result = super().write(vals)
+        now_won = self.filtered(lambda lead: lead._everyone_sells_is_won())
+        ledger = self.env["crm.contribution"]
+        left = was_won - now_won
+        if left:
+            lost = left.filtered(lambda lead: not lead.active)
+            if lost:
+                ledger._reverse_credits(lost, self.env._("the deal was lost or archived"))
+            if left - lost:
+                ledger._reverse_credits(left - lost, self.env._("the deal left the won stage"))
+        if now_won - was_won:
+            ledger._credit_won_leads(now_won - was_won)
+        changed = (was_won & now_won).filtered(
+            lambda lead: lead.expected_revenue != revenue_before[lead.id]
+        )
+        if changed:
+            ledger._recredit_changed_leads(changed)
+        return result
+
+    def _everyone_sells_outcome(self):
+        """The signal state this opportunity implies: won, lost (archived) or
+        handed_off."""
         self.ensure_one()
         if not self.active:
             return "lost"
-        if self.probability == 100 and self.stage_id.is_won:
-            return "won"
-        return "handed_off"
+        return "won" if self._everyone_sells_is_won() else "handed_off"
 
     def _everyone_sells_set_origin(self, signal):
         """Record ``signal`` as the origin where the opportunity has none yet."""

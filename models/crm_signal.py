@@ -148,6 +148,15 @@ class CrmSignal(models.Model):
         help="The Everyone Sells program the signal was logged under.",
     )
     handoff_date = fields.Datetime(string="Handed Off On", readonly=True)
+    contribution_ids = fields.One2many("crm.contribution", "signal_id", string="Credits")
+    whatif_amount = fields.Monetary(
+        string="You Could Earn",
+        compute="_compute_whatif",
+        currency_field="currency_id",
+        help="What you would earn if this signal became a deal of its estimated "
+        "revenue under today's published rules.",
+    )
+    whatif_explanation = fields.Text(string="How It Is Computed", compute="_compute_whatif")
     in_my_department = fields.Boolean(
         compute="_compute_in_my_department",
         search="_search_in_my_department",
@@ -163,6 +172,25 @@ class CrmSignal(models.Model):
     def _compute_email_normalized(self):
         for signal in self:
             signal.email_normalized = email_normalize(signal.email_from or "")
+
+    @api.depends(
+        "estimated_revenue", "signal_type_id", "channel_id", "team_id", "employee_id", "company_id"
+    )
+    def _compute_whatif(self):
+        ledger = self.env["crm.contribution"]
+        today = fields.Date.context_today(self)
+        for signal in self:
+            employee = signal.employee_id or self.env.user.employee_id
+            if not employee:
+                signal.whatif_amount = 0
+                signal.whatif_explanation = False
+                continue
+            events = ledger._whatif_events(signal, employee, today)
+            lines = ledger._simulate(events, published_only=True)
+            signal.whatif_amount = sum(line["amount"] for line in lines)
+            signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
+                self.env._("No published rule pays for this signal yet.")
+            )
 
     def _compute_in_my_department(self):
         departments = self.env.user.employee_ids.department_id
@@ -221,6 +249,14 @@ class CrmSignal(models.Model):
         signals = super().create(vals_list)
         signals._subscribe_originators()
         signals._mark_duplicates()
+        if not self.env.context.get("everyone_sells_no_credit"):
+            # First signal wins: a duplicate earns nothing for being logged.
+            ledger = self.env["crm.contribution"]
+            ledger._credit(
+                ledger._signal_events(
+                    signals.filtered(lambda s: not s.duplicate_of_id), "signal_logged"
+                )
+            )
         return signals
 
     def write(self, vals):

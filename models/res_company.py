@@ -12,8 +12,18 @@ class ResCompany(models.Model):
         "still open inside this many days is marked as its duplicate: the "
         "first signal keeps the originator role.",
     )
+    everyone_sells_hold_days = fields.Integer(
+        string="Credit Hold Period (days)",
+        default=30,
+        help="A credit becomes payable only this many days after the win: a "
+        "deal cancelled inside this window reverses a credit that was never "
+        "paid, which is no deduction from wages.",
+    )
 
-    @api.constrains("everyone_sells_protection_days")
-    def _check_everyone_sells_protection_days(self):
-        if any(company.everyone_sells_protection_days < 0 for company in self):
-            raise ValidationError(self.env._("The protection window cannot be negative."))
+    @api.constrains("everyone_sells_protection_days", "everyone_sells_hold_days")
+    def _check_everyone_sells_days(self):
+        for company in self:
+            if company.everyone_sells_protection_days < 0:
+                raise ValidationError(self.env._("The protection window cannot be negative."))
+            if company.everyone_sells_hold_days < 0:
+                raise ValidationError(self.env._("The hold period cannot be negative."))

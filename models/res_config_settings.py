@@ -8,6 +8,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_protection_days",
         readonly=False,
     )
+    everyone_sells_hold_days = fields.Integer(
+        related="company_id.everyone_sells_hold_days",
+        readonly=False,
+    )
     everyone_sells_alias_email = fields.Char(
         string="Signal E-mail Address",
         compute="_compute_everyone_sells_alias_email",

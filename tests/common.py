@@ -166,3 +166,41 @@ class EveryoneSellsCase(TransactionCase):
 
     def mark_won(self, lead):
         lead.write({"stage_id": self.stage_won.id})
+
+
+class ContributionCase(EveryoneSellsCase):
+    """The world above plus scoring rules and an opportunity ready to be won."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.everyone_sells_hold_days = 30
+        cls.rule_won = cls.make_rule(name="受注貢献 5 %", percentage=5)
+
+    @classmethod
+    def make_rule(cls, **values):
+        values.setdefault("trigger", "won")
+        values.setdefault("compute_method", "percentage")
+        values.setdefault("date_from", "2020-01-01")
+        values.setdefault("company_id", cls.company.id)
+        values.setdefault("is_published", True)
+        return cls.env["crm.contribution.rule"].with_user(cls.user_admin).create(values)
+
+    def make_deal(self, revenue=1_000_000, contributors=None, **values):
+        """An opportunity from a support signal, with contributors (employee, weight, role)."""
+        signal = self.log_signal(name=values.pop("signal_name", "API連携の要望"))
+        lead, _action = self.hand_off(signal, expected_revenue=revenue)
+        lead.write({"stage_id": self.stage_new.id, **values})
+        if contributors:
+            lead.contributor_ids = [
+                Command.clear(),
+                *[
+                    Command.create({"employee_id": employee.id, "weight": weight, "role": role})
+                    for employee, weight, role in contributors
+                ],
+            ]
+        return lead
+
+    def credits(self, lead, employee=None):
+        entries = self.env["crm.contribution"].search([("lead_id", "=", lead.id)])
+        return entries.filtered(lambda e: e.employee_id == employee) if employee else entries

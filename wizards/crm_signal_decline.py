@@ -31,6 +31,11 @@ class CrmSignalDecline(models.TransientModel):
                 "user_id": self.env.user.id,
             }
         )
+        ledger = self.env["crm.contribution"]
+        ledger._reverse(
+            ledger._open_credits_for(signals=signals, trigger="signal_logged"),
+            self.env._("the signal was declined"),
+        )
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
         body = Markup("<p>%s</p>") % self.env._(
             "Your signal was declined: %(reason)s.", reason=reason

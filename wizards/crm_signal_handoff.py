@@ -222,6 +222,8 @@ class CrmSignalHandoff(models.TransientModel):
                 "handoff_date": fields.Datetime.now(),
             }
         )
+        ledger = self.env["crm.contribution"]
+        ledger._credit(ledger._signal_events(self.signal_ids, "handed_off"))
         customer = lead.partner_id | lead.partner_id.commercial_partner_id
         customer._everyone_sells_set_origin(originator)
         originators = self.signal_ids.employee_id.user_id.partner_id

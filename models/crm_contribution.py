@@ -1,0 +1,651 @@
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_amount
+
+from ..core.crediting import apply_cap, rule_amount
+from ..core.money import round_money, shares, split_amount
+
+# What may still change on an entry once written: its workflow, never its figures.
+WORKFLOW_FIELDS = {"state", "approved_by_id", "approved_date", "payout_id"}
+
+TRIGGER_SELECTION = [
+    ("signal_logged", "Signal logged"),
+    ("handed_off", "Signal handed off"),
+    ("won", "Opportunity won"),
+    ("adjustment", "Adjustment"),
+]
+
+
+@dataclass
+class CreditEvent:
+    """One thing that happened and may earn credit: a won deal, a signal."""
+
+    trigger: str
+    key: str
+    company: object
+    date: object
+    basis: float
+    contributors: list  # [(employee, department, weight, role)]
+    lead: object = None
+    signal: object = None
+    partner: object = None
+    team: object = None
+    channels: object = None
+    signal_types: object = None
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class CrmContribution(models.Model):
+    _name = "crm.contribution"
+    _description = "Contribution Ledger Entry"
+    _order = "date desc, id desc"
+    _rec_name = "explanation"
+    _check_company_auto = True
+
+    employee_id = fields.Many2one(
+        "hr.employee", string="Employee", required=True, index=True, readonly=True
+    )
+    department_id = fields.Many2one(
+        "hr.department",
+        readonly=True,
+        index=True,
+        help="The contributor's department for this deal, as recorded when they were added.",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Opportunity",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
+    lead_name = fields.Char(
+        string="Deal",
+        readonly=True,
+        help="The opportunity's name when credited; kept if it is merged or deleted.",
+    )
+    signal_id = fields.Many2one(
+        "crm.signal", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    rule_id = fields.Many2one(
+        "crm.contribution.rule", string="Rule", index=True, ondelete="restrict", readonly=True
+    )
+    trigger = fields.Selection(TRIGGER_SELECTION, required=True, readonly=True)
+    date = fields.Date(
+        required=True,
+        index=True,
+        readonly=True,
+        help="The date of the event: when the deal was won or the signal logged.",
+    )
+    payable_date = fields.Date(
+        index=True,
+        readonly=True,
+        help="From this date the credit can be paid: the event date plus the "
+        "company's hold period (cancellation window).",
+    )
+    basis_amount = fields.Monetary(
+        string="Basis", readonly=True, help="The revenue the rule applied to."
+    )
+    rate = fields.Float(
+        digits=(16, 4), readonly=True, help="The percentage applied, for percentage rules."
+    )
+    share = fields.Float(
+        digits=(16, 4), readonly=True, help="This employee's share of the event (1 = 100 %)."
+    )
+    points = fields.Float(digits=(16, 2), readonly=True)
+    amount = fields.Monetary(readonly=True)
+    explanation = fields.Text(readonly=True)
+    state = fields.Selection(
+        [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")],
+        default="draft",
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    wage_type = fields.Selection(
+        [("incentive", "Incentive (wages)"), ("award", "Discretionary award")],
+        required=True,
+        default="incentive",
+        readonly=True,
+    )
+    reversed_entry_id = fields.Many2one(
+        "crm.contribution",
+        string="Reverses",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+        help="On a reversal: the entry it cancels.",
+    )
+    reversal_entry_ids = fields.One2many("crm.contribution", "reversed_entry_id")
+    is_reversed = fields.Boolean(
+        compute="_compute_is_reversed",
+        store=True,
+        help="A later entry cancels this one.",
+    )
+    credit_key = fields.Char(
+        index=True,
+        readonly=True,
+        help="Technical: the event this entry credits (for example won:lead:42).",
+    )
+    credit_sequence = fields.Integer(
+        readonly=True,
+        help="Technical: how many earlier credits the same event, employee and rule had.",
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True)
+    approved_date = fields.Datetime(readonly=True)
+    is_mine = fields.Boolean(compute="_compute_is_mine", search="_search_is_mine")
+
+    def init(self):
+        # The database itself guarantees "never twice": one open credit per
+        # event, employee, rule and generation, and one reversal per entry.
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE UNIQUE INDEX IF NOT EXISTS crm_contribution_open_credit_uniq
+                    ON crm_contribution (credit_key, employee_id, rule_id, credit_sequence)
+                 WHERE reversed_entry_id IS NULL AND rule_id IS NOT NULL;
+                CREATE UNIQUE INDEX IF NOT EXISTS crm_contribution_one_reversal_uniq
+                    ON crm_contribution (reversed_entry_id)
+                 WHERE reversed_entry_id IS NOT NULL;
+                """
+            )
+        )
+
+    @api.depends("reversal_entry_ids")
+    def _compute_is_reversed(self):
+        for entry in self:
+            entry.is_reversed = bool(entry.reversal_entry_ids)
+
+    @api.depends_context("uid")
+    def _compute_is_mine(self):
+        for entry in self:
+            entry.is_mine = entry.employee_id.user_id == self.env.user
+
+    def _search_is_mine(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Mine'."))
+        positive = (operator == "=") == value
+        return [("employee_id.user_id", "=" if positive else "!=", self.env.uid)]
+
+    # ------------------------------------------------------------------
+    # APPEND-ONLY
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if set(vals) - WORKFLOW_FIELDS:
+            raise UserError(
+                self.env._(
+                    "Ledger entries are never edited: write a correction (a reversal "
+                    "or an adjustment) instead."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._(
+                "Ledger entries are never deleted: write a correction (a reversal or "
+                "an adjustment) instead."
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # APPROVAL
+    # ------------------------------------------------------------------
+
+    def action_approve(self):
+        if not self.env.user.has_group("crm_everyone_sells.group_manager"):
+            raise UserError(self.env._("Only contribution managers approve credits."))
+        mine = self.filtered("is_mine")
+        if mine:
+            raise UserError(
+                self.env._(
+                    "You cannot approve your own credit (%(entry)s): ask another manager.",
+                    entry=mine[0].explanation,
+                )
+            )
+        not_draft = self.filtered(lambda e: e.state != "draft")
+        if not_draft:
+            raise UserError(self.env._("Only credits waiting for approval can be approved."))
+        self.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # CREDITING ENGINE
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _event_date(self, value):
+        """The local calendar date of a datetime (a deal won at 08:00 in Tokyo
+        counts for that day, not the previous one in UTC)."""
+        if not value:
+            return fields.Date.context_today(self)
+        return fields.Datetime.context_timestamp(
+            self.with_context(tz=self.env.context.get("tz") or self.env.user.tz or "Asia/Tokyo"),
+            value,
+        ).date()
+
+    @api.model
+    def _won_events(self, leads, date=None):
+        events = []
+        for lead in leads:
+            contributors = [
+                (c.employee_id, c.department_id, c.weight, c.role) for c in lead.contributor_ids
+            ]
+            if not contributors and lead.origin_employee_id:
+                contributors = [
+                    (lead.origin_employee_id, lead.origin_department_id, 1.0, "originator")
+                ]
+            if not contributors:
+                continue
+            events.append(
+                CreditEvent(
+                    trigger="won",
+                    key=f"won:lead:{lead.id}",
+                    company=lead.company_id or self.env.company,
+                    date=date or self._event_date(lead.date_closed),
+                    basis=lead.expected_revenue,
+                    contributors=contributors,
+                    lead=lead,
+                    partner=lead.partner_id,
+                    team=lead.team_id,
+                    channels=lead.signal_channel_id,
+                    signal_types=lead.signal_ids.signal_type_id,
+                )
+            )
+        return events
+
+    @api.model
+    def _signal_events(self, signals, trigger):
+        date_field = "handoff_date" if trigger == "handed_off" else "create_date"
+        return [
+            CreditEvent(
+                trigger=trigger,
+                key=f"{trigger}:signal:{signal.id}",
+                company=signal.company_id,
+                date=self._event_date(signal[date_field]),
+                basis=signal.estimated_revenue,
+                contributors=[(signal.employee_id, signal.department_id, 1.0, "originator")],
+                lead=signal.lead_id,
+                signal=signal,
+                partner=signal.partner_id,
+                team=signal.team_id,
+                channels=signal.channel_id,
+                signal_types=signal.signal_type_id,
+            )
+            for signal in signals
+            if signal.employee_id
+        ]
+
+    @api.model
+    def _matching_rules(self, events, published_only=False):
+        """Rules by (company id, trigger), fetched once for the whole batch."""
+        if not events:
+            return {}
+        companies = {event.company.id for event in events}
+        triggers = {event.trigger for event in events}
+        domain = [
+            ("company_id", "in", list(companies)),
+            ("trigger", "in", list(triggers)),
+            ("active", "=", True),
+        ]
+        if published_only:
+            domain.append(("is_published", "=", True))
+        # sudo: every rule in force applies, including those an employee may
+        # not read (unpublished drafts are never in force for the what-if).
+        rules = self.env["crm.contribution.rule"].sudo().search(domain, order="sequence, id")
+        by_key = defaultdict(list)
+        for rule in rules:
+            by_key[rule.company_id.id, rule.trigger].append(rule)
+        return by_key
+
+    @api.model
+    def _rule_applies(self, rule, event):
+        if not rule._in_force(event.date):
+            return False
+        if rule.min_revenue and (event.basis or 0) < rule.min_revenue:
+            return False
+        if rule.channel_ids and not (event.channels & rule.channel_ids):
+            return False
+        if rule.signal_type_ids and not (event.signal_types & rule.signal_type_ids):
+            return False
+        return not (rule.team_ids and event.team not in rule.team_ids)
+
+    @api.model
+    def _sales_users(self):
+        # sudo: who belongs to a sales team decides the "exclude sales" filter,
+        # whoever marks the deal won.
+        members = self.env["crm.team.member"].sudo().search_fetch([], ["user_id"])
+        return members.user_id
+
+    @api.model
+    def _period_totals(self, rules, employees, dates):
+        """What each (rule, employee, month) has already earned, in one query."""
+        capped = [rule.id for rule in rules if rule.cap_per_period]
+        if not capped or not dates:
+            return {}
+        start = min(dates).replace(day=1)
+        end = max(dates)
+        groups = self.sudo()._read_group(
+            [
+                ("rule_id", "in", capped),
+                ("employee_id", "in", employees.ids),
+                ("date", ">=", start),
+                ("date", "<=", end + timedelta(days=31)),
+            ],
+            ["rule_id", "employee_id", "date:month"],
+            ["amount:sum"],
+        )
+        return {
+            (rule.id, employee.id, (month.year, month.month)): total
+            for rule, employee, month, total in groups
+        }
+
+    @api.model
+    def _prepare_credits(self, events, open_credits=None, published_only=False):
+        """Ledger values for ``events``: the matching rules, split and capped.
+
+        Pure bookkeeping over prefetched records: the number of queries does
+        not depend on the number of events.
+        """
+        rules_by_key = self._matching_rules(events, published_only=published_only)
+        if not rules_by_key:
+            return []
+        open_credits = open_credits if open_credits is not None else {}
+        sales_users = self._sales_users()
+        all_rules = [rule for rules in rules_by_key.values() for rule in rules]
+        employees = self.env["hr.employee"].browse(
+            {c[0].id for event in events for c in event.contributors}
+        )
+        period_totals = self._period_totals(all_rules, employees, [event.date for event in events])
+        texts = _Explainer(self.env)
+        values = []
+        for event in events:
+            currency = event.company.currency_id
+            digits = currency.decimal_places
+            hold = event.company.everyone_sells_hold_days
+            for rule in rules_by_key.get((event.company.id, event.trigger), []):
+                if not self._rule_applies(rule, event):
+                    continue
+                contributors = event.contributors
+                if rule.split_method == "originator":
+                    contributors = [c for c in contributors if c[3] == "originator"][:1]
+                if not contributors:
+                    continue
+                weights = (
+                    [1] * len(contributors)
+                    if rule.split_method in ("equal", "originator")
+                    else [c[2] for c in contributors]
+                )
+                if sum(weights) <= 0:
+                    continue
+                raw_total = rule_amount(
+                    rule.compute_method,
+                    event.basis or 0,
+                    fixed_amount=rule.fixed_amount,
+                    percentage=rule.percentage,
+                    tiers=[(t.threshold, t.percentage) for t in rule.tier_ids],
+                )
+                total = round_money(apply_cap(raw_total, rule.cap_per_deal), digits)
+                deal_capped = total < round_money(raw_total, digits)
+                parts = split_amount(total, weights, digits)
+                fractions = shares(weights)
+                for (employee, department, _w, _role), part, fraction in zip(
+                    contributors, parts, fractions, strict=True
+                ):
+                    if rule.exclude_sales and employee.user_id in sales_users:
+                        continue
+                    if not rule._covers_department(department):
+                        continue
+                    if (event.key, employee.id, rule.id) in open_credits:
+                        continue
+                    amount = part
+                    period_capped = False
+                    if rule.cap_per_period:
+                        month_key = (rule.id, employee.id, (event.date.year, event.date.month))
+                        already = period_totals.get(month_key, 0)
+                        amount = apply_cap(part, rule.cap_per_period, already)
+                        period_capped = amount < part
+                        period_totals[month_key] = already + float(amount)
+                    points = round(float(Decimal(str(rule.points)) * fraction), 2)
+                    if not amount and not points:
+                        continue
+                    values.append(
+                        {
+                            "employee_id": employee.id,
+                            "department_id": department.id,
+                            "company_id": event.company.id,
+                            "lead_id": event.lead.id if event.lead else False,
+                            "lead_name": event.lead.name if event.lead else False,
+                            "signal_id": event.signal.id if event.signal else False,
+                            "partner_id": event.partner.id if event.partner else False,
+                            "rule_id": rule.id,
+                            "trigger": event.trigger,
+                            "date": event.date,
+                            "payable_date": event.date + timedelta(days=hold),
+                            "basis_amount": event.basis or 0,
+                            "rate": rule.percentage if rule.compute_method == "percentage" else 0,
+                            "share": float(fraction),
+                            "points": points,
+                            "amount": float(amount),
+                            "wage_type": rule.wage_type,
+                            "credit_key": event.key,
+                            "explanation": texts.credit(
+                                employee,
+                                rule,
+                                event,
+                                currency,
+                                fraction,
+                                amount,
+                                deal_capped=deal_capped,
+                                period_capped=period_capped,
+                            ),
+                        }
+                    )
+        return values
+
+    @api.model
+    def _credit(self, events):
+        """Write the credits ``events`` earn, skipping what is already credited."""
+        if not events:
+            return self.browse()
+        # sudo: crediting is the system's act on an event; salespeople and
+        # employees may not write the ledger themselves.
+        ledger = self.sudo()
+        existing = ledger.search_fetch(
+            [
+                ("credit_key", "in", [event.key for event in events]),
+                ("reversed_entry_id", "=", False),
+                ("rule_id", "!=", False),
+            ],
+            ["credit_key", "employee_id", "rule_id", "credit_sequence", "is_reversed"],
+        )
+        open_credits = {}
+        generations = defaultdict(int)
+        for entry in existing:
+            key = (entry.credit_key, entry.employee_id.id, entry.rule_id.id)
+            generations[key] = max(generations[key], entry.credit_sequence + 1)
+            if not entry.is_reversed:
+                open_credits[key] = entry
+        values = ledger._prepare_credits(events, open_credits)
+        for vals in values:
+            vals["credit_sequence"] = generations[
+                vals["credit_key"], vals["employee_id"], vals["rule_id"]
+            ]
+        return ledger.create(values)
+
+    @api.model
+    def _reverse(self, entries, reason):
+        """Cancel ``entries`` with negative, linked entries."""
+        entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
+        if not entries:
+            return self.browse()
+        texts = _Explainer(self.env)
+        values = [
+            {
+                "employee_id": entry.employee_id.id,
+                "department_id": entry.department_id.id,
+                "company_id": entry.company_id.id,
+                "lead_id": entry.lead_id.id,
+                "lead_name": entry.lead_name,
+                "signal_id": entry.signal_id.id,
+                "partner_id": entry.partner_id.id,
+                "rule_id": entry.rule_id.id,
+                "trigger": entry.trigger,
+                "date": fields.Date.context_today(self),
+                # Reversing a credit not yet paid is no deduction from wages: it
+                # is payable at once, so the two net out in the same payout.
+                "payable_date": fields.Date.context_today(self),
+                "basis_amount": -entry.basis_amount,
+                "rate": entry.rate,
+                "share": entry.share,
+                "points": -entry.points,
+                "amount": -entry.amount,
+                "wage_type": entry.wage_type,
+                "credit_key": entry.credit_key,
+                "credit_sequence": entry.credit_sequence,
+                "reversed_entry_id": entry.id,
+                # A reversal follows its credit: a draft credit's reversal waits
+                # with it, an approved or paid one is booked at once.
+                "state": "draft" if entry.state == "draft" else "approved",
+                "explanation": texts.reversal(entry, reason),
+            }
+            for entry in entries
+        ]
+        return self.sudo().create(values)
+
+    @api.model
+    def _open_credits_for(self, leads=None, signals=None, trigger="won"):
+        domain = [
+            ("trigger", "=", trigger),
+            ("reversed_entry_id", "=", False),
+            ("is_reversed", "=", False),
+            ("rule_id", "!=", False),
+        ]
+        if leads is not None:
+            domain.append(("credit_key", "in", [f"won:lead:{lead.id}" for lead in leads]))
+        if signals is not None:
+            domain.append(
+                ("credit_key", "in", [f"{trigger}:signal:{signal.id}" for signal in signals])
+            )
+        return self.sudo().search(domain)
+
+    @api.model
+    def _credit_won_leads(self, leads, date=None):
+        return self._credit(self._won_events(leads, date=date))
+
+    @api.model
+    def _reverse_credits(self, leads, reason):
+        return self._reverse(self._open_credits_for(leads=leads), reason)
+
+    @api.model
+    def _recredit_changed_leads(self, leads):
+        """A won deal's revenue changed: reverse what no longer matches and
+        credit again, so the ledger shows the difference."""
+        events = self._won_events(leads)
+        wanted = {
+            (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
+            for vals in self._prepare_credits(events)
+        }
+        current = self._open_credits_for(leads=leads)
+        stale = current.filtered(
+            lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
+        )
+        self._reverse(stale, self.env._("the deal's revenue changed"))
+        return self._credit(events)
+
+    @api.model
+    def _whatif_events(self, signal, employee, date):
+        """The events a signal would go through on its way to a won deal."""
+        common = {
+            "company": signal.company_id or self.env.company,
+            "date": date,
+            "basis": signal.estimated_revenue,
+            "contributors": [
+                (employee, signal.department_id or employee.department_id, 1.0, "originator")
+            ],
+            "signal": signal,
+            "partner": signal.partner_id,
+            "team": signal.team_id,
+            "channels": signal.channel_id,
+            "signal_types": signal.signal_type_id,
+        }
+        return [
+            CreditEvent(trigger=trigger, key=f"whatif:{trigger}", **common)
+            for trigger in ("signal_logged", "handed_off", "won")
+        ]
+
+    @api.model
+    def _simulate(self, events, published_only=False):
+        """What ``events`` would earn, without writing anything."""
+        return self._prepare_credits(events, published_only=published_only)
+
+
+class _Explainer:
+    """One sentence per ledger line, in the language of the employee it is for."""
+
+    def __init__(self, env):
+        self.env = env
+        self.default_lang = env.context.get("lang") or env.lang or "en_US"
+
+    def _env_for(self, employee):
+        lang = employee.user_id.lang or self.default_lang
+        return self.env(context=dict(self.env.context, lang=lang)), lang
+
+    def _money(self, env, lang, amount, currency):
+        return format_amount(env, float(amount), currency, lang_code=lang)
+
+    def credit(self, employee, rule, event, currency, fraction, amount, **capped):
+        env, lang = self._env_for(employee)
+        _ = env._
+        money = lambda value: self._money(env, lang, value, currency)  # noqa: E731
+        share = f"{float(fraction) * 100:.0f} %"
+        if rule.compute_method == "percentage":
+            base = _(
+                "%(rate)s of %(basis)s",
+                rate=f"{rule.percentage:g} %",
+                basis=money(event.basis or 0),
+            )
+        elif rule.compute_method == "tiered":
+            base = _("the tiered rate on %(basis)s", basis=money(event.basis or 0))
+        else:
+            base = _("%(amount)s per event", amount=money(rule.fixed_amount))
+        sentence = _(
+            "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
+            base=base,
+            share=share,
+            amount=money(amount),
+            rule=rule.with_context(lang=lang).name,
+        )
+        if capped.get("deal_capped"):
+            sentence += _(" (capped at %(cap)s per deal)", cap=money(rule.cap_per_deal))
+        if capped.get("period_capped"):
+            sentence += _(
+                " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
+            )
+        if rule.points:
+            sentence += _(", %(points)s points", points=f"{rule.points * float(fraction):g}")
+        return sentence
+
+    def reversal(self, entry, reason):
+        env, _lang = self._env_for(entry.employee_id)
+        return env._(
+            "Reversal (%(reason)s) of: %(original)s",
+            reason=reason,
+            original=entry.explanation,
+        )

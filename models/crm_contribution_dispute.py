@@ -1,0 +1,144 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Only managers move a dispute; the employee writes the reason.
+RESOLUTION_FIELDS = {"state", "resolution", "adjustment_id", "resolved_by_id"}
+
+
+class CrmContributionDispute(models.Model):
+    _name = "crm.contribution.dispute"
+    _description = "Contribution Dispute"
+    _inherit = ["mail.thread"]
+    _order = "state, create_date desc, id desc"
+    _rec_name = "reason"
+    _mail_post_access = "read"
+
+    employee_id = fields.Many2one(
+        "hr.employee",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user.employee_id,
+        readonly=True,
+        help="Who contests.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    contribution_id = fields.Many2one(
+        "crm.contribution",
+        string="Contested Credit",
+        index="btree_not_null",
+        help="The ledger line you contest, if any.",
+    )
+    signal_id = fields.Many2one(
+        "crm.signal",
+        string="Your Signal",
+        help="For 'I helped on this deal and got nothing': the signal that led to it.",
+    )
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Deal",
+        compute="_compute_lead_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+    )
+    lead_name = fields.Char(string="Deal Name", compute="_compute_lead_id", store=True)
+    reason = fields.Text(required=True, help="What is wrong, in your words.")
+    state = fields.Selection(
+        [("open", "Open"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    resolution = fields.Text(tracking=True, help="The manager's answer.")
+    adjustment_id = fields.Many2one("crm.contribution", string="Adjustment", readonly=True)
+    resolved_by_id = fields.Many2one("res.users", readonly=True)
+
+    @api.depends("contribution_id", "signal_id")
+    def _compute_lead_id(self):
+        for dispute in self:
+            # sudo: the employee may not read the opportunity behind their own
+            # signal or credit; its name is shown so the manager knows the deal.
+            source = dispute.sudo()
+            lead = source.contribution_id.lead_id or source.signal_id.lead_id or source.lead_id
+            dispute.lead_id = lead
+            dispute.lead_name = (
+                lead.name or source.contribution_id.lead_name or source.signal_id.name
+            )
+
+    @api.constrains("contribution_id", "signal_id", "lead_id")
+    def _check_subject(self):
+        for dispute in self:
+            if not (dispute.contribution_id or dispute.signal_id or dispute.lead_id):
+                raise ValidationError(
+                    self.env._("Say what you contest: a credit, your signal, or the deal.")
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.user.employee_id and any(not v.get("employee_id") for v in vals_list):
+            raise UserError(
+                self.env._(
+                    "Your user is not linked to an employee: ask HR to link it before "
+                    "contesting a credit."
+                )
+            )
+        disputes = super().create(vals_list)
+        for dispute in disputes:
+            partner = dispute.employee_id.user_id.partner_id
+            if partner:
+                dispute.message_subscribe(partner_ids=partner.ids)
+        return disputes
+
+    def write(self, vals):
+        if RESOLUTION_FIELDS & set(vals) and not self.env.su:
+            self._check_can_resolve()
+        return super().write(vals)
+
+    def _check_can_resolve(self):
+        if not self.env.user.has_group("crm_everyone_sells.group_manager"):
+            raise UserError(self.env._("Only contribution managers resolve disputes."))
+        if any(d.employee_id.user_id == self.env.user for d in self):
+            raise UserError(self.env._("You cannot resolve your own dispute: ask another manager."))
+        if any(d.state != "open" for d in self):
+            raise UserError(self.env._("This dispute is already resolved."))
+
+    def action_accept(self):
+        self.ensure_one()
+        self._check_can_resolve()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Accept Dispute"),
+            "res_model": "crm.contribution.adjust",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_dispute_id": self.id},
+        }
+
+    def action_reject(self):
+        self._check_can_resolve()
+        if any(not (d.resolution or "").strip() for d in self):
+            raise UserError(
+                self.env._("Write the resolution first: the employee deserves a reason.")
+            )
+        self.write({"state": "rejected", "resolved_by_id": self.env.uid})
+        for dispute in self:
+            dispute._notify_both(
+                self.env._("Dispute rejected: %(resolution)s", resolution=dispute.resolution)
+            )
+        return True
+
+    def _notify_both(self, text):
+        """Tell the employee and the deciding manager, in the chatter."""
+        self.ensure_one()
+        partners = self.employee_id.user_id.partner_id | self.env.user.partner_id
+        self.message_post(
+            body=Markup("<p>%s</p>") % text,
+            partner_ids=partners.ids,
+            subtype_xmlid="mail.mt_comment",
+        )

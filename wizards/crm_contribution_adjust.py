@@ -1,0 +1,76 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class CrmContributionAdjust(models.TransientModel):
+    _name = "crm.contribution.adjust"
+    _description = "Adjust a Contribution"
+
+    dispute_id = fields.Many2one("crm.contribution.dispute", required=True)
+    currency_id = fields.Many2one(related="dispute_id.currency_id")
+    amount = fields.Monetary(
+        help="Positive to credit the employee, negative to take back an excess credit."
+    )
+    points = fields.Float(digits=(16, 2))
+    wage_type = fields.Selection(
+        [("incentive", "Incentive (wages)"), ("award", "Discretionary award")],
+        required=True,
+        default="incentive",
+    )
+    explanation = fields.Text(
+        required=True,
+        help="One sentence the employee reads on the ledger and the statement.",
+    )
+
+    def action_apply(self):
+        self.ensure_one()
+        dispute = self.dispute_id
+        dispute._check_can_resolve()
+        currency = dispute.currency_id
+        if currency.is_zero(self.amount) and not self.points:
+            raise UserError(
+                self.env._("An adjustment needs an amount or points; to say no, reject instead.")
+            )
+        contested = dispute.contribution_id
+        # sudo: managers correct the ledger only through this wizard, which
+        # writes one explained, approved adjustment and nothing else.
+        adjustment = (
+            self.env["crm.contribution"]
+            .sudo()
+            .create(
+                {
+                    "employee_id": dispute.employee_id.id,
+                    "department_id": contested.department_id.id
+                    or dispute.employee_id.department_id.id,
+                    "company_id": dispute.company_id.id,
+                    "lead_id": dispute.lead_id.id,
+                    "lead_name": dispute.lead_name,
+                    "signal_id": dispute.signal_id.id or contested.signal_id.id,
+                    "partner_id": contested.partner_id.id or dispute.lead_id.partner_id.id,
+                    "trigger": "adjustment",
+                    "date": fields.Date.context_today(self),
+                    "payable_date": fields.Date.context_today(self),
+                    "amount": currency.round(self.amount),
+                    "points": self.points,
+                    "share": 1.0,
+                    "wage_type": self.wage_type,
+                    "credit_key": f"adjustment:dispute:{dispute.id}",
+                    "explanation": self.explanation,
+                    "state": "approved",
+                    "approved_by_id": self.env.uid,
+                    "approved_date": fields.Datetime.now(),
+                }
+            )
+        )
+        dispute.write(
+            {
+                "state": "accepted",
+                "adjustment_id": adjustment.id,
+                "resolution": dispute.resolution or self.explanation,
+                "resolved_by_id": self.env.uid,
+            }
+        )
+        dispute._notify_both(
+            self.env._("Dispute accepted: %(explanation)s", explanation=self.explanation)
+        )
+        return {"type": "ir.actions.act_window_close"}

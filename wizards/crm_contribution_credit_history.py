@@ -1,0 +1,46 @@
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+
+
+class CrmContributionCreditHistory(models.TransientModel):
+    _name = "crm.contribution.credit.history"
+    _description = "Credit Past Wins"
+
+    lead_ids = fields.Many2many(
+        "crm.lead",
+        string="Won Deals",
+        domain="[('type', '=', 'opportunity'), ('probability', '=', 100)]",
+        default=lambda self: (
+            [Command.set(self.env.context.get("active_ids", []))]
+            if self.env.context.get("active_model") == "crm.lead"
+            else False
+        ),
+        help="Past wins that were imported without credit.",
+    )
+    date = fields.Date(
+        string="Credit Date",
+        required=True,
+        default=fields.Date.context_today,
+        help="The date the credits are booked on; the rules in force on this date apply.",
+    )
+    credited_count = fields.Integer(readonly=True)
+
+    def action_apply(self):
+        self.ensure_one()
+        if not self.env.user.has_group("crm_everyone_sells.group_admin"):
+            raise UserError(self.env._("Only contribution administrators credit past wins."))
+        not_won = self.lead_ids.filtered(lambda lead: not lead._everyone_sells_is_won())
+        if not_won:
+            raise UserError(
+                self.env._(
+                    "Only won deals can be credited; not won: %(deals)s.",
+                    deals=", ".join(not_won.mapped("name")),
+                )
+            )
+        entries = self.env["crm.contribution"]._credit_won_leads(self.lead_ids, date=self.date)
+        self.credited_count = len(entries)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_everyone_sells.crm_contribution_action_all"
+        )
+        action["domain"] = [("id", "in", entries.ids)]
+        return action
