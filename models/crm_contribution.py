@@ -48,9 +48,7 @@ class CrmContribution(models.Model):
     _rec_name = "explanation"
     _check_company_auto = True
 
-    employee_id = fields.Many2one(
-        "hr.employee", string="Employee", required=True, index=True, readonly=True
-    )
+    employee_id = fields.Many2one("hr.employee", required=True, index=True, readonly=True)
     department_id = fields.Many2one(
         "hr.department",
         readonly=True,
@@ -76,7 +74,7 @@ class CrmContribution(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     rule_id = fields.Many2one(
-        "crm.contribution.rule", string="Rule", index=True, ondelete="restrict", readonly=True
+        "crm.contribution.rule", index=True, ondelete="restrict", readonly=True
     )
     trigger = fields.Selection(TRIGGER_SELECTION, required=True, readonly=True)
     date = fields.Date(
@@ -127,7 +125,7 @@ class CrmContribution(models.Model):
     reversal_entry_ids = fields.One2many("crm.contribution", "reversed_entry_id")
     is_reversed = fields.Boolean(
         compute="_compute_is_reversed",
-        store=True,
+        search="_search_is_reversed",
         help="A later entry cancels this one.",
     )
     credit_key = fields.Char(
@@ -163,6 +161,12 @@ class CrmContribution(models.Model):
     def _compute_is_reversed(self):
         for entry in self:
             entry.is_reversed = bool(entry.reversal_entry_ids)
+
+    def _search_is_reversed(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Reversed'."))
+        reversed_wanted = (operator == "=") == value
+        return [("reversal_entry_ids", "!=" if reversed_wanted else "=", False)]
 
     @api.depends_context("uid")
     def _compute_is_mine(self):
@@ -487,7 +491,7 @@ class CrmContribution(models.Model):
             vals["credit_sequence"] = generations[
                 vals["credit_key"], vals["employee_id"], vals["rule_id"]
             ]
-        return ledger.create(values)
+        return ledger._insert_entries(values)
 
     @api.model
     def _reverse(self, entries, reason):
@@ -527,7 +531,47 @@ class CrmContribution(models.Model):
             }
             for entry in entries
         ]
-        return self.sudo().create(values)
+        return self.sudo()._insert_entries(values)
+
+    @api.model
+    def _insert_entries(self, values):
+        """Append ledger lines in one INSERT, whatever their number.
+
+        The ORM inserts 100 rows per query; crediting a thousand won deals
+        would then cost queries in proportion. Ledger lines have no computed
+        stored field, no tracking and no side effect to run, so one
+        statement writes them all; the database checks the rest.
+        """
+        if not values:
+            return self.browse()
+        columns = sorted({name for vals in values for name in vals})
+        audit = ["create_uid", "create_date", "write_uid", "write_date"]
+        stamp = [self.env.uid, self.env.cr.now(), self.env.uid, self.env.cr.now()]
+        default_state = {"state": "draft"}
+        columns = sorted(set(columns) | set(default_state))
+        rows = []
+        for vals in values:
+            row = [
+                self._fields[name].convert_to_column_insert(
+                    vals.get(name, default_state.get(name)), self, vals
+                )
+                for name in columns
+            ]
+            rows.append(SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row + stamp)))
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO crm_contribution (%s) VALUES %s RETURNING id",
+                SQL(", ").join(SQL.identifier(name) for name in columns + audit),
+                SQL(", ").join(rows),
+            )
+        )
+        entries = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # What pointed at the ledger before (a deal's, a signal's or a
+        # credit's lines) must be read again.
+        self.invalidate_model(["reversal_entry_ids", "is_reversed"])
+        self.env["crm.lead"].invalidate_model(["contribution_ids"])
+        self.env["crm.signal"].invalidate_model(["contribution_ids"])
+        return entries
 
     @api.model
     def _open_credits_for(self, leads=None, signals=None, trigger="won"):
@@ -612,20 +656,19 @@ class _Explainer:
 
     def credit(self, employee, rule, event, currency, fraction, amount, **capped):
         env, lang = self._env_for(employee)
-        _ = env._
         money = lambda value: self._money(env, lang, value, currency)  # noqa: E731
         share = f"{float(fraction) * 100:.0f} %"
         if rule.compute_method == "percentage":
-            base = _(
+            base = env._(
                 "%(rate)s of %(basis)s",
                 rate=f"{rule.percentage:g} %",
                 basis=money(event.basis or 0),
             )
         elif rule.compute_method == "tiered":
-            base = _("the tiered rate on %(basis)s", basis=money(event.basis or 0))
+            base = env._("the tiered rate on %(basis)s", basis=money(event.basis or 0))
         else:
-            base = _("%(amount)s per event", amount=money(rule.fixed_amount))
-        sentence = _(
+            base = env._("%(amount)s per event", amount=money(rule.fixed_amount))
+        sentence = env._(
             "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
             base=base,
             share=share,
@@ -633,13 +676,13 @@ class _Explainer:
             rule=rule.with_context(lang=lang).name,
         )
         if capped.get("deal_capped"):
-            sentence += _(" (capped at %(cap)s per deal)", cap=money(rule.cap_per_deal))
+            sentence += env._(" (capped at %(cap)s per deal)", cap=money(rule.cap_per_deal))
         if capped.get("period_capped"):
-            sentence += _(
+            sentence += env._(
                 " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
             )
         if rule.points:
-            sentence += _(", %(points)s points", points=f"{rule.points * float(fraction):g}")
+            sentence += env._(", %(points)s points", points=f"{rule.points * float(fraction):g}")
         return sentence
 
     def reversal(self, entry, reason):

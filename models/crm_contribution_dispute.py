@@ -46,7 +46,7 @@ class CrmContributionDispute(models.Model):
         readonly=False,
         index="btree_not_null",
     )
-    lead_name = fields.Char(string="Deal Name", compute="_compute_lead_id", store=True)
+    lead_name = fields.Char(compute="_compute_lead_id", store=True)
     reason = fields.Text(required=True, help="What is wrong, in your words.")
     state = fields.Selection(
         [("open", "Open"), ("accepted", "Accepted"), ("rejected", "Rejected")],
@@ -56,7 +56,7 @@ class CrmContributionDispute(models.Model):
         index=True,
     )
     resolution = fields.Text(tracking=True, help="The manager's answer.")
-    adjustment_id = fields.Many2one("crm.contribution", string="Adjustment", readonly=True)
+    adjustment_id = fields.Many2one("crm.contribution", readonly=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True)
 
     @api.depends("contribution_id", "signal_id")
@@ -89,6 +89,9 @@ class CrmContributionDispute(models.Model):
                 )
             )
         disputes = super().create(vals_list)
+        # Also at creation: the constraint does not fire when none of its
+        # fields is given.
+        disputes._check_subject()
         for dispute in disputes:
             partner = dispute.employee_id.user_id.partner_id
             if partner:

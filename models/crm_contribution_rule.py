@@ -133,7 +133,7 @@ class CrmContributionRule(models.Model):
         "goals and badges, never pay.",
     )
     percentage = fields.Float(digits=(16, 4), tracking=True, help="Percent of the revenue.")
-    tier_ids = fields.One2many("crm.contribution.rule.tier", "rule_id", string="Tiers", copy=True)
+    tier_ids = fields.One2many("crm.contribution.rule.tier", "rule_id", copy=True)
     cap_per_deal = fields.Monetary(
         tracking=True,
         help="Most the rule pays for one deal or signal, all contributors together (0: no cap).",
@@ -184,7 +184,6 @@ class CrmContributionRule(models.Model):
     )
     previous_version_id = fields.Many2one(
         "crm.contribution.rule",
-        string="Previous Version",
         readonly=True,
         copy=False,
         help="The rule this version replaced.",
@@ -246,6 +245,7 @@ class CrmContributionRule(models.Model):
             tiers=[(t.threshold, t.percentage) for t in self.tier_ids],
         )
         total = round_money(apply_cap(total, self.cap_per_deal), digits)
+        total = float(total)
         deal = format_amount(self.env, EXAMPLE_REVENUE, currency)
         if self.split_method == "originator":
             return self.env._(
@@ -253,9 +253,8 @@ class CrmContributionRule(models.Model):
                 deal=deal,
                 total=format_amount(self.env, total, currency),
             )
-        first, second = split_amount(total, [70, 30], digits)
-        if self.split_method == "equal":
-            first, second = split_amount(total, [1, 1], digits)
+        weights = [1, 1] if self.split_method == "equal" else [70, 30]
+        first, second = (float(part) for part in split_amount(total, weights, digits))
         return self.env._(
             "A %(deal)s deal pays %(total)s; with two contributors weighted "
             "70/30 this rule gives %(first)s and %(second)s.",
@@ -336,7 +335,7 @@ class CrmContributionRule(models.Model):
     def write(self, vals):
         changed = COMPUTATION_FIELDS & set(vals)
         if changed:
-            used = self.filtered("contribution_count")
+            used = self._credited()
             if used:
                 raise UserError(
                     self.env._(
@@ -348,11 +347,21 @@ class CrmContributionRule(models.Model):
                 )
         return super().write(vals)
 
+    def _credited(self):
+        """The rules of ``self`` that have credited someone (read fresh, not cached)."""
+        groups = (
+            self.env["crm.contribution"]
+            .sudo()
+            ._read_group([("rule_id", "in", self.ids)], ["rule_id"])
+        )
+        return self.browse([rule.id for (rule,) in groups])
+
     def action_new_version(self):
         """End this rule yesterday and open a copy that starts today."""
         self.ensure_one()
         today = fields.Date.context_today(self)
         start = max(today, self.date_from + timedelta(days=1))
+        self.date_to = start - timedelta(days=1)
         new_rule = self.copy(
             {
                 "date_from": start,
@@ -361,7 +370,6 @@ class CrmContributionRule(models.Model):
                 "name": self.name,
             }
         )
-        self.date_to = start - timedelta(days=1)
         self.message_post(
             body=self.env._("Ended: replaced by a new version from %(date)s.", date=start)
         )

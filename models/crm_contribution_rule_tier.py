@@ -8,7 +8,7 @@ class CrmContributionRuleTier(models.Model):
     _order = "rule_id, threshold"
 
     rule_id = fields.Many2one(
-        "crm.contribution.rule", string="Rule", required=True, index=True, ondelete="cascade"
+        "crm.contribution.rule", required=True, index=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="rule_id.currency_id")
     threshold = fields.Monetary(
@@ -33,7 +33,7 @@ class CrmContributionRuleTier(models.Model):
     ]
 
     def _check_rule_unused(self, rules):
-        used = rules.filtered("contribution_count")
+        used = rules._credited()
         if used:
             raise UserError(
                 self.env._(

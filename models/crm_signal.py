@@ -108,12 +108,12 @@ class CrmSignal(models.Model):
             ("lost", "Lost"),
             ("declined", "Declined"),
         ],
-        default="new",
         required=True,
         index=True,
         tracking=True,
         compute="_compute_state",
         store=True,
+        precompute=True,
         readonly=False,
         help="New: waiting for sales. Handed off: an opportunity exists. "
         "Won / lost: the opportunity's outcome. Declined: sales gave a reason "

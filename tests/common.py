@@ -144,12 +144,14 @@ class EveryoneSellsCase(TransactionCase):
         user = user or self.user_support
         values.setdefault("name", "API連携オプションがあれば購入したい")
         values.setdefault("partner_id", self.customer.id)
-        return (
+        signals = (
             self.env["crm.signal"]
             .with_user(user)
             .with_context(allowed_company_ids=user.company_ids.ids)
             .create(values)
         )
+        # Checked afterwards with the test's own rights, not the employee's.
+        return signals.with_env(self.env)
 
     def hand_off(self, signals, user=None, **values):
         """Run the hand-off wizard on ``signals`` as ``user`` (default: salesman)."""

@@ -111,3 +111,18 @@ class TestOriginSurvives(EveryoneSellsCase):
         self.assertEqual(customer.signal_count, 2)
         action = customer.action_view_signals()
         self.assertEqual(self.env["crm.signal"].search_count(action["domain"]), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestSignalCreatedWithOpportunity(EveryoneSellsCase):
+    def test_state_follows_the_opportunity_from_creation(self):
+        """An import or API call may create a signal already linked."""
+        lead = self.env["crm.lead"].create(
+            {"name": "取込済みの商談", "type": "opportunity", "company_id": self.company.id}
+        )
+        signal = self.env["crm.signal"].create(
+            {"name": "取込", "employee_id": self.employee_support.id, "lead_id": lead.id}
+        )
+        self.assertEqual(signal.state, "handed_off")
+        lead.action_set_lost()
+        self.assertEqual(signal.state, "lost")

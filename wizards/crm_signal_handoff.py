@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import clean_context
 
 
 class CrmSignalHandoff(models.TransientModel):
@@ -207,7 +208,13 @@ class CrmSignalHandoff(models.TransientModel):
         self._check_signals()
         originator = self._originator_signal()
         if self.mode == "create":
-            lead = self.env["crm.lead"].create(self._prepare_lead_values(originator))
+            # A clean context: the wizard's default_signal_ids must not become
+            # the new opportunity's signals before the hand-off is written.
+            lead = (
+                self.env["crm.lead"]
+                .with_context(clean_context(self.env.context))
+                .create(self._prepare_lead_values(originator))
+            )
         else:
             lead = self.lead_id
             lead._everyone_sells_set_origin(originator)

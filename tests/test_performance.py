@@ -1,0 +1,91 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ContributionCase
+
+
+@tagged("post_install", "-at_install")
+class TestCreditingIsSetBased(ContributionCase):
+    """Marking deals won costs the same number of queries for 1 or 50 deals:
+    crediting gathers, computes and writes in batches, never per deal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.make_rule(name="受注ポイント", compute_method="fixed", fixed_amount=3_000, points=10)
+        cls.make_rule(name="別チーム向け", percentage=2, team_ids=cls.team_other.ids)
+
+    def _deals(self, count):
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"一括受注 {index}",
+                    "type": "opportunity",
+                    "company_id": self.company.id,
+                    "team_id": self.team.id,
+                    "stage_id": self.stage_new.id,
+                    "expected_revenue": 1_000_000 + index,
+                    "origin_employee_id": self.employee_support.id,
+                    "contributor_ids": [
+                        Command.create(
+                            {"employee_id": self.employee_support.id, "role": "originator"}
+                        ),
+                        Command.create(
+                            {"employee_id": self.employee_engineer.id, "role": "technical"}
+                        ),
+                        Command.create({"employee_id": self.employee_marketer.id, "role": "other"}),
+                    ],
+                }
+                for index in range(count)
+            ]
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return leads
+
+    def _queries_to_win(self, leads):
+        before = self.env.cr.sql_log_count
+        leads.write({"stage_id": self.stage_won.id})
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def _warm_up(self):
+        """Win and reopen one deal first, so that caches and crm's own lead
+        scoring rows exist: what is measured next is the steady state."""
+        leads = self._deals(1)
+        self._queries_to_win(leads)
+        leads.write({"stage_id": self.stage_new.id})
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+    def test_query_count_does_not_grow_with_the_batch(self):
+        self._warm_up()
+        counts = {size: self._queries_to_win(self._deals(size)) for size in (1, 10, 50)}
+        self.assertEqual(counts[1], counts[10], counts)
+        self.assertEqual(counts[10], counts[50], counts)
+
+    def test_query_count_is_pinned(self):
+        self._warm_up()
+        leads = self._deals(20)
+        # flush=False: the tracking messages crm posts on every lead at commit
+        # are crm's cost, not crediting's.
+        with self.assertQueryCount(__system__=34, flush=False):
+            leads.write({"stage_id": self.stage_won.id})
+            self.env.flush_all()
+        entries = self.env["crm.contribution"].search([("lead_id", "in", leads.ids)])
+        self.assertEqual(len(entries), 20 * 3 * 2)
+
+    def test_reversing_a_batch_is_set_based_too(self):
+        self._warm_up()
+        small, large = self._deals(1), self._deals(30)
+        (small | large).write({"stage_id": self.stage_won.id})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        counts = []
+        for leads in (small, large):
+            before = self.env.cr.sql_log_count
+            leads.write({"stage_id": self.stage_new.id})
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            self.env.invalidate_all()
+        self.assertEqual(counts[0], counts[1], counts)
