@@ -3,6 +3,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
@@ -558,14 +560,28 @@ class CrmContribution(models.Model):
                 for name in columns
             ]
             rows.append(SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row + stamp)))
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO crm_contribution (%s) VALUES %s RETURNING id",
-                SQL(", ").join(SQL.identifier(name) for name in columns + audit),
-                SQL(", ").join(rows),
-            )
-        )
-        entries = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # Pending writes first (the deal's own update takes its row lock
+        # now): a concurrent transaction on the same deal then fails with a
+        # serialization error, which Odoo retries, rather than on our index.
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "INSERT INTO crm_contribution (%s) VALUES %s RETURNING id",
+                        SQL(", ").join(SQL.identifier(name) for name in columns + audit),
+                        SQL(", ").join(rows),
+                    )
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.UniqueViolation as error:
+            raise UserError(
+                self.env._(
+                    "Someone else credited the same deal at the same moment. Nothing "
+                    "was credited twice: reload the page to see the credit."
+                )
+            ) from error
+        entries = self.browse(ids)
         # What pointed at the ledger before (a deal's, a signal's or a
         # credit's lines) must be read again.
         self.invalidate_model(["reversal_entry_ids", "is_reversed"])

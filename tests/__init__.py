@@ -1,4 +1,5 @@
 from . import test_access
+from . import test_concurrency
 from . import test_disputes
 from . import test_duplicates
 from . import test_handoff

@@ -1,0 +1,174 @@
+import threading
+import uuid
+
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestNeverTwiceUnderConcurrency(BaseCase):
+    """Two real database transactions racing on one deal: nothing is credited
+    twice, nothing is lost, the loser gets an error it can retry on.
+
+    These tests commit (they need two connections that see the same rows)
+    and remove what they committed at the end.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.tag = uuid.uuid4().hex[:8]
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            cls.rule_id = (
+                env["crm.contribution.rule"]
+                .create(
+                    {
+                        "name": f"競合テスト {cls.tag}",
+                        "trigger": "won",
+                        "compute_method": "percentage",
+                        "percentage": 5,
+                        "date_from": "2020-01-01",
+                        "company_id": company.id,
+                        "exclude_sales": False,
+                    }
+                )
+                .id
+            )
+            cls.employee_id = (
+                env["hr.employee"]
+                .create({"name": f"競合 太郎 {cls.tag}", "company_id": company.id})
+                .id
+            )
+            stages = env["crm.stage"]
+            cls.stage_open_id = stages.create({"name": f"open {cls.tag}", "sequence": 1}).id
+            cls.stage_won_id = stages.create(
+                {"name": f"won {cls.tag}", "sequence": 99, "is_won": True}
+            ).id
+        cls.addClassCleanup(cls._remove_committed_data)
+
+    @classmethod
+    def _remove_committed_data(cls):
+        with cls.registry.cursor() as cr:
+            # The ledger refuses deletion through the ORM; these rows exist
+            # only for this test.
+            cr.execute(
+                "DELETE FROM crm_contribution WHERE rule_id = %s AND reversed_entry_id IS NOT NULL",
+                (cls.rule_id,),
+            )
+            cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].with_context(active_test=False).search(
+                [("name", "like", cls.tag)]
+            ).unlink()
+            env["crm.contribution.rule"].browse(cls.rule_id).unlink()
+            env["hr.employee"].browse(cls.employee_id).unlink()
+            env["crm.stage"].browse([cls.stage_open_id, cls.stage_won_id]).unlink()
+
+    def _make_lead(self, won=False):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"everyone_sells_no_credit": True})
+            return (
+                env["crm.lead"]
+                .create(
+                    {
+                        "name": f"競合商談 {self.tag} {uuid.uuid4().hex[:4]}",
+                        "type": "opportunity",
+                        "expected_revenue": 1_000_000,
+                        "stage_id": self.stage_won_id if won else self.stage_open_id,
+                        "probability": 100 if won else 10,
+                        "contributor_ids": [
+                            Command.create({"employee_id": self.employee_id, "role": "originator"})
+                        ],
+                    }
+                )
+                .id
+            )
+
+    def _credits(self, lead_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT amount FROM crm_contribution WHERE lead_id = %s AND rule_id = %s",
+                (lead_id, self.rule_id),
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    def _race(self, action, lead_id):
+        """Run ``action`` in two transactions: the first holds its changes
+        until the second is waiting on them, then commits."""
+        first_written = threading.Event()
+        outcome = {}
+
+        def run(name):
+            threading.current_thread().testing = True
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                try:
+                    if name == "second":
+                        first_written.wait(10)
+                    action(env, env["crm.lead"].browse(lead_id))
+                    env.flush_all()
+                    if name == "first":
+                        first_written.set()
+                        # Let the second transaction reach the same rows.
+                        threading.Event().wait(1.0)
+                    cr.commit()
+                    outcome[name] = "committed"
+                except (psycopg2.errors.SerializationFailure, UserError) as error:
+                    cr.rollback()
+                    outcome[name] = type(error).__name__
+                finally:
+                    first_written.set()
+
+        threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
+        with mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+        return outcome
+
+    def test_two_transactions_mark_the_same_deal_won(self):
+        lead_id = self._make_lead()
+        outcome = self._race(lambda env, lead: lead.write({"stage_id": self.stage_won_id}), lead_id)
+        self.assertEqual(outcome["first"], "committed")
+        self.assertEqual(outcome["second"], "SerializationFailure", outcome)
+        # Odoo retries a serialization failure: the retry finds the deal won
+        # and credited, and credits nothing more.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
+        self.assertEqual(self._credits(lead_id), [50_000])
+
+    def test_two_transactions_credit_the_same_deal_directly(self):
+        """Without the lead's row lock (two jobs crediting a won deal), the
+        unique index on the open credit refuses the second."""
+        lead_id = self._make_lead(won=True)
+        outcome = self._race(
+            lambda env, lead: env["crm.contribution"]._credit_won_leads(lead), lead_id
+        )
+        self.assertEqual(outcome["first"], "committed")
+        self.assertEqual(outcome["second"], "UserError", outcome)
+        self.assertEqual(self._credits(lead_id), [50_000])
+
+    def test_lost_and_won_racing_leave_a_consistent_ledger(self):
+        lead_id = self._make_lead()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
+
+        def lose_or_win(env, lead):
+            if lead.active:
+                lead.action_set_lost()
+
+        outcome = self._race(lose_or_win, lead_id)
+        self.assertEqual(outcome["first"], "committed")
+        self.assertIn(outcome["second"], ("SerializationFailure", "committed"))
+        self.assertEqual(sorted(self._credits(lead_id)), [-50_000, 50_000])
