@@ -139,6 +139,13 @@ class CrmContribution(models.Model):
         readonly=True,
         help="Technical: how many earlier credits the same event, employee and rule had.",
     )
+    payout_id = fields.Many2one(
+        "crm.contribution.payout",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+        help="The monthly payout this entry is paid in.",
+    )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(compute="_compute_is_mine", search="_search_is_mine")
@@ -674,12 +681,10 @@ class _Explainer:
         env, lang = self._env_for(employee)
         money = lambda value: self._money(env, lang, value, currency)  # noqa: E731
         share = f"{float(fraction) * 100:.0f} %"
+        rate = f"{rule.percentage:g} %"
+        points = f"{rule.points * float(fraction):g}"
         if rule.compute_method == "percentage":
-            base = env._(
-                "%(rate)s of %(basis)s",
-                rate=f"{rule.percentage:g} %",
-                basis=money(event.basis or 0),
-            )
+            base = env._("%(rate)s of %(basis)s", rate=rate, basis=money(event.basis or 0))
         elif rule.compute_method == "tiered":
             base = env._("the tiered rate on %(basis)s", basis=money(event.basis or 0))
         else:
@@ -698,7 +703,7 @@ class _Explainer:
                 " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
             )
         if rule.points:
-            sentence += env._(", %(points)s points", points=f"{rule.points * float(fraction):g}")
+            sentence += env._(", %(points)s points", points=points)
         return sentence
 
     def reversal(self, entry, reason):

@@ -20,6 +20,25 @@ class ResCompany(models.Model):
         "paid, which is no deduction from wages.",
     )
 
+    everyone_sells_wage_deduction_agreement = fields.Boolean(
+        string="Wage-Deduction Agreement (24協定)",
+        help="A written labour-management agreement allows deducting reversed "
+        "credits that were already paid from later incentives. Without one, "
+        "nothing is deducted: the amount is shown as outstanding for HR.",
+    )
+    everyone_sells_payment_day = fields.Integer(
+        string="Payday",
+        default=25,
+        help="Day of the month wages are paid; incentives are paid on the next "
+        "payday after the month they were earned in.",
+    )
+
+    @api.constrains("everyone_sells_payment_day")
+    def _check_everyone_sells_payment_day(self):
+        for company in self:
+            if not 1 <= company.everyone_sells_payment_day <= 31:
+                raise ValidationError(self.env._("The payday is a day of the month, 1 to 31."))
+
     @api.constrains("everyone_sells_protection_days", "everyone_sells_hold_days")
     def _check_everyone_sells_days(self):
         for company in self:

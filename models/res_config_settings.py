@@ -12,6 +12,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_hold_days",
         readonly=False,
     )
+    everyone_sells_wage_deduction_agreement = fields.Boolean(
+        related="company_id.everyone_sells_wage_deduction_agreement",
+        readonly=False,
+    )
+    everyone_sells_payment_day = fields.Integer(
+        related="company_id.everyone_sells_payment_day",
+        readonly=False,
+    )
     everyone_sells_alias_email = fields.Char(
         string="Signal E-mail Address",
         compute="_compute_everyone_sells_alias_email",

@@ -6,6 +6,7 @@ from . import test_handoff
 from . import test_lead
 from . import test_ledger
 from . import test_mail_gateway
+from . import test_payout
 from . import test_performance
 from . import test_rules
 from . import test_signal

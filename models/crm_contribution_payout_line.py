@@ -1,0 +1,326 @@
+import calendar
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..core.wage import (
+    check_hours,
+    effective_hourly_wage,
+    fixed_share,
+    hourly_base,
+    overtime_premium,
+    settle_clawback,
+)
+
+# Each warning is written in Japanese and English, whatever the reader's
+# language: payroll files travel between people.
+WARNINGS = {
+    "guaranteed_pay": (
+        "固定給が総支給額の60%%未満です。賃金規程に保障給(労基法27条)の定めが必要です。",
+        "Fixed pay is under 60 %% of total pay: the wage rules need a guaranteed "
+        "hourly pay (LSA art. 27).",
+    ),
+    "minimum_wage": (
+        "時間あたり賃金が%(prefecture)sの最低賃金(%(minimum)s円)を下回っています。",
+        "Pay per hour is below the minimum wage of %(prefecture)s (¥%(minimum)s).",
+    ),
+    "formula_award": (
+        "計算式で決まる報酬が「恩恵的表彰」に分類されています。実態は賃金(労基法11条)の可能性があります。",
+        "A formula-based credit is classified as an award: in substance it is "
+        "likely wages (LSA art. 11).",
+    ),
+    "payday": (
+        "支払日が会社の所定支払日(毎月%(day)s日)ではありません(労基法24条)。",
+        "The payment date is not the company's payday (day %(day)s; LSA art. 24).",
+    ),
+    "outstanding": (
+        "支払済み報酬の取消%(amount)s円が未精算です。労使協定(24協定)がないため控除していません。人事で精算してください。",
+        "¥%(amount)s of paid credit was reversed and is outstanding: without a "
+        "wage-deduction agreement it is not deducted. HR settles it.",
+    ),
+    "no_hours": (
+        "労働時間が未入力のため、歩合給の割増賃金を計算できません。",
+        "Hours worked are missing: the overtime premium on the incentive cannot be computed.",
+    ),
+}
+
+
+def bilingual(code, **values):
+    japanese, english = WARNINGS[code]
+    return f"{japanese % values} / {english % values}"
+
+
+class CrmContributionPayoutLine(models.Model):
+    _name = "crm.contribution.payout.line"
+    _description = "Contribution Payout Line"
+    _order = "payout_id, department_id, employee_id"
+    _check_company_auto = True
+
+    payout_id = fields.Many2one(
+        "crm.contribution.payout", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="payout_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="payout_id.currency_id")
+    date_from = fields.Date(related="payout_id.date_from", store=True)
+    date_to = fields.Date(related="payout_id.date_to", store=True)
+    payment_date = fields.Date(related="payout_id.payment_date")
+    payout_state = fields.Selection(related="payout_id.state", string="Payout Status")
+    employee_id = fields.Many2one("hr.employee", required=True, index=True, readonly=True)
+    department_id = fields.Many2one("hr.department", readonly=True)
+    incentive_amount = fields.Monetary(
+        string="Incentive",
+        readonly=True,
+        help="Credits classified as wages (歩合給) payable in this run. They enter "
+        "the overtime premium base.",
+    )
+    award_amount = fields.Monetary(
+        string="Award",
+        readonly=True,
+        help="Discretionary awards (恩恵的給付): not wages, listed apart. Still taxable.",
+    )
+    points = fields.Float(digits=(16, 2), readonly=True)
+    clawback_amount = fields.Monetary(
+        readonly=True, help="Credits paid earlier and reversed since: owed back by the employee."
+    )
+    carry_in_amount = fields.Monetary(
+        string="Carried In",
+        readonly=True,
+        help="What the employee still owed after the previous run (netted only "
+        "under a wage-deduction agreement).",
+    )
+    deducted_amount = fields.Monetary(
+        string="Deducted",
+        compute="_compute_settlement",
+        store=True,
+        help="Netted against this run's incentive, under the wage-deduction agreement.",
+    )
+    payable_amount = fields.Monetary(
+        string="Payable",
+        compute="_compute_settlement",
+        store=True,
+        help="Incentive after deduction plus awards. The overtime premium is added "
+        "by payroll with the salary's own premium.",
+    )
+    carry_out_amount = fields.Monetary(
+        string="Outstanding",
+        compute="_compute_settlement",
+        store=True,
+        help="Still owed by the employee: for HR to settle (no agreement) or "
+        "carried to the next run (agreement).",
+    )
+    worked_hours = fields.Float(
+        digits=(16, 2),
+        help="All hours actually worked in the month: scheduled, overtime and holiday work.",
+    )
+    overtime_hours = fields.Float(
+        string="Statutory Overtime Hours",
+        digits=(16, 2),
+        help="All statutory overtime of the month, legal-holiday hours excluded; "
+        "the part above 60 hours gets the higher rate.",
+    )
+    late_night_hours = fields.Float(
+        digits=(16, 2), help="Hours worked between 22:00 and 05:00, overtime or not."
+    )
+    holiday_hours = fields.Float(
+        string="Legal Holiday Hours", digits=(16, 2), help="Hours worked on the legal holiday."
+    )
+    hourly_base = fields.Float(
+        digits=(16, 3),
+        compute="_compute_premium",
+        store=True,
+        help="Incentive divided by all hours worked (労基則19条1項6号).",
+    )
+    overtime_premium_amount = fields.Monetary(
+        string="Overtime Premium",
+        compute="_compute_premium",
+        store=True,
+        help="Premium owed on the incentive: hourly base × (25 % up to 60 h of "
+        "overtime, 50 % beyond, 35 % legal holiday, 25 % late night), rounded half-up.",
+    )
+    fixed_wage_amount = fields.Monetary(
+        string="Fixed Wage",
+        help="Optional, from payroll: the month's fixed pay. Enables the "
+        "guaranteed-pay and minimum-wage checks.",
+    )
+    scheduled_hours = fields.Float(
+        digits=(16, 2),
+        help="Optional, from payroll: the month's scheduled hours (所定労働時間).",
+    )
+    warning = fields.Text(compute="_compute_warning", store=True)
+    formula_award = fields.Boolean(readonly=True)
+    entry_ids = fields.One2many("crm.contribution", compute="_compute_entry_ids", string="Entries")
+
+    _sql_constraints = [
+        (
+            "employee_payout_uniq",
+            "unique(payout_id, employee_id)",
+            "An employee has one line per payout.",
+        ),
+    ]
+
+    @api.model
+    def _prepare_line(self, payout, employee, totals, carried):
+        return {
+            "payout_id": payout.id,
+            "employee_id": employee.id,
+            "department_id": employee.department_id.id,
+            "incentive_amount": totals.get("incentive", 0.0),
+            "award_amount": totals.get("award", 0.0),
+            "clawback_amount": totals.get("clawback", 0.0),
+            "points": totals.get("points", 0.0),
+            "formula_award": totals.get("formula_award", False),
+            "carry_in_amount": carried,
+        }
+
+    @api.depends(
+        "incentive_amount",
+        "award_amount",
+        "clawback_amount",
+        "carry_in_amount",
+        "payout_id.company_id.everyone_sells_wage_deduction_agreement",
+    )
+    def _compute_settlement(self):
+        for line in self:
+            agreed = line.payout_id.company_id.everyone_sells_wage_deduction_agreement
+            payable, deducted, outstanding = settle_clawback(
+                line.incentive_amount, line.clawback_amount + line.carry_in_amount, agreed
+            )
+            line.deducted_amount = float(deducted)
+            line.payable_amount = float(payable) + line.award_amount
+            line.carry_out_amount = float(outstanding)
+
+    @api.depends(
+        "incentive_amount",
+        "worked_hours",
+        "overtime_hours",
+        "holiday_hours",
+        "late_night_hours",
+        "date_to",
+    )
+    def _compute_premium(self):
+        rates = self.env["crm.contribution.premium.rate"]
+        rates_by_period = {}
+        for line in self:
+            period = (line.company_id, line.date_to)
+            if period not in rates_by_period:
+                rates_by_period[period] = rates._rates_for(*period)
+            line_rates = rates_by_period[period]
+            line.hourly_base = float(hourly_base(line.incentive_amount, line.worked_hours))
+            line.overtime_premium_amount = float(
+                overtime_premium(
+                    line.incentive_amount,
+                    line.worked_hours,
+                    line.overtime_hours,
+                    line.holiday_hours,
+                    line.late_night_hours,
+                    line_rates,
+                )
+            )
+
+    @api.depends(
+        "incentive_amount",
+        "worked_hours",
+        "fixed_wage_amount",
+        "scheduled_hours",
+        "formula_award",
+        "carry_out_amount",
+        "payout_id.payment_date",
+    )
+    def _compute_warning(self):
+        minimum_wages = self.env["crm.contribution.minimum.wage"]
+        for line in self:
+            company = line.payout_id.company_id
+            warnings = []
+            if line.incentive_amount > 0 and not line.worked_hours:
+                warnings.append(bilingual("no_hours"))
+            if (
+                line.fixed_wage_amount
+                and fixed_share(line.fixed_wage_amount, line.incentive_amount) < 0.6
+            ):
+                warnings.append(bilingual("guaranteed_pay"))
+            if line.fixed_wage_amount and line.scheduled_hours:
+                minimum = minimum_wages._minimum_for(company.state_id, line.date_to)
+
+                hourly = effective_hourly_wage(
+                    line.fixed_wage_amount,
+                    line.scheduled_hours,
+                    line.incentive_amount,
+                    line.worked_hours,
+                )
+                if minimum and hourly < minimum.hourly_amount:
+                    warnings.append(
+                        bilingual(
+                            "minimum_wage",
+                            prefecture=minimum.state_id.name,
+                            minimum=f"{minimum.hourly_amount:,.0f}",
+                        )
+                    )
+            if line.formula_award:
+                warnings.append(bilingual("formula_award"))
+            payday = company.everyone_sells_payment_day
+            payment_date = line.payout_id.payment_date
+            if payment_date and payment_date.day != min(
+                payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
+            ):
+                warnings.append(bilingual("payday", day=payday))
+            if line.carry_out_amount and not company.everyone_sells_wage_deduction_agreement:
+                warnings.append(bilingual("outstanding", amount=f"{line.carry_out_amount:,.0f}"))
+            line.warning = "\n".join(warnings) or False
+
+    def _compute_entry_ids(self):
+        entries = self.env["crm.contribution"].search(
+            [("payout_id", "in", self.payout_id.ids), ("employee_id", "in", self.employee_id.ids)]
+        )
+        by_key = {}
+        for entry in entries:
+            by_key.setdefault((entry.payout_id.id, entry.employee_id.id), []).append(entry.id)
+        for line in self:
+            line.entry_ids = entries.browse(
+                by_key.get((line.payout_id.id, line.employee_id.id), [])
+            )
+
+    @api.constrains("worked_hours", "overtime_hours", "holiday_hours", "late_night_hours")
+    def _check_hours(self):
+        messages = {
+            "negative": self.env._("Hours cannot be negative."),
+            "more_than_month": self.env._("More hours than the month holds."),
+            "overtime_above_worked": self.env._(
+                "Overtime and holiday hours are part of the hours worked: they cannot exceed them."
+            ),
+            "late_night_above_worked": self.env._(
+                "Late-night hours are part of the hours worked: they cannot exceed them."
+            ),
+        }
+        for line in self:
+            days = calendar.monthrange(line.date_to.year, line.date_to.month)[1]
+            problems = check_hours(
+                line.worked_hours,
+                line.overtime_hours,
+                line.holiday_hours,
+                line.late_night_hours,
+                days * 24,
+            )
+            if problems:
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s: %(problems)s",
+                        employee=line.employee_id.name,
+                        problems=" ".join(messages[p] for p in problems),
+                    )
+                )
+
+    def write(self, vals):
+        locked = self.filtered(lambda line: line.payout_id.state != "draft")
+        if locked and not self.env.su:
+            raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
+        return super().write(vals)
+
+    def _employee_code(self):
+        """The employee's number for payroll: badge, else ID number, else Odoo id."""
+        self.ensure_one()
+        # sudo: payroll needs the employee's number; only the code is read.
+        employee = self.employee_id.sudo()
+        return employee.barcode or employee.identification_id or str(employee.id)
+
+    def action_print_statement(self):
+        return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)

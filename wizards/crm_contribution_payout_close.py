@@ -1,0 +1,123 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_amount
+
+from ..models.crm_contribution_payout import last_complete_month, payday_after
+
+
+class CrmContributionPayoutClose(models.TransientModel):
+    _name = "crm.contribution.payout.close"
+    _description = "Close a Month of Contributions"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(
+        string="Period Start",
+        required=True,
+        default=lambda self: last_complete_month(fields.Date.context_today(self))[0],
+    )
+    date_to = fields.Date(
+        string="Period End",
+        required=True,
+        default=lambda self: last_complete_month(fields.Date.context_today(self))[1],
+    )
+    payment_date = fields.Date(
+        compute="_compute_payment_date",
+        store=True,
+        readonly=False,
+        required=True,
+        precompute=True,
+    )
+    preview = fields.Html(compute="_compute_preview", sanitize=False)
+    preview_total = fields.Monetary(compute="_compute_preview")
+
+    @api.depends("date_to", "company_id")
+    def _compute_payment_date(self):
+        for wizard in self:
+            if wizard.date_to:
+                wizard.payment_date = payday_after(
+                    wizard.company_id.everyone_sells_payment_day, wizard.date_to
+                )
+
+    def _payable_domain(self):
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "approved"),
+            ("payout_id", "=", False),
+            ("date", "<=", self.date_to),
+            ("payable_date", "<=", self.date_to),
+        ]
+
+    @api.depends("date_from", "date_to", "company_id")
+    def _compute_preview(self):
+        for wizard in self:
+            if not wizard.date_to:
+                wizard.preview = False
+                wizard.preview_total = 0
+                continue
+            groups = self.env["crm.contribution"]._read_group(
+                wizard._payable_domain(),
+                ["employee_id", "wage_type"],
+                ["amount:sum", "__count"],
+            )
+            by_employee = {}
+            for employee, wage_type, amount, count in groups:
+                row = by_employee.setdefault(employee, {"incentive": 0.0, "award": 0.0, "n": 0})
+                row[wage_type] += amount
+                row["n"] += count
+            currency = wizard.currency_id
+            rows = Markup("").join(
+                Markup(
+                    "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
+                    "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+                )
+                % (
+                    employee.name,
+                    employee.department_id.name or "",
+                    row["n"],
+                    format_amount(self.env, row["incentive"], currency),
+                    format_amount(self.env, row["award"], currency),
+                )
+                for employee, row in sorted(by_employee.items(), key=lambda item: item[0].name)
+            )
+            wizard.preview_total = sum(r["incentive"] + r["award"] for r in by_employee.values())
+            if not by_employee:
+                wizard.preview = Markup("<p class='text-muted'>%s</p>") % self.env._(
+                    "No approved credit is payable in this period yet."
+                )
+                continue
+            wizard.preview = Markup(
+                "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+                "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
+                "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+            ) % (
+                self.env._("Employee"),
+                self.env._("Department"),
+                self.env._("Entries"),
+                self.env._("Incentive (wages)"),
+                self.env._("Award (not wages)"),
+                rows,
+            )
+
+    def action_apply(self):
+        self.ensure_one()
+        payout = self.env["crm.contribution.payout"].create(
+            {
+                "company_id": self.company_id.id,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "payment_date": self.payment_date,
+            }
+        )
+        payout.action_compute()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.contribution.payout",
+            "res_id": payout.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
