@@ -243,6 +243,17 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _crediting_off(self):
+        """Crediting is off when asked (``everyone_sells_no_credit``), and for
+        imports unless asked (``everyone_sells_credit_import``): importing
+        past wins or signals must not pay them again."""
+        context = self.env.context
+        return bool(
+            context.get("everyone_sells_no_credit")
+            or (context.get("import_file") and not context.get("everyone_sells_credit_import"))
+        )
+
+    @api.model
     def _event_date(self, value):
         """The local calendar date of a datetime (a deal won at 08:00 in Tokyo
         counts for that day, not the previous one in UTC)."""
@@ -306,22 +317,28 @@ class CrmContribution(models.Model):
         ]
 
     @api.model
-    def _matching_rules(self, events, published_only=False):
+    def _matching_rules(self, events):
         """Rules by (company id, trigger), fetched once for the whole batch."""
         if not events:
             return {}
         companies = {event.company.id for event in events}
         triggers = {event.trigger for event in events}
-        domain = [
-            ("company_id", "in", list(companies)),
-            ("trigger", "in", list(triggers)),
-            ("active", "=", True),
-        ]
-        if published_only:
-            domain.append(("is_published", "=", True))
-        # sudo: every rule in force applies, including those an employee may
-        # not read (unpublished drafts are never in force for the what-if).
-        rules = self.env["crm.contribution.rule"].sudo().search(domain, order="sequence, id")
+        # Only published rules credit: a rule nobody can read is no fair rule.
+        # sudo: whoever triggers the event (a salesperson winning a deal) may
+        # not read the rules' configuration.
+        rules = (
+            self.env["crm.contribution.rule"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", list(companies)),
+                    ("trigger", "in", list(triggers)),
+                    ("active", "=", True),
+                    ("is_published", "=", True),
+                ],
+                order="sequence, id",
+            )
+        )
         by_key = defaultdict(list)
         for rule in rules:
             by_key[rule.company_id.id, rule.trigger].append(rule)
@@ -370,13 +387,13 @@ class CrmContribution(models.Model):
         }
 
     @api.model
-    def _prepare_credits(self, events, open_credits=None, published_only=False):
+    def _prepare_credits(self, events, open_credits=None):
         """Ledger values for ``events``: the matching rules, split and capped.
 
         Pure bookkeeping over prefetched records: the number of queries does
         not depend on the number of events.
         """
-        rules_by_key = self._matching_rules(events, published_only=published_only)
+        rules_by_key = self._matching_rules(events)
         if not rules_by_key:
             return []
         open_credits = open_credits if open_credits is not None else {}
@@ -621,9 +638,9 @@ class CrmContribution(models.Model):
         return self._reverse(self._open_credits_for(leads=leads), reason)
 
     @api.model
-    def _recredit_changed_leads(self, leads):
-        """A won deal's revenue changed: reverse what no longer matches and
-        credit again, so the ledger shows the difference."""
+    def _recredit_changed_leads(self, leads, reason=None):
+        """A won deal's revenue or contributors changed: reverse what no
+        longer matches and credit again, so the ledger shows the difference."""
         events = self._won_events(leads)
         wanted = {
             (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
@@ -633,7 +650,7 @@ class CrmContribution(models.Model):
         stale = current.filtered(
             lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
         )
-        self._reverse(stale, self.env._("the deal's revenue changed"))
+        self._reverse(stale, reason or self.env._("the deal's revenue changed"))
         return self._credit(events)
 
     @api.model
@@ -658,9 +675,9 @@ class CrmContribution(models.Model):
         ]
 
     @api.model
-    def _simulate(self, events, published_only=False):
+    def _simulate(self, events):
         """What ``events`` would earn, without writing anything."""
-        return self._prepare_credits(events, published_only=published_only)
+        return self._prepare_credits(events)
 
 
 class _Explainer:

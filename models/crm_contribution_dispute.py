@@ -71,9 +71,16 @@ class CrmContributionDispute(models.Model):
                 lead.name or source.contribution_id.lead_name or source.signal_id.name
             )
 
-    @api.constrains("contribution_id", "signal_id", "lead_id")
+    @api.constrains("contribution_id", "signal_id", "lead_id", "employee_id")
     def _check_subject(self):
         for dispute in self:
+            # sudo: the check must see the credit and signal whoever opens it.
+            source = dispute.sudo()
+            theirs = source.contribution_id.employee_id | source.signal_id.employee_id
+            if theirs - source.employee_id:
+                raise ValidationError(
+                    self.env._("You can contest only your own credits and signals.")
+                )
             if not (dispute.contribution_id or dispute.signal_id or dispute.lead_id):
                 raise ValidationError(
                     self.env._("Say what you contest: a credit, your signal, or the deal.")
@@ -101,6 +108,8 @@ class CrmContributionDispute(models.Model):
     def write(self, vals):
         if RESOLUTION_FIELDS & set(vals) and not self.env.su:
             self._check_can_resolve()
+        if "reason" in vals and self.filtered(lambda d: d.state != "open"):
+            raise UserError(self.env._("A resolved dispute's reason is part of its history."))
         return super().write(vals)
 
     def _check_can_resolve(self):

@@ -35,6 +35,7 @@ COMPUTATION_FIELDS = {
     "wage_type",
     "program_id",
     "company_id",
+    "is_published",
 }
 
 # A rule must not fold overtime pay into the incentive (Supreme Court, 2020):
@@ -180,7 +181,8 @@ class CrmContributionRule(models.Model):
     is_published = fields.Boolean(
         string="Published",
         tracking=True,
-        help="Published rules are readable by every employee on the 'How credit works' page.",
+        help="Only published rules credit anyone: a fair rule is one every "
+        "employee can read, on the 'How credit works' page.",
     )
     previous_version_id = fields.Many2one(
         "crm.contribution.rule",

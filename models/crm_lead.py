@@ -56,13 +56,7 @@ class CrmLead(models.Model):
         return self.active and self.probability == 100 and self.stage_id.is_won
 
     def _everyone_sells_crediting_off(self):
-        """Crediting is off when asked (``everyone_sells_no_credit``), and for
-        imports unless asked (``everyone_sells_credit_import``): importing
-        past wins must not pay them again."""
-        context = self.env.context
-        return context.get("everyone_sells_no_credit") or (
-            context.get("import_file") and not context.get("everyone_sells_credit_import")
-        )
+        return self.env["crm.contribution"]._crediting_off()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -98,6 +92,13 @@ class CrmLead(models.Model):
         if changed:
             ledger._recredit_changed_leads(changed)
         return result
+
+    def _everyone_sells_recredit_contributors(self):
+        """Contributors of a won deal changed: the ledger follows."""
+        ledger = self.env["crm.contribution"]
+        won = self.filtered(lambda lead: lead._everyone_sells_is_won())
+        if won and not ledger._crediting_off():
+            ledger._recredit_changed_leads(won, self.env._("the deal's contributors changed"))
 
     def _everyone_sells_outcome(self):
         """The signal state this opportunity implies: won, lost (archived) or

@@ -48,7 +48,22 @@ class CrmLeadContributor(models.Model):
         for vals in vals_list:
             if vals.get("employee_id") and "department_id" not in vals:
                 vals["department_id"] = employees.browse(vals["employee_id"]).department_id.id
-        return super().create(vals_list)
+        contributors = super().create(vals_list)
+        contributors.lead_id._everyone_sells_recredit_contributors()
+        return contributors
+
+    def write(self, vals):
+        leads = self.lead_id
+        result = super().write(vals)
+        if {"employee_id", "weight", "role", "lead_id"} & set(vals):
+            (leads | self.lead_id)._everyone_sells_recredit_contributors()
+        return result
+
+    def unlink(self):
+        leads = self.lead_id
+        result = super().unlink()
+        leads.exists()._everyone_sells_recredit_contributors()
+        return result
 
     @api.constrains("weight")
     def _check_weight(self):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, html2plaintext
 
 from odoo.addons.mail.tools.alias_error import AliasError
@@ -15,6 +15,17 @@ DECLINE_REASONS = [
     ("in_progress", "Already in progress"),
     ("other", "Other"),
 ]
+
+# What only sales (or a manager) decides about a signal, never its author.
+SALES_FIELDS = {
+    "state",
+    "lead_id",
+    "duplicate_of_id",
+    "handoff_date",
+    "program_id",
+    "decline_reason",
+    "decline_note",
+}
 
 STATE_SUBTYPES = {
     "handed_off": "crm_everyone_sells.mt_signal_handed_off",
@@ -186,7 +197,7 @@ class CrmSignal(models.Model):
                 signal.whatif_explanation = False
                 continue
             events = ledger._whatif_events(signal, employee, today)
-            lines = ledger._simulate(events, published_only=True)
+            lines = ledger._simulate(events)
             signal.whatif_amount = sum(line["amount"] for line in lines)
             signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
                 self.env._("No published rule pays for this signal yet.")
@@ -221,6 +232,13 @@ class CrmSignal(models.Model):
         # Access first: a user who may not log signals learns that, not that
         # they lack an employee.
         self.check_access("create")
+        if not (self.env.su or self._may_decide()):
+            for vals in vals_list:
+                # A kanban column's default state is not the author's to choose:
+                # what they log is new until sales decides.
+                vals.pop("state", None)
+                self._check_sales_fields(vals)
+                vals["state"] = "new"
         employee_ids = {vals["employee_id"] for vals in vals_list if vals.get("employee_id")}
         employees = self.env["hr.employee"].browse(employee_ids)
         default_employee = self.env.user.employee_id
@@ -249,17 +267,28 @@ class CrmSignal(models.Model):
         signals = super().create(vals_list)
         signals._subscribe_originators()
         signals._mark_duplicates()
-        if not self.env.context.get("everyone_sells_no_credit"):
-            # First signal wins: a duplicate earns nothing for being logged.
-            ledger = self.env["crm.contribution"]
-            ledger._credit(
-                ledger._signal_events(
-                    signals.filtered(lambda s: not s.duplicate_of_id), "signal_logged"
-                )
-            )
+        signals._credit_signal_event("signal_logged")
         return signals
 
+    def _may_decide(self):
+        user = self.env.user
+        return user.has_group("sales_team.group_sale_salesman") or user.has_group(
+            "crm_everyone_sells.group_manager"
+        )
+
+    def _check_sales_fields(self, vals):
+        if self.env.su or not SALES_FIELDS & set(vals):
+            return
+        if not self._may_decide():
+            raise AccessError(
+                self.env._(
+                    "Only sales decides what becomes of a signal (hand-off, decline, "
+                    "opportunity, duplicates)."
+                )
+            )
+
     def write(self, vals):
+        self._check_sales_fields(vals)
         history = {"employee_id", "department_id"} & set(vals)
         if history and not self.env.su:
             for signal in self:
@@ -304,6 +333,15 @@ class CrmSignal(models.Model):
             )
             if program:
                 vals["program_id"] = program.id
+
+    def _credit_signal_event(self, trigger):
+        """Credit ``trigger`` for these signals. First signal wins: a
+        duplicate earns nothing for being logged or handed off."""
+        ledger = self.env["crm.contribution"]
+        if ledger._crediting_off():
+            return ledger
+        originals = self.filtered(lambda signal: not signal.duplicate_of_id)
+        return ledger._credit(ledger._signal_events(originals, trigger))
 
     def _subscribe_originators(self):
         for signal in self:

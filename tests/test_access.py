@@ -79,6 +79,43 @@ class TestSignalAccess(EveryoneSellsCase):
         self.assertIn("決裁は来月", self.signal_support.message_ids[0].body)
 
     @users("es_support")
+    def test_employee_cannot_decide_what_sales_decides(self):
+        signal = self.signal_support.with_user(self.env.user)
+        for values in (
+            {"state": "declined"},
+            {"lead_id": self.lead.id},
+            {"duplicate_of_id": False},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                signal.write(values)
+        with self.assertRaises(AccessError):
+            self.env["crm.signal"].create({"name": "勝手に引き継ぎ", "lead_id": self.lead.id})
+
+    def test_kanban_quick_create_in_another_column_still_logs_a_new_signal(self):
+        signal = (
+            self.env["crm.signal"]
+            .with_user(self.user_support)
+            .with_context(default_state="won")
+            .create({"name": "列から作成"})
+        )
+        self.assertEqual(signal.state, "new")
+
+    def test_employees_do_not_see_draft_programs(self):
+        draft = self.env["crm.contribution.program"].create(
+            {"name": "準備中", "company_id": self.company.id}
+        )
+        running = self.env["crm.contribution.program"].create(
+            {"name": "実施中", "company_id": self.company.id, "state": "pilot"}
+        )
+        visible = self.env["crm.contribution.program"].with_user(self.user_support).search([])
+        self.assertIn(running, visible)
+        self.assertNotIn(draft, visible)
+
+    def test_managers_cannot_delete_signals(self):
+        with self.assertRaises(AccessError):
+            self.signal_engineer.with_user(self.user_manager).unlink()
+
+    @users("es_support")
     def test_employee_cannot_hand_off(self):
         with self.assertRaises(AccessError):
             self.env["crm.signal.handoff"].create(

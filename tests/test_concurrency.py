@@ -38,6 +38,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
                         "date_from": "2020-01-01",
                         "company_id": company.id,
                         "exclude_sales": False,
+                        "is_published": True,
                     }
                 )
                 .id

@@ -91,6 +91,17 @@ class TestDisputes(ContributionCase):
         with self.assertRaises(AccessError):
             theirs.with_user(self.user_support).read(["reason"])
 
+    def test_nobody_contests_a_colleagues_credit(self):
+        with self.assertRaisesRegex(ValidationError, "only your own"):
+            self._open(self.user_engineer, contribution_id=self.entry.id, reason="他人の件")
+
+    def test_reason_is_history_once_resolved(self):
+        dispute = self._open(self.user_support, contribution_id=self.entry.id, reason="少ない")
+        dispute.with_user(self.user_manager).resolution = "規程どおりです"
+        dispute.with_user(self.user_manager).action_reject()
+        with self.assertRaisesRegex(UserError, "history"):
+            dispute.with_user(self.user_support).reason = "やっぱり違う"
+
     def test_a_dispute_needs_a_subject(self):
         with self.assertRaisesRegex(ValidationError, "Say what you contest"):
             self._open(self.user_support, reason="何か")

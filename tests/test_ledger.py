@@ -351,6 +351,39 @@ class TestSplitsAndRules(ContributionCase):
         self.assertTrue(duplicate.duplicate_of_id)
         self.assertFalse(duplicate.contribution_ids, "first signal wins: a duplicate earns nothing")
 
+    def test_duplicates_earn_no_handoff_credit(self):
+        self.make_rule(
+            name="引き継ぎ", trigger="handed_off", compute_method="fixed", fixed_amount=1_000
+        )
+        self.log_signal()
+        duplicate = self.log_signal(user=self.user_engineer, name="重複")
+        self.hand_off(duplicate)
+        self.assertFalse(duplicate.contribution_ids)
+
+    def test_imported_signals_earn_nothing_unless_asked(self):
+        self.make_rule(
+            name="情報提供", trigger="signal_logged", compute_method="fixed", fixed_amount=500
+        )
+        signal = (
+            self.env["crm.signal"]
+            .with_context(import_file=True)
+            .create({"name": "過去の記録", "employee_id": self.employee_support.id})
+        )
+        self.assertFalse(signal.contribution_ids)
+
+    def test_contributors_changed_on_a_won_deal_are_recredited(self):
+        lead = self.make_deal()
+        self.mark_won(lead)
+        lead.contributor_ids = [
+            Command.create({"employee_id": self.employee_engineer.id, "role": "technical"})
+        ]
+        self.assertEqual(sum(self.credits(lead, self.employee_support).mapped("amount")), 25_000)
+        self.assertEqual(self.credits(lead, self.employee_engineer).amount, 25_000)
+        lead.contributor_ids.filtered(lambda c: c.role == "technical").unlink()
+        self.assertEqual(sum(self.credits(lead, self.employee_support).mapped("amount")), 50_000)
+        self.assertEqual(sum(self.credits(lead, self.employee_engineer).mapped("amount")), 0)
+        self.assertEqual(sum(self.credits(lead).mapped("amount")), 50_000)
+
     def test_declined_signal_reverses_its_logging_credit(self):
         self.make_rule(
             name="情報提供", trigger="signal_logged", compute_method="fixed", fixed_amount=500

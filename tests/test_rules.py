@@ -34,8 +34,10 @@ class TestScoringRules(ContributionCase):
         self.mark_won(lead)
         with self.assertRaisesRegex(UserError, "New Version"):
             self.rule_won.with_user(self.user_admin).percentage = 10
+        with self.assertRaisesRegex(UserError, "New Version"):
+            self.rule_won.with_user(self.user_admin).is_published = False
         # What does not change the pay stays editable.
-        self.rule_won.with_user(self.user_admin).write({"is_published": False, "sequence": 5})
+        self.rule_won.with_user(self.user_admin).write({"sequence": 5, "date_to": "2099-12-31"})
 
     def test_new_version_ends_the_old_one(self):
         lead = self.make_deal()
@@ -107,6 +109,15 @@ class TestScoringRules(ContributionCase):
         self.env["crm.contribution.rule"].search([]).read(["name"])
         with self.assertRaises(AccessError):
             self.env["crm.contribution.rule"].create({"name": "勝手な規程"})
+
+
+@tagged("post_install", "-at_install")
+class TestOnlyPublishedRulesCredit(ContributionCase):
+    def test_unpublished_rule_pays_nobody(self):
+        self.make_rule(name="非公開の規程", percentage=10, is_published=False)
+        lead = self.make_deal()
+        self.mark_won(lead)
+        self.assertEqual(self.credits(lead).rule_id, self.rule_won)
 
 
 @tagged("post_install", "-at_install")

@@ -1,4 +1,4 @@
-# Shared by tools/demo.sh, tools/test.sh and bench/run.sh: find Odoo 18.0,
+# Shared by tools/demo.sh and tools/test.sh: find Odoo 18.0,
 # start PostgreSQL, and lay the addon out under the folder name Odoo expects.
 # shellcheck shell=bash
 

@@ -229,12 +229,14 @@ class CrmSignalHandoff(models.TransientModel):
                 "handoff_date": fields.Datetime.now(),
             }
         )
-        ledger = self.env["crm.contribution"]
-        ledger._credit(ledger._signal_events(self.signal_ids, "handed_off"))
+        self.signal_ids._credit_signal_event("handed_off")
         customer = lead.partner_id | lead.partner_id.commercial_partner_id
         customer._everyone_sells_set_origin(originator)
+        # The originators follow the outcome only (won / lost), not the
+        # opportunity's customer e-mails they are not allowed to open.
         originators = self.signal_ids.employee_id.user_id.partner_id
-        lead.message_subscribe(partner_ids=originators.ids)
+        outcome = self.env.ref("crm.mt_lead_won") | self.env.ref("crm.mt_lead_lost")
+        lead.message_subscribe(partner_ids=originators.ids, subtype_ids=outcome.ids)
         lead.message_post(
             body=self._handoff_body_for_lead(),
             subtype_xmlid="mail.mt_note",
