@@ -19,6 +19,8 @@ TRIGGER_SELECTION = [
     ("signal_logged", "Signal logged"),
     ("handed_off", "Signal handed off"),
     ("won", "Opportunity won"),
+    ("resolved", "Routed signal resolved"),
+    ("insight_used", "Insight used by sales"),
     ("adjustment", "Adjustment"),
 ]
 
@@ -296,7 +298,11 @@ class CrmContribution(models.Model):
 
     @api.model
     def _signal_events(self, signals, trigger):
-        date_field = "handoff_date" if trigger == "handed_off" else "create_date"
+        date_field = {
+            "handed_off": "handoff_date",
+            "resolved": "resolved_date",
+            "insight_used": "used_date",
+        }.get(trigger, "create_date")
         return [
             CreditEvent(
                 trigger=trigger,

@@ -12,6 +12,8 @@ TRIGGERS = [
     ("signal_logged", "Signal logged"),
     ("handed_off", "Signal handed off"),
     ("won", "Opportunity won"),
+    ("resolved", "Routed signal resolved"),
+    ("insight_used", "Insight used by sales"),
 ]
 
 # Fields that decide what a rule pays: once it has credited, they are history.

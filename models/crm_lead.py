@@ -25,6 +25,13 @@ class CrmLead(models.Model):
     )
     signal_ids = fields.One2many("crm.signal", "lead_id", string="Signals")
     signal_count = fields.Integer(compute="_compute_signal_count")
+    customer_signal_ids = fields.Many2many(
+        "crm.signal",
+        string="Customer Voice",
+        compute="_compute_customer_signal_ids",
+        help="Every signal about this customer from every department, newest first: "
+        "support's history, marketing's analysis, what engineering heard.",
+    )
     contribution_ids = fields.One2many(
         "crm.contribution",
         "lead_id",
@@ -48,6 +55,20 @@ class CrmLead(models.Model):
         )
         for lead in self:
             lead.signal_count = counts.get(lead._origin, 0)
+
+    @api.depends("partner_id")
+    def _compute_customer_signal_ids(self):
+        for lead in self:
+            customer = lead.partner_id.commercial_partner_id
+            # Searched with the reader's own rights: what they may not read is
+            # not listed.
+            lead.customer_signal_ids = (
+                self.env["crm.signal"].search(
+                    [("partner_id", "child_of", customer.id)], order="create_date desc, id desc"
+                )
+                if customer
+                else False
+            )
 
     def _everyone_sells_is_won(self):
         """Odoo 18 has no stored won flag: won is an active lead at probability

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, html2plaintext
 
@@ -19,6 +21,11 @@ DECLINE_REASONS = [
 # What only sales (or a manager) decides about a signal, never its author.
 SALES_FIELDS = {
     "state",
+    "routed_department_id",
+    "routed_employee_ids",
+    "resolution",
+    "used_by_id",
+    "nudge_date",
     "lead_id",
     "duplicate_of_id",
     "handoff_date",
@@ -27,11 +34,16 @@ SALES_FIELDS = {
     "decline_note",
 }
 
+# Signals waiting for a first answer, from sales or from the receivers.
+WAITING_STATES = ("new", "routed")
+
 STATE_SUBTYPES = {
     "handed_off": "crm_everyone_sells.mt_signal_handed_off",
     "won": "crm_everyone_sells.mt_signal_won",
     "lost": "crm_everyone_sells.mt_signal_lost",
     "declined": "crm_everyone_sells.mt_signal_declined",
+    "routed": "crm_everyone_sells.mt_signal_routed",
+    "resolved": "crm_everyone_sells.mt_signal_resolved",
 }
 
 
@@ -118,6 +130,8 @@ class CrmSignal(models.Model):
             ("won", "Won"),
             ("lost", "Lost"),
             ("declined", "Declined"),
+            ("routed", "Routed"),
+            ("resolved", "Resolved"),
         ],
         required=True,
         index=True,
@@ -168,6 +182,49 @@ class CrmSignal(models.Model):
         "revenue under today's published rules.",
     )
     whatif_explanation = fields.Text(string="How It Is Computed", compute="_compute_whatif")
+    # Routing: what is not a sale goes to the department that can act on it.
+    routed_department_id = fields.Many2one(
+        "hr.department",
+        string="Routed To",
+        index="btree_not_null",
+        tracking=True,
+        help="The department the signal was sent to (for example improvement requests "
+        "to the product team).",
+    )
+    routed_employee_ids = fields.Many2many(
+        "hr.employee",
+        "crm_signal_routed_employee_rel",
+        "signal_id",
+        "employee_id",
+        string="Receivers",
+        help="Named people the signal was sent to, if any.",
+    )
+    routed_date = fields.Datetime(readonly=True)
+    resolution = fields.Text(
+        tracking=True, help="What was done about it, in a sentence the originator reads."
+    )
+    resolved_date = fields.Datetime(readonly=True)
+    # Service level: every signal gets a first answer in time.
+    response_deadline = fields.Datetime(
+        compute="_compute_response_deadline",
+        store=True,
+        help="By when sales (or the receivers of a routed signal) should answer.",
+    )
+    is_overdue = fields.Boolean(
+        compute="_compute_is_overdue",
+        search="_search_is_overdue",
+        help="Still waiting for an answer after the company's response time.",
+    )
+    nudge_date = fields.Datetime(
+        readonly=True, help="When the originator reminded the receivers (once)."
+    )
+    used_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        help="The salesperson who used this insight to prepare a meeting.",
+    )
+    used_date = fields.Datetime(readonly=True)
+    is_mine = fields.Boolean(compute="_compute_is_mine")
     in_my_department = fields.Boolean(
         compute="_compute_in_my_department",
         search="_search_in_my_department",
@@ -202,6 +259,41 @@ class CrmSignal(models.Model):
             signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
                 self.env._("No published rule pays for this signal yet.")
             )
+
+    @api.depends_context("uid")
+    def _compute_is_mine(self):
+        for signal in self:
+            signal.is_mine = signal.employee_id.user_id == self.env.user
+
+    @api.depends("state", "create_date", "routed_date", "company_id")
+    def _compute_response_deadline(self):
+        for signal in self:
+            start = signal.routed_date if signal.state == "routed" else signal.create_date
+            hours = signal.company_id.everyone_sells_response_hours
+            signal.response_deadline = (
+                start + timedelta(hours=hours)
+                if signal.state in WAITING_STATES and start and hours
+                else False
+            )
+
+    @api.depends("state", "response_deadline")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for signal in self:
+            signal.is_overdue = bool(
+                signal.state in WAITING_STATES
+                and signal.response_deadline
+                and signal.response_deadline < now
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Overdue'."))
+        overdue = [
+            ("state", "in", WAITING_STATES),
+            ("response_deadline", "<", fields.Datetime.now()),
+        ]
+        return overdue if (operator == "=") == value else ["!", *overdue]
 
     def _compute_in_my_department(self):
         departments = self.env.user.employee_ids.department_id
@@ -267,6 +359,19 @@ class CrmSignal(models.Model):
         signals = super().create(vals_list)
         signals._subscribe_originators()
         signals._mark_duplicates()
+        # What is not a sale goes straight to the department its type names:
+        # the employee never has to know who is responsible.
+        to_route = signals.filtered(
+            lambda s: (
+                s.state == "new"
+                and not s.signal_type_id.is_sale
+                and s.signal_type_id.route_department_id
+            )
+        )
+        for department, group in to_route.grouped(
+            lambda s: s.signal_type_id.route_department_id
+        ).items():
+            group._route(department, self.env["hr.employee"])
         signals._credit_signal_event("signal_logged")
         return signals
 
@@ -288,7 +393,8 @@ class CrmSignal(models.Model):
             )
 
     def write(self, vals):
-        self._check_sales_fields(vals)
+        if self:
+            self._check_sales_fields(vals)
         history = {"employee_id", "department_id"} & set(vals)
         if history and not self.env.su:
             for signal in self:
@@ -361,7 +467,9 @@ class CrmSignal(models.Model):
         return (self.company_id.id, "email", email) if email else None
 
     def _mark_duplicates(self):
-        candidates = self.filtered(lambda s: s.state in OPEN_STATES and s._customer_key())
+        candidates = self.filtered(
+            lambda s: s.state in OPEN_STATES and s.signal_type_id.is_sale and s._customer_key()
+        )
         if not candidates:
             return
         longest = max(candidates.company_id.mapped("everyone_sells_protection_days"))
@@ -375,6 +483,7 @@ class CrmSignal(models.Model):
             [
                 ("company_id", "in", candidates.company_id.ids),
                 ("state", "in", OPEN_STATES),
+                ("signal_type_id.is_sale", "=", True),
                 ("duplicate_of_id", "=", False),
                 ("create_date", ">=", fields.Datetime.now() - timedelta(days=longest)),
                 "|",
@@ -452,7 +561,9 @@ class CrmSignal(models.Model):
         }
 
     def action_decline(self):
-        self._check_new(self.env._("declined"))
+        routed = self.filtered(lambda s: s.state == "routed")
+        routed._check_receiver(self.env._("declined"))
+        (self - routed)._check_new(self.env._("declined"))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Decline Signal"),
@@ -480,6 +591,164 @@ class CrmSignal(models.Model):
                 partner_ids=signal.employee_id.user_id.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
             )
+
+    # ------------------------------------------------------------------
+    # ROUTING: hand-offs beyond sales
+    # ------------------------------------------------------------------
+
+    def _receiver_users(self):
+        """Who acts on a routed signal: the named people, else the department's
+        manager, else its members."""
+        self.ensure_one()
+        employees = self.routed_employee_ids
+        if not employees and self.routed_department_id:
+            department = self.routed_department_id
+            employees = department.manager_id or department.member_ids
+        return employees.user_id.filtered("active")
+
+    def _is_receiver(self):
+        self.ensure_one()
+        user = self.env.user
+        return user in self.sudo()._receiver_users() or bool(
+            self.sudo().routed_department_id & user.employee_ids.department_id
+        )
+
+    def _route(self, department, employees, note=False):
+        """Send these signals to ``department`` and/or ``employees``, with an
+        activity for each receiver and a word to the originator."""
+        deadline = fields.Date.context_today(self) + timedelta(
+            hours=self.env.company.everyone_sells_response_hours
+        )
+        # sudo: routing is the signal type's or sales' decision; the author
+        # may not write a signal once it left their hands, and the receivers'
+        # activities are created on their behalf.
+        signals = self.sudo()
+        signals.write(
+            {
+                "state": "routed",
+                "routed_department_id": department.id,
+                "routed_employee_ids": [Command.set(employees.ids)],
+                "routed_date": fields.Datetime.now(),
+            }
+        )
+        for signal in signals:
+            for user in signal._receiver_users():
+                signal.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=deadline,
+                    summary=self.env._("Customer signal to answer: %(name)s", name=signal.name),
+                    note=note or signal.description,
+                    user_id=user.id,
+                )
+        body = Markup("<p>%s</p>") % self.env._(
+            "Your signal was sent to %(receivers)s, who will answer you here.",
+            receivers=", ".join(filter(None, [department.name, *employees.mapped("name")])),
+        )
+        if note:
+            body += Markup("<p>%s</p>") % note
+        signals._notify_originators(body)
+
+    def action_resolve(self):
+        self._check_receiver(self.env._("resolve"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve Signal"),
+            "res_model": "crm.signal.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_signal_ids": self.ids},
+        }
+
+    def _check_receiver(self, action_label):
+        not_routed = self.filtered(lambda s: s.state != "routed")
+        if not_routed:
+            raise UserError(
+                self.env._(
+                    "Only routed signals can be %(action)s: %(signals)s.",
+                    action=action_label,
+                    signals=", ".join(not_routed.mapped("display_name")),
+                )
+            )
+        if self.env.su or self.env.user.has_group("crm_everyone_sells.group_manager"):
+            return
+        strangers = self.filtered(lambda s: not s._is_receiver())
+        if strangers:
+            raise AccessError(
+                self.env._(
+                    "%(signal)s was not routed to you or your department.",
+                    signal=strangers[0].display_name,
+                )
+            )
+
+    def _resolve(self, resolution):
+        # sudo: the receivers answer a signal they do not own; they were
+        # checked by _check_receiver.
+        signals = self.sudo()
+        signals.write(
+            {
+                "state": "resolved",
+                "resolution": resolution,
+                "resolved_date": fields.Datetime.now(),
+            }
+        )
+        signals.activity_ids.action_feedback(feedback=resolution)
+        signals._notify_originators(
+            Markup("<p>%s</p><p>%s</p>")
+            % (self.env._("Your signal was resolved. What was done:"), resolution)
+        )
+        self._credit_signal_event("resolved")
+
+    def action_nudge(self):
+        """The originator reminds whoever should answer, once."""
+        for signal in self:
+            if signal.employee_id.user_id != self.env.user:
+                raise UserError(self.env._("Only the employee who logged it can send a reminder."))
+            if signal.state not in WAITING_STATES:
+                raise UserError(self.env._("This signal has been answered already."))
+            if signal.nudge_date:
+                raise UserError(self.env._("You already sent a reminder for this signal."))
+            if not signal.is_overdue:
+                raise UserError(
+                    self.env._("Give them time: a reminder is possible once the answer is late.")
+                )
+        for signal in self:
+            if signal.state == "routed":
+                recipients = signal.sudo()._receiver_users().partner_id
+            else:
+                recipients = (signal.user_id | signal.team_id.user_id).partner_id
+            # sudo: the originator may no longer write the signal; the reminder
+            # is the one thing they may add, once.
+            signal.sudo().nudge_date = fields.Datetime.now()
+            signal.message_post(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Reminder from %(employee)s: this customer signal is waiting for an answer.",
+                    employee=signal.employee_id.name,
+                ),
+                partner_ids=recipients.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+        return True
+
+    def action_mark_used(self):
+        """A salesperson used this insight to prepare a meeting: it counts for
+        its author."""
+        if not self.env.user.has_group("sales_team.group_sale_salesman"):
+            raise UserError(self.env._("Only salespeople mark insights as used."))
+        self.check_access("read")
+        fresh = self.filtered(lambda s: not s.used_by_id)
+        # sudo: a salesperson may read an insight about their customer without
+        # owning it; marking it used is the one change they make.
+        fresh.sudo().write({"used_by_id": self.env.uid, "used_date": fields.Datetime.now()})
+        fresh._notify_originators(
+            Markup("<p>%s</p>")
+            % self.env._(
+                "%(user)s used your insight to prepare a customer meeting. Thank you!",
+                user=self.env.user.name,
+            )
+        )
+        fresh._credit_signal_event("insight_used")
+        return True
 
     # ------------------------------------------------------------------
     # MAIL

@@ -20,6 +20,13 @@ class ResCompany(models.Model):
         "paid, which is no deduction from wages.",
     )
 
+    everyone_sells_response_hours = fields.Integer(
+        string="Time to First Answer (hours)",
+        default=48,
+        help="Sales answers a new signal, and the receivers a routed one, within "
+        "this many hours; later, the signal shows as overdue and its author may "
+        "send one reminder.",
+    )
     everyone_sells_wage_deduction_agreement = fields.Boolean(
         string="Wage-Deduction Agreement (24協定)",
         help="A written labour-management agreement allows deducting reversed "

@@ -20,6 +20,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_payment_day",
         readonly=False,
     )
+    everyone_sells_response_hours = fields.Integer(
+        related="company_id.everyone_sells_response_hours",
+        readonly=False,
+    )
     everyone_sells_alias_email = fields.Char(
         string="Signal E-mail Address",
         compute="_compute_everyone_sells_alias_email",

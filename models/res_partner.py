@@ -18,10 +18,26 @@ class ResPartner(models.Model):
         help="Where the first signal about this customer was heard.",
     )
     signal_ids = fields.One2many("crm.signal", "partner_id", string="Signals")
+    customer_signal_ids = fields.Many2many(
+        "crm.signal",
+        string="Customer Voice",
+        compute="_compute_customer_signal_ids",
+        groups="sales_team.group_sale_salesman",
+        help="Every signal about this customer and its contacts, newest first.",
+    )
     signal_count = fields.Integer(
         compute="_compute_signal_count",
         groups="sales_team.group_sale_salesman",
     )
+
+    def _compute_customer_signal_ids(self):
+        for partner in self:
+            # Searched with the reader's own rights: what they may not read is
+            # not listed.
+            partner.customer_signal_ids = self.env["crm.signal"].search(
+                [("partner_id", "child_of", partner.commercial_partner_id.id)],
+                order="create_date desc, id desc",
+            )
 
     def _compute_signal_count(self):
         self.signal_count = 0

@@ -8,6 +8,10 @@ from . import test_ledger
 from . import test_mail_gateway
 from . import test_payout
 from . import test_performance
+from . import test_program
+from . import test_program_home
+from . import test_recognition
+from . import test_routing
 from . import test_rules
 from . import test_signal
 from . import test_tour

@@ -16,9 +16,27 @@ class CrmSignalHandoff(models.TransientModel):
         [
             ("create", "Create a new opportunity"),
             ("link", "Add to an existing opportunity"),
+            ("route", "Send to another department"),
         ],
         required=True,
-        default="create",
+        compute="_compute_mode",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Not a sale (an improvement request, a question for the product "
+        "team)? Send it to the department that can act on it.",
+    )
+    route_department_id = fields.Many2one(
+        "hr.department",
+        compute="_compute_route_department_id",
+        store=True,
+        readonly=False,
+        help="Defaults to the route of the signal type.",
+    )
+    route_employee_ids = fields.Many2many(
+        "hr.employee",
+        string="Receivers",
+        help="Named people, if the department's manager is not the right one.",
     )
     lead_id = fields.Many2one(
         "crm.lead",
@@ -71,6 +89,17 @@ class CrmSignalHandoff(models.TransientModel):
     def _compute_company_id(self):
         for wizard in self:
             wizard.company_id = wizard.signal_ids.company_id[:1] or self.env.company
+
+    @api.depends("signal_ids")
+    def _compute_mode(self):
+        for wizard in self:
+            types = wizard.signal_ids.signal_type_id
+            wizard.mode = "route" if types and not any(types.mapped("is_sale")) else "create"
+
+    @api.depends("signal_ids")
+    def _compute_route_department_id(self):
+        for wizard in self:
+            wizard.route_department_id = wizard.signal_ids.signal_type_id.route_department_id[:1]
 
     def _first_signal(self):
         return self.signal_ids.sorted(lambda s: (s.create_date or fields.Datetime.now(), s.id))[:1]
@@ -135,6 +164,8 @@ class CrmSignalHandoff(models.TransientModel):
             raise UserError(
                 self.env._("Signals of different companies cannot go to one opportunity.")
             )
+        if self.mode == "route" and not (self.route_department_id or self.route_employee_ids):
+            raise UserError(self.env._("Choose the department or the people to send it to."))
         if self.mode == "link" and not self.lead_id:
             raise UserError(self.env._("Choose the opportunity to add the signals to."))
         if self.mode == "create" and not self.name:
@@ -206,6 +237,9 @@ class CrmSignalHandoff(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         self._check_signals()
+        if self.mode == "route":
+            self.signal_ids._route(self.route_department_id, self.route_employee_ids, self.note)
+            return {"type": "ir.actions.act_window_close"}
         originator = self._originator_signal()
         if self.mode == "create":
             # A clean context: the wizard's default_signal_ids must not become

@@ -1,0 +1,93 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+# One row per fact (a signal, a won deal helped, a ledger line); the views
+# group them by employee, department and period.
+EVALUATION_QUERY = """
+    SELECT 1 AS kind, s.id AS key, s.employee_id,
+           s.department_id,
+           s.company_id,
+           (s.create_date AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo')::date AS date,
+           1 AS signal_count,
+           CASE WHEN s.handoff_date IS NOT NULL OR s.lead_id IS NOT NULL
+                THEN 1 ELSE 0 END AS accepted_count,
+           CASE WHEN s.state = 'won' THEN 1 ELSE 0 END AS won_count,
+           0.0 AS revenue_influenced,
+           0.0 AS points,
+           0.0 AS amount
+      FROM crm_signal s
+    UNION ALL
+    SELECT 2, l.id, helper.employee_id,
+           helper.department_id,
+           l.company_id,
+           (l.date_closed AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo')::date,
+           0, 0, 0,
+           l.expected_revenue,
+           0.0, 0.0
+      FROM crm_lead l
+      JOIN crm_stage st ON st.id = l.stage_id AND st.is_won
+      JOIN (
+            SELECT lead_id, employee_id, department_id FROM crm_lead_contributor
+             UNION
+            SELECT id, origin_employee_id, origin_department_id
+              FROM crm_lead WHERE origin_employee_id IS NOT NULL
+           ) helper ON helper.lead_id = l.id
+     WHERE l.active AND l.probability = 100 AND l.date_closed IS NOT NULL
+    UNION ALL
+    SELECT 3, c.id, c.employee_id,
+           c.department_id,
+           c.company_id,
+           c.date,
+           0, 0, 0,
+           0.0,
+           c.points,
+           c.amount
+      FROM crm_contribution c
+"""
+
+
+class CrmContributionEvaluationReport(models.Model):
+    _name = "crm.contribution.evaluation.report"
+    _description = "Contribution Evaluation"
+    _auto = False
+    _order = "date desc, id desc"
+
+    employee_id = fields.Many2one("hr.employee", readonly=True)
+    department_id = fields.Many2one(
+        "hr.department",
+        readonly=True,
+        help="The department the fact was recorded under (at the time).",
+    )
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(readonly=True, help="When it happened (Japan time).")
+    signal_count = fields.Integer(
+        string="Information Provided", readonly=True, help="Signals logged."
+    )
+    accepted_count = fields.Integer(
+        string="Accepted", readonly=True, help="Signals sales accepted (handed off)."
+    )
+    won_count = fields.Integer(string="Won", readonly=True, help="Signals whose deal was won.")
+    revenue_influenced = fields.Monetary(
+        readonly=True,
+        help="Revenue of the won deals the employee brought or helped on.",
+    )
+    points = fields.Float(readonly=True, digits=(16, 2), help="Net points in the ledger.")
+    amount = fields.Monetary(
+        string="Credit", readonly=True, help="Net credit in the ledger (after reversals)."
+    )
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %s AS (
+                    SELECT row_number() OVER (ORDER BY kind, key, employee_id) AS id,
+                           facts.*
+                      FROM (%s) facts
+                )
+                """,
+                SQL.identifier(self._table),
+                SQL(EVALUATION_QUERY),
+            )
+        )

@@ -1,0 +1,180 @@
+import base64
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .test_program import ProgramCase
+
+
+@tagged("post_install", "-at_install")
+class TestHome(ProgramCase):
+    def open_home(self, user):
+        Home = (
+            self.env["crm.everyone.sells.home"]
+            .with_user(user)
+            .with_context(allowed_company_ids=self.company.ids)
+        )
+        action = Home.action_open()
+        self.assertEqual(action["res_model"], "crm.everyone.sells.home")
+        return Home.browse(action["res_id"])
+
+    def test_root_menu_opens_the_home(self):
+        menus = self.env["ir.ui.menu"].with_user(self.user_support).load_menus(False)
+        root = menus[self.env.ref("crm_everyone_sells.menu_root").id]
+        first_child = menus[root["children"][0]]
+        self.assertEqual(first_child["xmlid"], "crm_everyone_sells.menu_home")
+        self.assertEqual(
+            first_child["action"],
+            f"ir.actions.server,{self.env.ref('crm_everyone_sells.crm_everyone_sells_home_action').id}",
+        )
+
+    def test_employee_home_shows_program_signals_credit_rules_leaderboard(self):
+        self.make_rule(
+            name="情報提供ポイント",
+            trigger="signal_logged",
+            compute_method="fixed",
+            fixed_amount=1000,
+            points=10,
+        )
+        self.start_pilot()
+        self.log_signal(self.user_support, name="API連携の要望")
+        home = self.open_home(self.user_support)
+        self.assertEqual(home.program_id, self.program)
+        self.assertIn("お客様の声を営業へ。", home.program_message)
+        self.assertEqual(home.my_signal_count, 1)
+        self.assertEqual(home.my_open_signal_count, 1)
+        self.assertEqual(home.my_credit_month, 1000)
+        self.assertEqual(home.my_points_month, 10)
+        self.assertIn("API連携の要望", home.my_signals_html)
+        self.assertIn("情報提供ポイント", home.rules_html)
+        self.assertIn("佐藤 花子", home.leaderboard_html)
+
+    def test_home_shows_only_my_own_signals(self):
+        self.log_signal(self.user_support, name="サポートの声")
+        home = self.open_home(self.user_engineer)
+        self.assertEqual(home.my_signal_count, 0)
+        self.assertNotIn("サポートの声", home.my_signals_html)
+
+    def test_home_without_employee_or_program(self):
+        home = self.open_home(self.user_no_employee)
+        self.assertFalse(home.program_id)
+        self.assertEqual(home.my_signal_count, 0)
+        self.assertTrue(home.leaderboard_html)
+
+
+@tagged("post_install", "-at_install")
+class TestEvaluationAndAnalysis(ProgramCase):
+    def setUp(self):
+        super().setUp()
+        self.start_pilot()
+        self.lead = self.make_deal(
+            revenue=1_000_000,
+            contributors=[
+                (self.employee_support, 1, "originator"),
+                (self.employee_engineer, 1, "technical"),
+            ],
+        )
+        self.mark_won(self.lead)
+        self.log_signal(self.user_support, name="もう一件", partner_id=self.customer_other.id)
+        self.env.flush_all()
+
+    def totals(self, user, employee):
+        report = self.env["crm.contribution.evaluation.report"].with_user(user)
+        [row] = report._read_group(
+            [("employee_id", "=", employee.id)],
+            [],
+            [
+                "signal_count:sum",
+                "accepted_count:sum",
+                "won_count:sum",
+                "revenue_influenced:sum",
+                "amount:sum",
+            ],
+        )
+        return row
+
+    def test_evaluation_per_employee(self):
+        self.assertEqual(
+            self.totals(self.user_support, self.employee_support), (2, 1, 1, 1_000_000, 25_000)
+        )
+        self.assertEqual(
+            self.totals(self.user_engineer, self.employee_engineer), (0, 0, 0, 1_000_000, 25_000)
+        )
+
+    def test_employee_sees_own_evaluation_manager_sees_departments(self):
+        report = self.env["crm.contribution.evaluation.report"]
+        mine = report.with_user(self.user_support).search([])
+        self.assertEqual(mine.employee_id, self.employee_support)
+        departments = report.with_user(self.user_manager)._read_group(
+            [], ["department_id"], ["signal_count:sum"]
+        )
+        self.assertIn(self.dept_engineering, [department for department, _count in departments])
+
+    def test_evaluation_xlsx_keeps_text_as_text(self):
+        wizard = (
+            self.env["crm.contribution.evaluation.export"]
+            .with_user(self.user_manager)
+            .with_context(allowed_company_ids=self.company.ids)
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "date_from": fields.Date.today().replace(day=1),
+                    "date_to": fields.Date.today() + timedelta(days=1),
+                }
+            )
+        )
+        action = wizard.action_export_xlsx()
+        self.assertIn("/xlsx_file/", action["url"])
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.xlsx_file))).active
+        rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+        self.assertEqual(rows["佐藤 花子"][1], "カスタマーサポート部")
+        self.assertEqual(rows["佐藤 花子"][4], 2)
+        self.assertEqual(sheet.cell(row=2, column=1).data_type, "s")
+
+    def test_employee_cannot_export_the_evaluation(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.contribution.evaluation.export"].with_user(self.user_support).create({})
+
+    def test_analysis_compares_sources_and_scope(self):
+        self.env["crm.lead"].create(
+            {
+                "name": "展示会経由の案件",
+                "type": "opportunity",
+                "company_id": self.company.id,
+                "expected_revenue": 400_000,
+                "stage_id": self.stage_won.id,
+            }
+        )
+        self.log_signal(self.user_engineer, name="スコープ外の声", partner_id=False)
+        self.env.flush_all()
+        Report = self.env["crm.everyone.sells.report"].with_user(self.user_manager)
+        by_source = {
+            source: figures
+            for source, *figures in Report._read_group(
+                [("company_id", "=", self.company.id)],
+                ["source"],
+                ["lead_count:sum", "won_count:sum", "won_revenue:sum", "conversion_rate:avg"],
+            )
+        }
+        self.assertEqual(by_source["employee"][:3], [1, 1, 1_000_000])
+        self.assertEqual(by_source["other"], [1, 1, 400_000, 100.0])
+        by_scope = dict(
+            Report._read_group(
+                [("company_id", "=", self.company.id)], ["scope"], ["signal_count:sum"]
+            )
+        )
+        self.assertEqual(by_scope["in_scope"], 2)
+        self.assertEqual(by_scope["out_of_scope"], 1)
+        [(incentive,)] = Report._read_group(
+            [("lead_id", "=", self.lead.id)], [], ["incentive_cost:sum"]
+        )
+        self.assertEqual(incentive, 50_000)
+
+    def test_employee_cannot_read_the_analysis(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.everyone.sells.report"].with_user(self.user_support).search([])

@@ -1,0 +1,322 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import ContributionCase
+
+
+@tagged("post_install", "-at_install")
+class RoutingCase(ContributionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.type_improvement = cls.env.ref("crm_everyone_sells.signal_type_improvement")
+        cls.type_improvement.route_department_id = cls.dept_engineering
+        cls.dept_engineering.manager_id = cls.employee_engineer
+        cls.user_engineer2 = cls._make_user("es_engineer2", "森 健二", cls.dept_engineering)
+        cls.employee_engineer2 = cls._employee_of(cls.user_engineer2)
+
+    def log_request(self, user=None, **values):
+        values.setdefault("name", "CSVの一括取込が欲しい")
+        values.setdefault("signal_type_id", self.type_improvement.id)
+        return self.log_signal(user=user, **values)
+
+    def resolve(self, signals, user, resolution="春のリリースに追加しました"):
+        wizard = (
+            self.env["crm.signal.resolve"]
+            .with_user(user)
+            .create({"signal_ids": [Command.set(signals.ids)], "resolution": resolution})
+        )
+        return wizard.action_apply()
+
+    def told(self, signal, user):
+        return signal.message_ids.filtered(lambda m: user.partner_id in m.partner_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestRouting(RoutingCase):
+    def test_improvement_request_goes_to_its_department_by_itself(self):
+        signal = self.log_request()
+        self.assertEqual(signal.state, "routed")
+        self.assertEqual(signal.routed_department_id, self.dept_engineering)
+        self.assertTrue(signal.routed_date)
+        activity = signal.activity_ids
+        self.assertEqual(activity.user_id, self.user_engineer, "the department's manager")
+        self.assertIn("CSV", activity.summary)
+        self.assertTrue(self.told(signal, self.user_support))
+
+    def test_department_without_manager_reaches_its_members(self):
+        self.dept_engineering.manager_id = False
+        signal = self.log_request()
+        self.assertEqual(signal.activity_ids.user_id, self.user_engineer | self.user_engineer2)
+
+    def test_sales_signals_and_types_without_route_stay_in_the_inbox(self):
+        self.assertEqual(self.log_signal().state, "new")
+        self.type_improvement.route_department_id = False
+        self.assertEqual(self.log_request(name="別の要望").state, "new")
+
+    def test_wizard_routes_to_a_department(self):
+        signal = self.log_signal(name="マニュアルの誤記")
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create(
+                {
+                    "signal_ids": [Command.set(signal.ids)],
+                    "mode": "route",
+                    "route_department_id": self.dept_marketing.id,
+                    "note": "マーケで確認をお願いします",
+                }
+            )
+        )
+        wizard.action_apply()
+        self.assertEqual(signal.state, "routed")
+        self.assertEqual(signal.routed_department_id, self.dept_marketing)
+        self.assertIn("マーケで確認", self.told(signal, self.user_support)[0].body)
+
+    def test_wizard_routes_to_named_people(self):
+        signal = self.log_signal(name="APIの仕様確認")
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create(
+                {
+                    "signal_ids": [Command.set(signal.ids)],
+                    "mode": "route",
+                    "route_employee_ids": [Command.set(self.employee_engineer2.ids)],
+                }
+            )
+        )
+        wizard.action_apply()
+        self.assertEqual(signal.activity_ids.user_id, self.user_engineer2)
+
+    def test_wizard_defaults_to_the_route_of_the_type(self):
+        self.type_improvement.route_department_id = False
+        signal = self.log_request()
+        self.type_improvement.route_department_id = self.dept_engineering
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create({"signal_ids": [Command.set(signal.ids)]})
+        )
+        self.assertEqual(wizard.mode, "route")
+        self.assertEqual(wizard.route_department_id, self.dept_engineering)
+
+    def test_route_needs_a_destination(self):
+        signal = self.log_signal()
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create({"signal_ids": [Command.set(signal.ids)], "mode": "route"})
+        )
+        with self.assertRaisesRegex(UserError, "department or the people"):
+            wizard.action_apply()
+
+
+@tagged("post_install", "-at_install")
+class TestResolveAndDecline(RoutingCase):
+    def test_receiver_resolves_and_the_originator_is_told(self):
+        signal = self.log_request()
+        self.resolve(signal, self.user_engineer)
+        self.assertEqual(signal.state, "resolved")
+        self.assertEqual(signal.resolution, "春のリリースに追加しました")
+        self.assertTrue(signal.resolved_date)
+        self.assertFalse(signal.activity_ids, "the activity is done")
+        told = self.told(signal, self.user_support)
+        self.assertTrue(told.filtered(lambda m: "春のリリース" in m.body))
+
+    def test_department_member_may_resolve(self):
+        signal = self.log_request()
+        self.resolve(signal, self.user_engineer2)
+        self.assertEqual(signal.state, "resolved")
+
+    def test_resolution_is_required(self):
+        signal = self.log_request()
+        with self.assertRaises(Exception):  # noqa: B017 - required field or UserError
+            self.resolve(signal, self.user_engineer, resolution="  ")
+        self.assertEqual(signal.state, "routed")
+
+    def test_others_cannot_resolve(self):
+        signal = self.log_request()
+        for user in (self.user_marketer, self.user_support):
+            with self.subTest(user=user.login), self.assertRaises(UserError):
+                self.resolve(signal, user)
+        self.assertEqual(signal.state, "routed")
+
+    def test_receiver_declines_with_a_reason(self):
+        signal = self.log_request()
+        wizard = (
+            self.env["crm.signal.decline"]
+            .with_user(self.user_engineer)
+            .create(
+                {
+                    "signal_ids": [Command.set(signal.ids)],
+                    "reason": "other",
+                    "note": "製品方針と合わないため見送ります",
+                }
+            )
+        )
+        wizard.action_apply()
+        self.assertEqual(signal.state, "declined")
+        self.assertFalse(signal.activity_ids)
+        self.assertTrue(
+            self.told(signal, self.user_support).filtered(lambda m: "製品方針" in m.body)
+        )
+
+    def test_resolution_earns_published_points(self):
+        self.make_rule(
+            name="改善要望の解決",
+            trigger="resolved",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=5,
+            wage_type="award",
+        )
+        signal = self.log_request()
+        self.resolve(signal, self.user_engineer)
+        entry = signal.contribution_ids
+        self.assertEqual(entry.employee_id, self.employee_support)
+        self.assertEqual(entry.points, 5)
+        self.assertEqual(entry.trigger, "resolved")
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingAccess(RoutingCase):
+    def test_receivers_see_what_was_routed_to_them_only(self):
+        routed = self.log_request()
+        other = self.log_request(name="営業資料の改善", user=self.user_engineer)
+        other.sudo().write(
+            {
+                "routed_department_id": self.dept_marketing.id,
+                "routed_employee_ids": [Command.clear()],
+            }
+        )
+        engineer2 = self.env["crm.signal"].with_user(self.user_engineer2)
+        self.assertIn(routed, engineer2.search([]))
+        self.assertNotIn(other, engineer2.search([]))
+        with self.assertRaises(AccessError):
+            routed.with_user(self.user_marketer).read(["name"])
+
+    def test_named_receiver_outside_the_department_sees_it(self):
+        signal = self.log_signal(name="請求書の表記")
+        self.env["crm.signal.handoff"].with_user(self.user_salesman).create(
+            {
+                "signal_ids": [Command.set(signal.ids)],
+                "mode": "route",
+                "route_employee_ids": [Command.set(self.employee_marketer.ids)],
+            }
+        ).action_apply()
+        signal.with_user(self.user_marketer).read(["name"])
+
+
+@tagged("post_install", "-at_install")
+class TestServiceLevels(RoutingCase):
+    def _age(self, signal, field, hours):
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"UPDATE crm_signal SET {field} = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(hours=hours), signal.id),
+        )
+        signal.invalidate_recordset()
+        signal._compute_response_deadline()
+
+    def test_overdue_routed_and_new_signals(self):
+        routed = self.log_request()
+        fresh = self.log_signal(name="新しい声")
+        self.assertFalse(routed.is_overdue)
+        self._age(routed, "routed_date", 49)
+        self._age(fresh, "create_date", 49)
+        self.assertTrue(routed.is_overdue)
+        self.assertTrue(fresh.is_overdue)
+        overdue = self.env["crm.signal"].search([("is_overdue", "=", True)])
+        self.assertIn(routed, overdue)
+        self.assertIn(fresh, overdue)
+        self.resolve(routed, self.user_engineer)
+        self.assertFalse(routed.is_overdue)
+
+    def test_response_time_is_a_company_setting(self):
+        self.company.everyone_sells_response_hours = 4
+        signal = self.log_signal()
+        self._age(signal, "create_date", 5)
+        self.assertTrue(signal.is_overdue)
+
+    def test_originator_nudges_once_when_late(self):
+        signal = self.log_request()
+        with self.assertRaisesRegex(UserError, "Give them time"):
+            signal.with_user(self.user_support).action_nudge()
+        self._age(signal, "routed_date", 72)
+        with self.assertRaisesRegex(UserError, "Only the employee"):
+            signal.with_user(self.user_marketer).action_nudge()
+        signal.with_user(self.user_support).action_nudge()
+        self.assertTrue(signal.nudge_date)
+        reminder = signal.message_ids.filtered(lambda m: "Reminder" in (m.body or ""))
+        self.assertIn(self.user_engineer.partner_id, reminder.partner_ids)
+        with self.assertRaisesRegex(UserError, "already sent"):
+            signal.with_user(self.user_support).action_nudge()
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerVoice(RoutingCase):
+    def test_opportunity_lists_every_signal_about_its_customer(self):
+        request = self.log_request()
+        lead = self.make_deal(signal_name="増設の相談")
+        marketing = self.log_signal(user=self.user_marketer, name="展示会で競合比較を質問")
+        voice = lead.with_user(self.user_salesman).customer_signal_ids
+        self.assertIn(request, voice)
+        self.assertIn(marketing, voice)
+        self.assertEqual(voice[0], marketing, "newest first")
+
+    def test_customer_lists_its_voice_for_sales(self):
+        request = self.log_request(partner_id=self.customer_contact.id)
+        self.make_deal(signal_name="増設の相談")
+        voice = self.customer.with_user(self.user_salesman).customer_signal_ids
+        self.assertIn(request, voice)
+
+    def test_other_salespeople_do_not_see_another_customers_voice(self):
+        request = self.log_request()
+        self.make_deal(signal_name="増設の相談")
+        self.assertNotIn(
+            request, self.env["crm.signal"].with_user(self.user_salesman_other).search([])
+        )
+
+    def test_insight_marked_used_counts_for_its_author(self):
+        self.make_rule(
+            name="インサイト活用",
+            trigger="insight_used",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=3,
+            wage_type="award",
+        )
+        insight = self.log_signal(user=self.user_marketer, name="決裁者は情報システム部長")
+        self.make_deal(signal_name="増設の相談")
+        insight.with_user(self.user_salesman).action_mark_used()
+        self.assertEqual(insight.used_by_id, self.user_salesman)
+        self.assertTrue(self.told(insight, self.user_marketer))
+        used = insight.contribution_ids.filtered(lambda e: e.trigger == "insight_used")
+        self.assertEqual(used.points, 3)
+        self.assertEqual(used.employee_id, self.employee_marketer)
+        with self.assertRaisesRegex(UserError, "Only salespeople"):
+            insight.with_user(self.user_support).action_mark_used()
+
+    def test_the_whole_story(self):
+        """Support logs a request; it reaches the product team without anyone
+        choosing a person; the team resolves it; the engineer is told and
+        earns the published points; sales sees it on the opportunity."""
+        self.make_rule(
+            name="改善要望の解決",
+            trigger="resolved",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=5,
+            wage_type="award",
+        )
+        request = self.log_request()
+        self.assertEqual(request.activity_ids.user_id, self.user_engineer)
+        self.resolve(request, self.user_engineer)
+        self.assertTrue(self.told(request, self.user_support))
+        self.assertEqual(sum(request.contribution_ids.mapped("points")), 5)
+        lead = self.make_deal(signal_name="来週の打ち合わせ")
+        self.assertIn(request, lead.with_user(self.user_salesman).customer_signal_ids)

@@ -1,0 +1,90 @@
+import base64
+import io
+
+from odoo import fields, models
+
+from ..core.xlsx import write_workbook
+
+
+class CrmContributionEvaluationExport(models.TransientModel):
+    _name = "crm.contribution.evaluation.export"
+    _description = "Export the Contribution Evaluation"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    date_from = fields.Date(
+        string="Period Start",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(month=1, day=1),
+    )
+    date_to = fields.Date(string="Period End", required=True, default=fields.Date.context_today)
+    department_ids = fields.Many2many(
+        "hr.department",
+        string="Departments",
+        help="Only these departments (empty: every department you may see).",
+    )
+    xlsx_file = fields.Binary(string="Workbook", readonly=True, attachment=False)
+    xlsx_filename = fields.Char(readonly=True)
+
+    def _rows(self):
+        self.ensure_one()
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+        ]
+        if self.department_ids:
+            domain.append(("department_id", "in", self.department_ids.ids))
+        # As the user: record rules keep an employee to their own figures.
+        groups = self.env["crm.contribution.evaluation.report"]._read_group(
+            domain,
+            ["department_id", "employee_id"],
+            [
+                "signal_count:sum",
+                "accepted_count:sum",
+                "won_count:sum",
+                "revenue_influenced:sum",
+                "points:sum",
+                "amount:sum",
+            ],
+            order="department_id, employee_id",
+        )
+        for department, employee, *figures in groups:
+            yield (
+                employee.name or "",
+                department.name or "",
+                self.date_from,
+                self.date_to,
+                *figures,
+            )
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        headers = [
+            self.env._("Employee"),
+            self.env._("Department"),
+            self.env._("From"),
+            self.env._("To"),
+            self.env._("Information provided"),
+            self.env._("Accepted"),
+            self.env._("Won"),
+            self.env._("Revenue influenced"),
+            self.env._("Points"),
+            self.env._("Credit"),
+        ]
+        stream = io.BytesIO()
+        write_workbook(stream, [(self.env._("Evaluation"), headers, self._rows())])
+        self.write(
+            {
+                "xlsx_file": base64.b64encode(stream.getvalue()),
+                "xlsx_filename": f"everyone_sells_evaluation_{self.date_from:%Y%m%d}_"
+                f"{self.date_to:%Y%m%d}.xlsx",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
+            "?download=true",
+            "target": "self",
+        }
