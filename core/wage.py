@@ -1,4 +1,4 @@
-"""Japanese wage arithmetic for incentive payouts (see LEGAL-JP.md).
+"""Japanese wage arithmetic for incentive payouts (Labour Standards Act).
 
 For pay computed by results (出来高払制, 労基則19条1項6号) the hourly base is
 the period's incentive divided by *all* hours worked, and only the premium

@@ -527,7 +527,8 @@ class CrmContribution(models.Model):
 
     @api.model
     def _reverse(self, entries, reason):
-        """Cancel ``entries`` with negative, linked entries."""
+        """Cancel ``entries`` with negative, linked entries; ``reason`` is a
+        code of ``_Explainer.reasons``, said in each employee's language."""
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
         if not entries:
             return self.browse()
@@ -644,7 +645,7 @@ class CrmContribution(models.Model):
         return self._reverse(self._open_credits_for(leads=leads), reason)
 
     @api.model
-    def _recredit_changed_leads(self, leads, reason=None):
+    def _recredit_changed_leads(self, leads, reason="revenue"):
         """A won deal's revenue or contributors changed: reverse what no
         longer matches and credit again, so the ledger shows the difference."""
         events = self._won_events(leads)
@@ -656,7 +657,7 @@ class CrmContribution(models.Model):
         stale = current.filtered(
             lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
         )
-        self._reverse(stale, reason or self.env._("the deal's revenue changed"))
+        self._reverse(stale, reason)
         return self._credit(events)
 
     @api.model
@@ -729,10 +730,19 @@ class _Explainer:
             sentence += env._(", %(points)s points", points=points)
         return sentence
 
+    def reasons(self, env):
+        return {
+            "lost": env._("the deal was lost or archived"),
+            "reopened": env._("the deal left the won stage"),
+            "revenue": env._("the deal's revenue changed"),
+            "contributors": env._("the deal's contributors changed"),
+            "declined": env._("the signal was declined"),
+        }
+
     def reversal(self, entry, reason):
         env, _lang = self._env_for(entry.employee_id)
         return env._(
             "Reversal (%(reason)s) of: %(original)s",
-            reason=reason,
+            reason=self.reasons(env).get(reason, reason),
             original=entry.explanation,
         )

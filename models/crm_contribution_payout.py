@@ -376,6 +376,26 @@ class CrmContributionPayout(models.Model):
         action["context"] = {"search_default_group_employee": 1}
         return action
 
+    def action_open_hours(self):
+        """The lines as an editable list Odoo's import can fill (by external id)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Hours of %(payout)s", payout=self.display_name),
+            "res_model": "crm.contribution.payout.line",
+            "view_mode": "list",
+            "views": [
+                (
+                    self.env.ref(
+                        "crm_everyone_sells.crm_contribution_payout_line_view_list_hours"
+                    ).id,
+                    "list",
+                )
+            ],
+            "domain": [("payout_id", "=", self.id)],
+            "context": {"default_payout_id": self.id},
+        }
+
     def action_print_statements(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(
             self.line_ids

@@ -102,16 +102,16 @@ class CrmLead(models.Model):
         if left:
             lost = left.filtered(lambda lead: not lead.active)
             if lost:
-                ledger._reverse_credits(lost, self.env._("the deal was lost or archived"))
+                ledger._reverse_credits(lost, "lost")
             if left - lost:
-                ledger._reverse_credits(left - lost, self.env._("the deal left the won stage"))
+                ledger._reverse_credits(left - lost, "reopened")
         if now_won - was_won:
             ledger._credit_won_leads(now_won - was_won)
         changed = (was_won & now_won).filtered(
             lambda lead: lead.expected_revenue != revenue_before[lead.id]
         )
         if changed:
-            ledger._recredit_changed_leads(changed)
+            ledger._recredit_changed_leads(changed, "revenue")
         return result
 
     def _everyone_sells_recredit_contributors(self):
@@ -119,7 +119,7 @@ class CrmLead(models.Model):
         ledger = self.env["crm.contribution"]
         won = self.filtered(lambda lead: lead._everyone_sells_is_won())
         if won and not ledger._crediting_off():
-            ledger._recredit_changed_leads(won, self.env._("the deal's contributors changed"))
+            ledger._recredit_changed_leads(won, "contributors")
 
     def _everyone_sells_outcome(self):
         """The signal state this opportunity implies: won, lost (archived) or

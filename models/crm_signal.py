@@ -225,6 +225,11 @@ class CrmSignal(models.Model):
     )
     used_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(compute="_compute_is_mine")
+    routed_to_me = fields.Boolean(
+        compute="_compute_routed_to_me",
+        search="_search_routed_to_me",
+        help="Routed to me by name or to my department.",
+    )
     in_my_department = fields.Boolean(
         compute="_compute_in_my_department",
         search="_search_in_my_department",
@@ -264,6 +269,25 @@ class CrmSignal(models.Model):
     def _compute_is_mine(self):
         for signal in self:
             signal.is_mine = signal.employee_id.user_id == self.env.user
+
+    @api.depends_context("uid")
+    def _compute_routed_to_me(self):
+        user = self.env.user
+        for signal in self:
+            signal.routed_to_me = bool(
+                user in signal.routed_employee_ids.user_id
+                or signal.routed_department_id & user.employee_ids.department_id
+            )
+
+    def _search_routed_to_me(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on 'Routed to Me'."))
+        mine = [
+            "|",
+            ("routed_employee_ids.user_id", "=", self.env.uid),
+            ("routed_department_id", "in", self.env.user.employee_ids.department_id.ids),
+        ]
+        return mine if (operator == "=") == value else ["!", *mine]
 
     @api.depends("state", "create_date", "routed_date", "company_id")
     def _compute_response_deadline(self):
@@ -502,9 +526,11 @@ class CrmSignal(models.Model):
             if first and first != signal:
                 signal.sudo().duplicate_of_id = first
 
-    @api.onchange("partner_id", "email_from")
+    @api.onchange("partner_id", "email_from", "signal_type_id")
     def _onchange_warn_duplicate(self):
         if self._origin.id or not (self.partner_id or self.email_from):
+            return None
+        if not self.signal_type_id.is_sale:
             return None
         days = self.company_id.everyone_sells_protection_days
         if days <= 0:
@@ -512,6 +538,7 @@ class CrmSignal(models.Model):
         domain = [
             ("company_id", "=", self.company_id.id),
             ("state", "in", OPEN_STATES),
+            ("signal_type_id.is_sale", "=", True),
             ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
         ]
         if self.partner_id:
@@ -616,9 +643,10 @@ class CrmSignal(models.Model):
     def _route(self, department, employees, note=False):
         """Send these signals to ``department`` and/or ``employees``, with an
         activity for each receiver and a word to the originator."""
-        deadline = fields.Date.context_today(self) + timedelta(
-            hours=self.env.company.everyone_sells_response_hours
-        )
+        hours = (self.company_id[:1] or self.env.company).everyone_sells_response_hours
+        deadline = fields.Datetime.context_timestamp(
+            self, fields.Datetime.now() + timedelta(hours=hours)
+        ).date()
         # sudo: routing is the signal type's or sales' decision; the author
         # may not write a signal once it left their hands, and the receivers'
         # activities are created on their behalf.
@@ -715,7 +743,17 @@ class CrmSignal(models.Model):
             if signal.state == "routed":
                 recipients = signal.sudo()._receiver_users().partner_id
             else:
-                recipients = (signal.user_id | signal.team_id.user_id).partner_id
+                # A new signal has no salesperson yet: its team leader, else
+                # the sales managers of its company answer for the inbox.
+                users = signal.user_id | signal.team_id.user_id
+                if not users:
+                    company = signal.company_id
+                    users = (
+                        self.env.ref("sales_team.group_sale_manager")
+                        .sudo()
+                        .users.filtered(lambda u, company=company: company in u.company_ids)
+                    )
+                recipients = users.partner_id
             # sudo: the originator may no longer write the signal; the reminder
             # is the one thing they may add, once.
             signal.sudo().nudge_date = fields.Datetime.now()

@@ -454,3 +454,14 @@ class TestCloseAMonth(PayoutCase):
         line = payout.line_ids
         self.assertEqual(line.worked_hours, 188)
         self.assertEqual(line.overtime_hours, 20)
+
+
+@tagged("post_install", "-at_install")
+class TestHoursScreen(PayoutCase):
+    def test_hours_list_opens_on_the_payout_lines(self):
+        self.won_and_approved()
+        payout = self.payout()
+        payout.action_compute()
+        action = payout.action_open_hours()
+        lines = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(lines, payout.line_ids)

@@ -199,6 +199,44 @@ class TestRoutingAccess(RoutingCase):
         with self.assertRaises(AccessError):
             routed.with_user(self.user_marketer).read(["name"])
 
+    def test_routed_to_me_filter(self):
+        routed = self.log_request()
+        mine = (
+            self.env["crm.signal"]
+            .with_user(self.user_engineer2)
+            .search([("routed_to_me", "=", True)])
+        )
+        self.assertIn(routed, mine)
+        self.assertNotIn(
+            routed,
+            self.env["crm.signal"]
+            .with_user(self.user_marketer)
+            .search([("routed_to_me", "=", True)]),
+        )
+
+    def test_nudge_on_a_new_signal_reaches_the_sales_managers(self):
+        signal = self.log_signal()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_signal SET create_date = %s WHERE id = %s",
+            (fields.Datetime.now() - timedelta(hours=72), signal.id),
+        )
+        signal.invalidate_recordset()
+        signal._compute_response_deadline()
+        signal.with_user(self.user_support).action_nudge()
+        reminder = signal.message_ids.filtered(lambda m: "Reminder" in (m.body or ""))
+        self.assertIn(self.user_sales_manager.partner_id, reminder.partner_ids)
+
+    def test_reversal_reason_speaks_the_employees_language(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.user_support.lang = "ja_JP"
+        lead = self.make_deal()
+        self.mark_won(lead)
+        lead.action_set_lost()
+        reversal = self.credits(lead).filtered("reversed_entry_id")
+        self.assertTrue(reversal.explanation)
+        self.assertNotIn("lost", reversal.explanation.split("of:")[0])
+
     def test_named_receiver_outside_the_department_sees_it(self):
         signal = self.log_signal(name="請求書の表記")
         self.env["crm.signal.handoff"].with_user(self.user_salesman).create(

@@ -39,7 +39,7 @@ class CrmSignalDecline(models.TransientModel):
         ledger = self.env["crm.contribution"]
         ledger._reverse(
             ledger._open_credits_for(signals=signals, trigger="signal_logged"),
-            self.env._("the signal was declined"),
+            "declined",
         )
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
         body = Markup("<p>%s</p>") % self.env._(
