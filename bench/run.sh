@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Evidence at scale: build a throwaway database with the addon, fill it with a
+# realistic company (2,000 employees in 20 departments, 10,000 opportunities,
+# 100,000 ledger entries credited by the real engine), measure, and drop it.
+#
+#   bench/run.sh              # figures on stdout, one "name: value" per line
+#   bench/run.sh --profile    # also a cProfile of one crediting write (stderr)
+#
+# ES_BENCH_DB names the database (default everyone_sells_bench_<pid>); it must
+# not exist. Needs Odoo 18.0 and PostgreSQL as tools/test.sh does.
+set -euo pipefail
+# shellcheck source=tools/lib.sh
+source "$(dirname "$0")/../tools/lib.sh"
+
+require_odoo
+require_postgres
+
+DB=${ES_BENCH_DB:-everyone_sells_bench_$$}
+if psql -XtAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" postgres | grep -q 1; then
+    die "database $DB exists already: the bench only uses a database of its own."
+fi
+PARENT=$(stage_addon)
+CONF=$PARENT/odoo.conf
+cleanup() {
+    dropdb --if-exists --force "$DB" >/dev/null 2>&1 || dropdb --if-exists "$DB" >/dev/null 2>&1 || true
+    rm -rf "$PARENT"
+}
+trap cleanup EXIT
+cat > "$CONF" <<CONF
+[options]
+addons_path = $ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$PARENT
+db_name = $DB
+log_level = warn
+CONF
+
+started=$(date +%s)
+log "Install $ADDON_NAME without demo data ($DB)"
+odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --without-demo=all --stop-after-init --log-level=warn
+
+log "Build the company and measure (bench/bench.py)"
+(cd "$ODOO_HOME" && PYTHONPATH=$ODOO_HOME "$ODOO_PYTHON" "$PARENT/$ADDON_NAME/bench/bench.py" \
+    --config "$CONF" --database "$DB" "$@")
+echo "run_total_seconds: $(($(date +%s) - started))"
