@@ -37,7 +37,9 @@ def rule_amount(method, basis, fixed_amount=0, percentage=0, tiers=()):
     if method == "fixed":
         return to_decimal(fixed_amount)
     if method == "percentage":
-        return to_decimal(basis) * to_decimal(percentage) / HUNDRED
+        # A negative revenue earns nothing: taking money back is a reversal's
+        # job, under the wage-deduction rules, never a rule's.
+        return max(Decimal(0), to_decimal(basis)) * to_decimal(percentage) / HUNDRED
     if method == "tiered":
         return marginal_tiers(basis, tiers)
     raise ValueError(f"unknown compute method {method!r}")

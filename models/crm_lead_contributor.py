@@ -69,6 +69,30 @@ class CrmLeadContributor(models.Model):
     def _check_weight(self):
         if any(contributor.weight < 0 for contributor in self):
             raise ValidationError(self.env._("A contributor's weight cannot be negative."))
+        for lead in self.lead_id:
+            if lead.contributor_ids and not any(lead.contributor_ids.mapped("weight")):
+                raise ValidationError(
+                    self.env._(
+                        "Give at least one contributor of %(lead)s a weight: with all "
+                        "weights at zero nobody would share its credit.",
+                        lead=lead.display_name,
+                    )
+                )
+
+    @api.constrains("employee_id", "lead_id")
+    def _check_employee_company(self):
+        for contributor in self:
+            employee_company = contributor.employee_id.company_id
+            lead_company = contributor.lead_id.company_id
+            if employee_company and lead_company and employee_company != lead_company:
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s works for %(company)s: only employees of the deal's "
+                        "company share its credit and its payroll.",
+                        employee=contributor.employee_id.name,
+                        company=employee_company.name,
+                    )
+                )
 
     @api.constrains("role", "lead_id")
     def _check_single_originator(self):

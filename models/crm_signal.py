@@ -1,12 +1,17 @@
+import math
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, html2plaintext
 
 from odoo.addons.mail.tools.alias_error import AliasError
+
+# Amounts beyond this lose yen in floating point (Odoo stores money as
+# double precision): no real deal comes near it.
+MAX_AMOUNT = 10**14
 
 # States in which a signal still competes for its customer (first signal wins).
 OPEN_STATES = ("new", "handed_off")
@@ -241,6 +246,19 @@ class CrmSignal(models.Model):
         types = self.env["crm.signal.type"]
         return types.search([("code", "=", "new_need")], limit=1) or types.search([], limit=1)
 
+    @api.constrains("estimated_revenue")
+    def _check_estimated_revenue(self):
+        for signal in self:
+            value = signal.estimated_revenue
+            if not math.isfinite(value) or value < 0 or value >= MAX_AMOUNT:
+                raise ValidationError(
+                    self.env._(
+                        "The estimated revenue of %(signal)s must be a plausible amount "
+                        "of zero or more.",
+                        signal=signal.display_name,
+                    )
+                )
+
     @api.depends("email_from")
     def _compute_email_normalized(self):
         for signal in self:
@@ -348,6 +366,8 @@ class CrmSignal(models.Model):
         # Access first: a user who may not log signals learns that, not that
         # they lack an employee.
         self.check_access("create")
+        for vals in vals_list:
+            self._check_finite_revenue(vals)
         if not (self.env.su or self._may_decide()):
             for vals in vals_list:
                 # A kanban column's default state is not the author's to choose:
@@ -416,7 +436,17 @@ class CrmSignal(models.Model):
                 )
             )
 
+    def _check_finite_revenue(self, vals):
+        """NaN or infinity (possible over RPC) would crash the rounding of the
+        money field before any constraint speaks: refuse them clearly."""
+        value = vals.get("estimated_revenue")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(
+                self.env._("The estimated revenue must be a plausible amount of zero or more.")
+            )
+
     def write(self, vals):
+        self._check_finite_revenue(vals)
         if self:
             self._check_sales_fields(vals)
         history = {"employee_id", "department_id"} & set(vals)

@@ -280,47 +280,8 @@ MATRIX = {
 # Cells where the addon does not do what the matrix documents: each is a bug
 # to fix in security/, reported with the fix. The cell is skipped, not
 # weakened, so that it fails again if the bug comes back after a fix.
-_TIER_BUG = (
-    "BUG: crm.contribution.rule.tier has no multi-company record rule "
-    "(security/crm_everyone_sells_security.xml): tiers of another company's rules are "
-    "readable, and writable by its administrators. Fix: a global ir.rule on "
-    "model_crm_contribution_rule_tier with domain [('rule_id.company_id', 'in', company_ids)]."
-)
-_PREMIUM_BUG = (
-    "BUG: crm.contribution.premium.rate has no multi-company record rule "
-    "(security/crm_everyone_sells_security.xml): managers read, and administrators "
-    "create, edit and delete, the overtime premium rates of other companies, which drive "
-    "their payouts. Fix: a global ir.rule on model_crm_contribution_premium_rate with "
-    "domain [('company_id', 'in', company_ids)]."
-)
-_SCOPE_LOG_BUG = (
-    "BUG: crm.contribution.program.scope.log is readable by every employee for every "
-    "program, drafts included, while the programs themselves are hidden until launched "
-    "(security/crm_everyone_sells_security.xml, crm_contribution_program_rule_running). "
-    "Fix: a rule for group_contributor with domain [('program_id.state', '!=', 'draft')] "
-    "and one for group_admin with [(1, '=', 1)], as for the programs."
-)
-KNOWN_BUGS = {
-    **{
-        ("crm.contribution.program.scope.log", role, "read"): _SCOPE_LOG_BUG
-        for role in ("employee", "salesperson", "sales_manager", "contribution_manager")
-    },
-    **{
-        ("crm.contribution.rule.tier", role, "read"): _TIER_BUG
-        for role in ("employee", "salesperson", "sales_manager", "contribution_manager")
-    },
-    **{
-        ("crm.contribution.rule.tier", role, operation): _TIER_BUG
-        for role in ("contribution_admin", "other_company")
-        for operation in OPERATIONS
-    },
-    ("crm.contribution.premium.rate", "contribution_manager", "read"): _PREMIUM_BUG,
-    **{
-        ("crm.contribution.premium.rate", role, operation): _PREMIUM_BUG
-        for role in ("contribution_admin", "other_company")
-        for operation in OPERATIONS
-    },
-}
+# Cells that would document a known defect (none left open).
+KNOWN_BUGS = {}
 
 
 def matrix_markdown():
