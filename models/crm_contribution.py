@@ -567,6 +567,20 @@ class CrmContribution(models.Model):
         return self.sudo()._insert_entries(values)
 
     @api.model
+    def _column_converter(self, field):
+        """How a value of ``field`` goes into the INSERT. Amounts arrive
+        rounded by the crediting core, so no per-value currency lookup."""
+        if field.type == "many2one":
+            return lambda value: int(value) if value else None
+        if field.type == "integer":
+            return lambda value: int(value or 0)
+        if field.type in ("float", "monetary"):
+            return lambda value: float(value or 0.0)
+        if field.type == "boolean":
+            return bool
+        return lambda value: value if value not in (False, "") else None
+
+    @api.model
     def _insert_entries(self, values):
         """Append ledger lines in one INSERT, whatever their number.
 
@@ -582,15 +596,18 @@ class CrmContribution(models.Model):
         stamp = [self.env.uid, self.env.cr.now(), self.env.uid, self.env.cr.now()]
         default_state = {"state": "draft"}
         columns = sorted(set(columns) | set(default_state))
-        rows = []
-        for vals in values:
-            row = [
-                self._fields[name].convert_to_column_insert(
-                    vals.get(name, default_state.get(name)), self, vals
+        converters = [self._column_converter(self._fields[name]) for name in columns]
+        rows = SQL(", ").join(
+            SQL(
+                "%s",
+                tuple(
+                    convert(vals.get(name, default_state.get(name)))
+                    for name, convert in zip(columns, converters, strict=True)
                 )
-                for name in columns
-            ]
-            rows.append(SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in row + stamp)))
+                + tuple(stamp),
+            )
+            for vals in values
+        )
         # Pending writes first (the deal's own update takes its row lock
         # now): a concurrent transaction on the same deal then fails with a
         # serialization error, which Odoo retries, rather than on our index.
@@ -601,7 +618,7 @@ class CrmContribution(models.Model):
                     SQL(
                         "INSERT INTO crm_contribution (%s) VALUES %s RETURNING id",
                         SQL(", ").join(SQL.identifier(name) for name in columns + audit),
-                        SQL(", ").join(rows),
+                        rows,
                     )
                 )
                 ids = [row[0] for row in self.env.cr.fetchall()]
@@ -693,13 +710,30 @@ class _Explainer:
     def __init__(self, env):
         self.env = env
         self.default_lang = env.context.get("lang") or env.lang or "en_US"
+        self._envs = {}
+        self._formats = {}
 
     def _env_for(self, employee):
         lang = employee.user_id.lang or self.default_lang
-        return self.env(context=dict(self.env.context, lang=lang)), lang
+        if lang not in self._envs:
+            self._envs[lang] = self.env(context=dict(self.env.context, lang=lang))
+        return self._envs[lang], lang
 
     def _money(self, env, lang, amount, currency):
-        return format_amount(env, float(amount), currency, lang_code=lang)
+        """format_amount, with the language's and currency's formats looked up
+        once per batch: a batch writes thousands of sentences."""
+        key = (lang, currency.id)
+        if key not in self._formats:
+            sample = format_amount(env, 1234567.0, currency, lang_code=lang)
+            self._formats[key] = sample
+        sample = self._formats[key]
+        digits = currency.decimal_places
+        reference = f"{1234567.0:,.{digits}f}"
+        rounded = round(float(amount), digits)
+        if rounded < 0 or reference not in sample:
+            # Other separators, or a sign: let Odoo lay it out.
+            return format_amount(env, float(amount), currency, lang_code=lang)
+        return sample.replace(reference, f"{rounded:,.{digits}f}")
 
     def credit(self, employee, rule, event, currency, fraction, amount, **capped):
         env, lang = self._env_for(employee)
