@@ -20,10 +20,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.mail.tests.common import MailCase
-
-from .common import EveryoneSellsCase
-from .test_mail_gateway import EMAIL
+from .test_mail_gateway import EMAIL, SignalMailCase
 from .test_payout import PayoutCase
 
 # What a spreadsheet would run if it took a text for a formula (CSV/XLSX
@@ -188,27 +185,7 @@ class TestMarkupIsSanitized(PayoutCase):
 
 
 @tagged("post_install", "-at_install")
-class TestHostileMail(EveryoneSellsCase, MailCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._init_mail_gateway()
-        cls.alias = cls.env.ref("crm_everyone_sells.mail_alias_crm_signal")
-        cls.alias.alias_domain_id = cls.mail_alias_domain
-        cls.alias_email = cls.alias.alias_full_name
-
-    def _receive(self, email_from, subject, body="お客様からの要望を転送します。"):
-        message = EMAIL.format(
-            email_from=email_from,
-            to=self.alias_email,
-            subject=subject,
-            msg_id=f"<{abs(hash(subject))}@example.jp>",
-            body=body,
-        )
-        with self.mock_mail_gateway():
-            self.env["mail.thread"].sudo().message_process(None, message)
-        return self.env["crm.signal"].search([("name", "=", subject)])
-
+class TestHostileMail(SignalMailCase):
     def test_html_mail_is_sanitized(self):
         message = EMAIL.format(
             email_from=self.user_support.email,
