@@ -59,37 +59,21 @@ class TestRouting(RoutingCase):
 
     def test_wizard_routes_to_a_department(self):
         signal = self.log_signal(name="マニュアルの誤記")
-        wizard = (
-            self.env["crm.signal.handoff"]
-            .with_user(self.user_salesman)
-            .create(
-                {
-                    "signal_ids": [Command.set(signal.ids)],
-                    "mode": "route",
-                    "route_department_id": self.dept_marketing.id,
-                    "note": "マーケで確認をお願いします",
-                }
-            )
+        self.hand_off(
+            signal,
+            mode="route",
+            route_department_id=self.dept_marketing.id,
+            note="マーケで確認をお願いします",
         )
-        wizard.action_apply()
         self.assertEqual(signal.state, "routed")
         self.assertEqual(signal.routed_department_id, self.dept_marketing)
         self.assertIn("マーケで確認", self.told(signal, self.user_support)[0].body)
 
     def test_wizard_routes_to_named_people(self):
         signal = self.log_signal(name="APIの仕様確認")
-        wizard = (
-            self.env["crm.signal.handoff"]
-            .with_user(self.user_salesman)
-            .create(
-                {
-                    "signal_ids": [Command.set(signal.ids)],
-                    "mode": "route",
-                    "route_employee_ids": [Command.set(self.employee_engineer2.ids)],
-                }
-            )
+        self.hand_off(
+            signal, mode="route", route_employee_ids=[Command.set(self.employee_engineer2.ids)]
         )
-        wizard.action_apply()
         self.assertEqual(signal.activity_ids.user_id, self.user_engineer2)
 
     def test_wizard_defaults_to_the_route_of_the_type(self):
@@ -239,13 +223,9 @@ class TestRoutingAccess(RoutingCase):
 
     def test_named_receiver_outside_the_department_sees_it(self):
         signal = self.log_signal(name="請求書の表記")
-        self.env["crm.signal.handoff"].with_user(self.user_salesman).create(
-            {
-                "signal_ids": [Command.set(signal.ids)],
-                "mode": "route",
-                "route_employee_ids": [Command.set(self.employee_marketer.ids)],
-            }
-        ).action_apply()
+        self.hand_off(
+            signal, mode="route", route_employee_ids=[Command.set(self.employee_marketer.ids)]
+        )
         signal.with_user(self.user_marketer).read(["name"])
 
 
