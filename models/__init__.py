@@ -6,6 +6,7 @@ from . import crm_contribution_payout_line
 from . import crm_contribution_premium_rate
 from . import crm_contribution_program
 from . import crm_contribution_program_scope_log
+from . import crm_contribution_queue
 from . import crm_contribution_rule
 from . import crm_contribution_rule_tier
 from . import crm_contribution_success_story

@@ -666,15 +666,16 @@ class CrmContribution(models.Model):
         """A won deal's revenue or contributors changed: reverse what no
         longer matches and credit again, so the ledger shows the difference."""
         events = self._won_events(leads)
-        wanted = {
-            (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
-            for vals in self._prepare_credits(events)
-        }
         current = self._open_credits_for(leads=leads)
-        stale = current.filtered(
-            lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
-        )
-        self._reverse(stale, reason)
+        if current:
+            wanted = {
+                (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
+                for vals in self._prepare_credits(events)
+            }
+            stale = current.filtered(
+                lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
+            )
+            self._reverse(stale, reason)
         return self._credit(events)
 
     @api.model

@@ -46,6 +46,26 @@ class CrmLead(models.Model):
         help="Employees who helped on this deal and share its credit by weight.",
     )
 
+    everyone_sells_credit_pending = fields.Boolean(
+        string="Credit Pending",
+        compute="_compute_everyone_sells_credit_pending",
+        help="The crediting job has still to write this deal's ledger lines (it runs "
+        "right after the deal is won, lost or changed).",
+    )
+
+    @api.depends("stage_id", "active", "expected_revenue", "contributor_ids")
+    def _compute_everyone_sells_credit_pending(self):
+        # sudo: the queue is the system's; whoever reads the deal may know
+        # its credit is on its way.
+        pending = set(
+            self.env["crm.contribution.queue"]
+            .sudo()
+            .search_fetch([("lead_id", "in", self._origin.ids)], ["lead_id"])
+            .lead_id.ids
+        )
+        for lead in self:
+            lead.everyone_sells_credit_pending = lead._origin.id in pending
+
     @api.depends("signal_ids")
     def _compute_signal_count(self):
         counts = dict(
@@ -76,6 +96,18 @@ class CrmLead(models.Model):
         self.ensure_one()
         return self.active and self.probability == 100 and self.stage_id.is_won
 
+    def _everyone_sells_won(self):
+        """The won leads of ``self`` (``_everyone_sells_is_won`` for a batch:
+        the won stages are looked up once, not per lead)."""
+        won_stages = {stage.id for stage in self.stage_id if stage.is_won}
+        return self.browse(
+            [
+                lead.id
+                for lead in self
+                if lead.active and lead.probability == 100 and lead.stage_id.id in won_stages
+            ]
+        )
+
     def _everyone_sells_crediting_off(self):
         return self.env["crm.contribution"]._crediting_off()
 
@@ -83,43 +115,37 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         if not self._everyone_sells_crediting_off():
-            won = leads.filtered(lambda lead: lead._everyone_sells_is_won())
-            if won:
-                self.env["crm.contribution"]._credit_won_leads(won)
+            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won(), "won")
         return leads
 
     def write(self, vals):
         if self._everyone_sells_crediting_off() or not CREDIT_FIELDS & set(vals):
             return super().write(vals)
         # Compare each lead's won state before and after, whatever the path:
-        # button, drag and drop, import, API or server action.
-        was_won = self.filtered(lambda lead: lead._everyone_sells_is_won())
+        # button, drag and drop, import, API or server action. The deals are
+        # noted for the crediting job, which writes the ledger right after
+        # this transaction (see crm.contribution.queue).
+        was_won = self._everyone_sells_won()
         revenue_before = {lead.id: lead.expected_revenue for lead in was_won}
         result = super().write(vals)
-        now_won = self.filtered(lambda lead: lead._everyone_sells_is_won())
-        ledger = self.env["crm.contribution"]
+        now_won = self._everyone_sells_won()
+        queue = self.env["crm.contribution.queue"]
         left = was_won - now_won
-        if left:
-            lost = left.filtered(lambda lead: not lead.active)
-            if lost:
-                ledger._reverse_credits(lost, "lost")
-            if left - lost:
-                ledger._reverse_credits(left - lost, "reopened")
-        if now_won - was_won:
-            ledger._credit_won_leads(now_won - was_won)
+        lost = left.filtered(lambda lead: not lead.active)
+        queue._enqueue(lost, "lost")
+        queue._enqueue(left - lost, "reopened")
+        queue._enqueue(now_won - was_won, "won")
         changed = (was_won & now_won).filtered(
             lambda lead: lead.expected_revenue != revenue_before[lead.id]
         )
-        if changed:
-            ledger._recredit_changed_leads(changed, "revenue")
+        queue._enqueue(changed, "revenue")
         return result
 
     def _everyone_sells_recredit_contributors(self):
         """Contributors of a won deal changed: the ledger follows."""
-        ledger = self.env["crm.contribution"]
-        won = self.filtered(lambda lead: lead._everyone_sells_is_won())
-        if won and not ledger._crediting_off():
-            ledger._recredit_changed_leads(won, "contributors")
+        if not self._everyone_sells_crediting_off():
+            won = self._everyone_sells_won()
+            self.env["crm.contribution.queue"]._enqueue(won, "contributors")
 
     def _everyone_sells_outcome(self):
         """The signal state this opportunity implies: won, lost (archived) or

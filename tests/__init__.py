@@ -1,6 +1,7 @@
 from . import test_access
 from . import test_access_matrix
 from . import test_concurrency
+from . import test_crediting_queue
 from . import test_disputes
 from . import test_duplicates
 from . import test_handoff

@@ -169,6 +169,14 @@ class EveryoneSellsCase(TransactionCase):
 
     def mark_won(self, lead):
         lead.write({"stage_id": self.stage_won.id})
+        self.run_crediting()
+
+    def run_crediting(self):
+        """Run the crediting job as its scheduled action does (deals won,
+        lost or changed are credited right after their transaction)."""
+        self.env.flush_all()
+        self.env.ref("crm_everyone_sells.ir_cron_crediting").sudo().method_direct_trigger()
+        self.env.invalidate_all()
 
 
 class ContributionCase(EveryoneSellsCase):
@@ -205,5 +213,6 @@ class ContributionCase(EveryoneSellsCase):
         return lead
 
     def credits(self, lead, employee=None):
+        self.run_crediting()
         entries = self.env["crm.contribution"].search([("lead_id", "=", lead.id)])
         return entries.filtered(lambda e: e.employee_id == employee) if employee else entries

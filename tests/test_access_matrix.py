@@ -234,6 +234,13 @@ MATRIX = {
         "portal": _row(NONE, NONE, NONE, NONE),
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
+    # The crediting job's notes: the system's; administrators look, and run it.
+    "crm.contribution.queue": {
+        role: _row(NONE, ALL, NONE, NONE)
+        if role in ("contribution_admin", "other_company")
+        else _row(NONE, NONE, NONE, NONE)
+        for role in ROLES
+    },
     "crm.contribution.success.story": {
         **{
             role: _row(NONE, PUBLISHED_STORY, NONE, NONE)
@@ -358,6 +365,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._rule_fixtures()
         cls._payout_fixtures()
         cls._program_fixtures()
+        cls._queue_fixtures()
         cls._report_fixtures()
         cls._wizard_fixtures()
 
@@ -740,6 +748,18 @@ class AccessWorld(EveryoneSellsCase):
                 )
 
     @classmethod
+    def _queue_fixtures(cls):
+        Queue = cls.env["crm.contribution.queue"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            lead = (
+                cls.env["crm.lead"]
+                .with_company(company)
+                .create({"name": f"計上待ち {key}", "company_id": company.id})
+            )
+            Queue._enqueue(lead, "won")
+            cls._add("crm.contribution.queue", key, Queue.search([("lead_id", "=", lead.id)]))
+
+    @classmethod
     def _report_fixtures(cls):
         cls.env.flush_all()
         Evaluation = cls.env["crm.contribution.evaluation.report"]
@@ -926,6 +946,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_success_story(self):
         self._check_model("crm.contribution.success.story")
+
+    def test_crediting_queue(self):
+        self._check_model("crm.contribution.queue")
 
     def test_evaluation_report(self):
         self._check_model("crm.contribution.evaluation.report")

@@ -137,17 +137,37 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
                 thread.join(30)
         return outcome
 
+    def _run_job(self):
+        """The crediting job's run, in a transaction of its own, committed."""
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["crm.contribution.queue"]._process()
+
     def test_two_transactions_mark_the_same_deal_won(self):
         lead_id = self._make_lead()
         outcome = self._race(lambda env, lead: lead.write({"stage_id": self.stage_won_id}), lead_id)
         self.assertEqual(outcome["first"], "committed")
         self.assertEqual(outcome["second"], "SerializationFailure", outcome)
         # Odoo retries a serialization failure: the retry finds the deal won
-        # and credited, and credits nothing more.
+        # already, and notes nothing more.
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
+        self._run_job()
         self.assertEqual(self._credits(lead_id), [50_000])
+
+    def test_two_jobs_share_the_notes_never_repeat_them(self):
+        """Two runs of the crediting job at the same moment (a scheduled run
+        and an administrator's "Credit Now"): the second skips the notes the
+        first holds, so the deal is credited once."""
+        lead_id = self._make_lead()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
+        outcome = self._race(lambda env, lead: env["crm.contribution.queue"]._process(), lead_id)
+        self.assertEqual(outcome, {"first": "committed", "second": "committed"})
+        self.assertEqual(self._credits(lead_id), [50_000])
+        self._run_job()
+        self.assertEqual(self._credits(lead_id), [50_000], "nothing was left to credit")
 
     def test_two_transactions_credit_the_same_deal_directly(self):
         """Without the lead's row lock (two jobs crediting a won deal), the
@@ -165,6 +185,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
+        self._run_job()
 
         def lose_or_win(env, lead):
             if lead.active:
@@ -173,4 +194,5 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         outcome = self._race(lose_or_win, lead_id)
         self.assertEqual(outcome["first"], "committed")
         self.assertIn(outcome["second"], ("SerializationFailure", "committed"))
+        self._run_job()
         self.assertEqual(sorted(self._credits(lead_id)), [-50_000, 50_000])

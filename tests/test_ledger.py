@@ -257,6 +257,7 @@ class TestSplitsAndRules(ContributionCase):
         self.make_rule(name="月上限", percentage=5, cap_per_period=80_000)
         leads = self.make_deal(signal_name="一件目") | self.make_deal(signal_name="二件目")
         leads.write({"stage_id": self.stage_won.id})
+        self.run_crediting()
         total = sum(
             self.env["crm.contribution"].search([("lead_id", "in", leads.ids)]).mapped("amount")
         )
@@ -469,6 +470,7 @@ class TestLedgerIsAppendOnly(ContributionCase):
     def test_reversal_of_approved_credit_is_booked_at_once(self):
         self.entry.with_user(self.user_manager).action_approve()
         self.lead.action_set_lost()
+        self.run_crediting()
         reversal = self.entry.reversal_entry_ids
         self.assertEqual(reversal.state, "approved")
         self.assertEqual(reversal.amount, -50_000)

@@ -148,6 +148,7 @@ class TestPayoutRun(PayoutCase):
     def test_reversed_before_payment_nets_in_the_same_run(self):
         lead, _entries = self.won_and_approved()
         lead.action_set_lost()
+        self.run_crediting()
         payout = self.payout()
         payout.action_compute()
         line = self.line_of(payout, self.employee_support)

@@ -100,6 +100,7 @@ class TestGoals(RecognitionCase):
         challenge = self.create_challenge()
         lead = self.won_deal_with_assist()
         lead.action_set_lost()
+        self.run_crediting()
         goal = self.goal_of(challenge, self.user_support, "goal_definition_yen_credited")
         goal.update_goal()
         self.assertEqual(goal.current, 0)
