@@ -756,7 +756,9 @@ def main():
     parser.add_argument("--database", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
-        "--profile", action="store_true", help="cProfile the crediting job over 1,000 deals (stderr)"
+        "--profile",
+        action="store_true",
+        help="cProfile the crediting job over 1,000 deals (stderr)",
     )
     args = parser.parse_args()
     started = time.perf_counter()
