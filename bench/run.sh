@@ -4,7 +4,7 @@
 # 100,000 ledger entries credited by the real engine), measure, and drop it.
 #
 #   bench/run.sh              # figures on stdout, one "name: value" per line
-#   bench/run.sh --profile    # also a cProfile of the crediting job over 1,000 deals (stderr)
+#   bench/run.sh --profile    # also cProfiles of the crediting job and the workbook (stderr)
 #
 # ES_BENCH_DB names the database (default everyone_sells_bench_<pid>); it must
 # not exist. Needs Odoo 18.0 and PostgreSQL as tools/test.sh does.
