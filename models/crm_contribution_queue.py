@@ -145,6 +145,7 @@ class CrmContributionQueue(models.Model):
             failed = {}
         except Exception:  # any failure: retry deal by deal below
             _logger.info("Crediting batch failed; retrying deal by deal", exc_info=True)
+            self.env.invalidate_all()  # what the cache knew of the rolled-back batch
             failed = self._reconcile_one_by_one(latest)
         done_ids = [row[0] for row in rows if row[1] not in failed]
         if done_ids:
