@@ -38,6 +38,21 @@ class CrmContributionPayout(models.Model):
     _inherit = ["mail.thread"]
     _order = "date_from desc, id desc"
     _check_company_auto = True
+    # The database itself refuses two live payouts of a company over the same
+    # days, even from two transactions at once (which the Python check below
+    # cannot see): the second waits for the first and fails if it commits.
+    # Ranges have GiST support built in: no extension needed.
+    _sql_constraints = [
+        (
+            "no_overlap",
+            """EXCLUDE USING gist (
+                   int4range(company_id, company_id, '[]') WITH &&,
+                   daterange(date_from, date_to, '[]') WITH &&
+               ) WHERE (state != 'cancel')""",
+            "Another payout of this company already covers part of this period. "
+            "Cancel it first, or choose another period.",
+        ),
+    ]
 
     name = fields.Char(
         required=True,
@@ -151,26 +166,42 @@ class CrmContributionPayout(models.Model):
 
     @api.constrains("date_from", "date_to", "company_id", "state")
     def _check_no_overlap(self):
-        for payout in self.filtered(lambda p: p.state != "cancel"):
-            overlapping = self.search_count(
-                [
-                    ("id", "!=", payout.id),
-                    ("company_id", "=", payout.company_id.id),
-                    ("state", "!=", "cancel"),
-                    ("date_from", "<=", payout.date_to),
-                    ("date_to", ">=", payout.date_from),
-                ],
-                limit=1,
-            )
-            if overlapping:
-                raise ValidationError(
-                    self.env._(
-                        "Another payout already covers part of %(start)s – %(end)s. "
-                        "Cancel it first, or choose another period.",
-                        start=payout.date_from,
-                        end=payout.date_to,
-                    )
+        for payout in self:
+            payout._raise_if_overlapping()
+
+    def _raise_if_overlapping(self):
+        self.ensure_one()
+        if self.state == "cancel":
+            return
+        overlapping = self.search_count(
+            [
+                ("id", "not in", self._origin.ids),
+                ("company_id", "=", self.company_id.id),
+                ("state", "!=", "cancel"),
+                ("date_from", "<=", self.date_to),
+                ("date_to", ">=", self.date_from),
+            ],
+            limit=1,
+        )
+        if overlapping:
+            raise ValidationError(
+                self.env._(
+                    "Another payout already covers part of %(start)s – %(end)s. "
+                    "Cancel it first, or choose another period.",
+                    start=self.date_from,
+                    end=self.date_to,
                 )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Say why before the INSERT: the database's exclusion constraint
+        # (see _sql_constraints) would refuse it too, in fewer words.
+        for vals in vals_list:
+            payout = self.new(vals)
+            if payout.date_from and payout.date_to and payout.company_id:
+                payout._raise_if_overlapping()
+        return super().create(vals_list)
 
     def _check_state(self, *states):
         wrong = self.filtered(lambda p: p.state not in states)

@@ -65,6 +65,12 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
                 (cls.rule_id,),
             )
             cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
+            # Payouts of the race tests, in 2031 (no other test pays then).
+            cr.execute(
+                "DELETE FROM crm_contribution_payout_line WHERE payout_id IN ("
+                " SELECT id FROM crm_contribution_payout WHERE date_from >= '2031-01-01')"
+            )
+            cr.execute("DELETE FROM crm_contribution_payout WHERE date_from >= '2031-01-01'")
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].with_context(active_test=False).search(
                 [("name", "like", cls.tag)]
@@ -123,13 +129,19 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
                     # The point of the test: two real transactions committing.
                     cr.commit()  # pylint: disable=invalid-commit
                     outcome[name] = "committed"
-                except (psycopg2.errors.SerializationFailure, UserError) as error:
+                except (
+                    psycopg2.errors.SerializationFailure,
+                    psycopg2.IntegrityError,
+                    UserError,
+                ) as error:
                     cr.rollback()
                     outcome[name] = type(error).__name__
                 finally:
                     first_written.set()
 
-        threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
+        threads = [
+            threading.Thread(target=run, args=(name,), name=name) for name in ("first", "second")
+        ]
         with mute_logger("odoo.sql_db"):
             for thread in threads:
                 thread.start()
@@ -196,3 +208,103 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         self.assertIn(outcome["second"], ("SerializationFailure", "committed"))
         self._run_job()
         self.assertEqual(sorted(self._credits(lead_id)), [-50_000, 50_000])
+
+    # ------------------------------------------------------------------
+    # PAYOUTS
+    # ------------------------------------------------------------------
+
+    def _entry(self, day, state):
+        """A committed credit of the race's employee, as crediting writes it."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            return (
+                env["crm.contribution"]
+                ._insert_entries(
+                    [
+                        {
+                            "employee_id": self.employee_id,
+                            "company_id": env.ref("base.main_company").id,
+                            "rule_id": self.rule_id,
+                            "trigger": "won",
+                            "date": day,
+                            "payable_date": day,
+                            "basis_amount": 200_000,
+                            "rate": 5,
+                            "share": 1,
+                            "amount": 10_000,
+                            "wage_type": "incentive",
+                            "credit_key": f"race:{uuid.uuid4().hex}",
+                            "credit_sequence": 0,
+                            "state": state,
+                            "explanation": "競合テスト",
+                        }
+                    ]
+                )
+                .id
+            )
+
+    def _compute_payout(self, month):
+        def compute(env, _record):
+            payout = env["crm.contribution.payout"].create(
+                {
+                    "company_id": env.ref("base.main_company").id,
+                    "date_from": f"2031-{month:02d}-01",
+                    "date_to": f"2031-{month:02d}-28",
+                }
+            )
+            payout.action_compute()
+
+        return compute
+
+    def _payouts(self, month):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT id FROM crm_contribution_payout WHERE date_from = %s AND state != 'cancel'",
+                (f"2031-{month:02d}-01",),
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    def _entry_state(self, entry_id):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT state, payout_id FROM crm_contribution WHERE id = %s", (entry_id,))
+            return cr.fetchone()
+
+    def test_two_payouts_of_the_same_period(self):
+        """Two administrators run the same month at once: the database lets
+        one payout through; the other fails and can be retried, and finds
+        the month paid."""
+        entry_id = self._entry("2031-01-10", "approved")
+        outcome = self._race(self._compute_payout(1), None)
+        self.assertEqual(outcome["first"], "committed")
+        self.assertIn(outcome["second"], ("ExclusionViolation", "SerializationFailure"), outcome)
+        payouts = self._payouts(1)
+        self.assertEqual(len(payouts), 1, "one payout for the month, never two")
+        self.assertEqual(self._entry_state(entry_id), ("approved", payouts[0]))
+        # The retry is refused with the reason, in the user's language.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            with self.assertRaises(UserError):
+                self._compute_payout(1)(env, None)
+            cr.rollback()
+
+    def test_an_approval_racing_a_payout(self):
+        """A manager approves a credit while the month is being computed:
+        the payout does not take what it could not see approved; the credit
+        waits, approved, for the next computation. Nothing is lost."""
+        entry_id = self._entry("2031-02-10", "draft")
+
+        def approve_or_compute(env, _record):
+            if threading.current_thread().name == "first":
+                admin = env(user=env.ref("base.user_admin").id)
+                admin["crm.contribution"].browse(entry_id).action_approve()
+            else:
+                self._compute_payout(2)(env, None)
+
+        outcome = self._race(approve_or_compute, None)
+        self.assertEqual(outcome, {"first": "committed", "second": "committed"})
+        self.assertEqual(self._entry_state(entry_id), ("approved", None))
+        # Computing the draft payout again takes it.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.contribution.payout"].browse(self._payouts(2)).action_compute()
+        self.assertEqual(self._entry_state(entry_id), ("approved", self._payouts(2)[0]))
