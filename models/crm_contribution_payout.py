@@ -47,7 +47,8 @@ class CrmContributionPayout(models.Model):
             "no_overlap",
             """EXCLUDE USING gist (
                    int4range(company_id, company_id, '[]') WITH &&,
-                   daterange(date_from, date_to, '[]') WITH &&
+                   daterange(LEAST(date_from, date_to), GREATEST(date_from, date_to), '[]')
+                       WITH &&
                ) WHERE (state != 'cancel')""",
             "Another payout of this company already covers part of this period. "
             "Cancel it first, or choose another period.",
@@ -202,6 +203,22 @@ class CrmContributionPayout(models.Model):
             if payout.date_from and payout.date_to and payout.company_id:
                 payout._raise_if_overlapping()
         return super().create(vals_list)
+
+    def _employee_identities(self, employee_ids):
+        """{employee id: (number for payroll, name)}, in one query; the number
+        is the badge, else the ID number, else Odoo's id."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, COALESCE(NULLIF(barcode, ''), NULLIF(identification_id, ''), id::text),
+                       name
+                  FROM hr_employee
+                 WHERE id = ANY(%s)
+                """,
+                list(employee_ids),
+            )
+        )
+        return {employee_id: (code, name) for employee_id, code, name in self.env.cr.fetchall()}
 
     def _check_state(self, *states):
         wrong = self.filtered(lambda p: p.state not in states)
@@ -457,32 +474,41 @@ class CrmContributionPayout(models.Model):
 
     def _workbook_sheets(self):
         # Ten thousand lines and as many entries: read as plain values in a
-        # few queries (only the columns written), not record by record.
-        line_fields = [
-            "employee_id",
-            "department_id",
-            "incentive_amount",
-            "award_amount",
-            "worked_hours",
-            "overtime_hours",
-            "late_night_hours",
-            "holiday_hours",
-            "hourly_base",
-            "overtime_premium_amount",
-            "carry_in_amount",
-            "deducted_amount",
-            "payable_amount",
-            "carry_out_amount",
-            "warning",
-        ]
-        lines = self.line_ids.read(line_fields, load=None)
+        # few queries, not value by value through records (the ORM spent
+        # more than the whole workbook on it). The caller may write this
+        # payout (an administrator of its company, checked here), and every
+        # line and entry read belongs to it.
+        self.check_access("write")
+        for model in ("crm.contribution.payout.line", "crm.contribution", "hr.employee"):
+            self.env[model].flush_model()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT line.employee_id, line.department_id,
+                       COALESCE(line.incentive_amount, 0), COALESCE(line.award_amount, 0),
+                       COALESCE(line.worked_hours, 0), COALESCE(line.overtime_hours, 0),
+                       COALESCE(line.late_night_hours, 0), COALESCE(line.holiday_hours, 0),
+                       COALESCE(line.hourly_base, 0), COALESCE(line.overtime_premium_amount, 0),
+                       COALESCE(line.carry_in_amount, 0), COALESCE(line.deducted_amount, 0),
+                       COALESCE(line.payable_amount, 0), COALESCE(line.carry_out_amount, 0),
+                       line.warning
+                  FROM crm_contribution_payout_line line
+             LEFT JOIN hr_department department ON department.id = line.department_id
+                 WHERE line.payout_id = %s
+              ORDER BY department.name NULLS FIRST, line.id
+                """,
+                self.id,
+            )
+        )
+        lines = cr.fetchall()
         departments = {
-            department["id"]: department["name"]
-            for department in self.line_ids.department_id.read(["name"])
+            department.id: department.name
+            for department in self.env["hr.department"]
+            .with_context(active_test=False)
+            .browse({line[1] for line in lines if line[1]})
         }
-        lines.sort(key=lambda line: (departments.get(line["department_id"]) or "", line["id"]))
-        Line = self.env["crm.contribution.payout.line"]
-        employees = Line._employee_identities(self.line_ids.employee_id)
+        employees = self._employee_identities({line[0] for line in lines})
         payroll_headers = [
             self.env._("Employee ID"),
             self.env._("Employee"),
@@ -503,24 +529,14 @@ class CrmContributionPayout(models.Model):
         ]
         payroll_rows = (
             [
-                employees[line["employee_id"]][0],
-                employees[line["employee_id"]][1],
-                departments.get(line["department_id"]),
-                line["incentive_amount"],
-                line["award_amount"],
-                line["worked_hours"],
-                line["overtime_hours"],
-                line["late_night_hours"],
-                line["holiday_hours"],
-                round(line["hourly_base"], 3),
-                line["overtime_premium_amount"],
-                line["carry_in_amount"],
-                line["deducted_amount"],
-                line["payable_amount"],
-                line["carry_out_amount"],
-                line["warning"] or "",
+                *employees[employee_id],
+                departments.get(department_id),
+                *figures[:6],
+                round(figures[6], 3),
+                *figures[7:],
+                warning or "",
             ]
-            for line in lines
+            for employee_id, department_id, *figures, warning in lines
         )
         entry_headers = [
             self.env._("Date"),
@@ -536,35 +552,40 @@ class CrmContributionPayout(models.Model):
         wage_types = dict(
             self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
         )
-        entries = self.entry_ids.read(
-            [
-                "date",
-                "employee_id",
-                "lead_name",
-                "rule_id",
-                "wage_type",
-                "amount",
-                "points",
-                "explanation",
-            ],
-            load=None,
+        cr.execute(
+            SQL(
+                """
+                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points,
+                       explanation
+                  FROM crm_contribution
+                 WHERE payout_id = %s
+              ORDER BY employee_id, date, id
+                """,
+                self.id,
+            )
         )
-        entries.sort(key=lambda entry: (entry["employee_id"], entry["date"], entry["id"]))
-        entry_employees = Line._employee_identities(self.entry_ids.employee_id)
-        rule_names = {rule["id"]: rule["name"] for rule in self.entry_ids.rule_id.read(["name"])}
+        entries = cr.fetchall()
+        entry_employees = self._employee_identities({entry[1] for entry in entries})
+        rule_names = {
+            rule.id: rule.name
+            for rule in self.env["crm.contribution.rule"]
+            .with_context(active_test=False)
+            .browse({entry[3] for entry in entries if entry[3]})
+        }
         entry_rows = (
             [
-                entry["date"],
-                entry_employees[entry["employee_id"]][0],
-                entry_employees[entry["employee_id"]][1],
-                entry["lead_name"] or "",
-                rule_names.get(entry["rule_id"]) or "",
-                wage_types.get(entry["wage_type"], ""),
-                entry["amount"],
-                entry["points"],
-                entry["explanation"] or "",
+                day,
+                *entry_employees[employee_id],
+                lead_name or "",
+                rule_names.get(rule_id) or "",
+                wage_types.get(wage_type, ""),
+                amount,
+                points,
+                explanation or "",
             ]
-            for entry in entries
+            for day, employee_id, lead_name, rule_id, wage_type, amount, points, explanation in (
+                entries
+            )
         )
         rule_headers = [
             self.env._("Rule"),

@@ -315,18 +315,5 @@ class CrmContributionPayoutLine(models.Model):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
         return super().write(vals)
 
-    @api.model
-    def _employee_identities(self, employees):
-        """{employee id: (number for payroll, name)}; the number is the badge,
-        else the ID number, else Odoo's id. One query for any number."""
-        # sudo: payroll needs the employee's number; only it and the name are read.
-        return {
-            employee["id"]: (
-                employee["barcode"] or employee["identification_id"] or str(employee["id"]),
-                employee["name"],
-            )
-            for employee in employees.sudo().read(["barcode", "identification_id", "name"])
-        }
-
     def action_print_statement(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)
