@@ -11,6 +11,7 @@ from odoo.tools import SQL, format_amount
 
 from ..core.crediting import apply_cap, rule_amount
 from ..core.money import round_money, shares, split_amount
+from .boolean_search import searched_true
 
 # What may still change on an entry once written: its workflow, never its figures.
 WORKFLOW_FIELDS = {"state", "approved_by_id", "approved_date", "payout_id"}
@@ -128,6 +129,7 @@ class CrmContribution(models.Model):
     )
     reversal_entry_ids = fields.One2many("crm.contribution", "reversed_entry_id")
     is_reversed = fields.Boolean(
+        string="Reversed",
         compute="_compute_is_reversed",
         search="_search_is_reversed",
         help="A later entry cancels this one.",
@@ -150,7 +152,7 @@ class CrmContribution(models.Model):
     )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
-    is_mine = fields.Boolean(compute="_compute_is_mine", search="_search_is_mine")
+    is_mine = fields.Boolean(string="Mine", compute="_compute_is_mine", search="_search_is_mine")
 
     def init(self):
         # The database itself guarantees "never twice": one open credit per
@@ -174,9 +176,7 @@ class CrmContribution(models.Model):
             entry.is_reversed = bool(entry.reversal_entry_ids)
 
     def _search_is_reversed(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'Reversed'."))
-        reversed_wanted = (operator == "=") == value
+        reversed_wanted = searched_true(self, "is_reversed", operator, value)
         return [("reversal_entry_ids", "!=" if reversed_wanted else "=", False)]
 
     @api.depends_context("uid")
@@ -185,9 +185,7 @@ class CrmContribution(models.Model):
             entry.is_mine = entry.employee_id.user_id == self.env.user
 
     def _search_is_mine(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'Mine'."))
-        positive = (operator == "=") == value
+        positive = searched_true(self, "is_mine", operator, value)
         return [("employee_id.user_id", "=" if positive else "!=", self.env.uid)]
 
     # ------------------------------------------------------------------

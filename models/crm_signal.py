@@ -9,6 +9,8 @@ from odoo.tools import email_normalize, html2plaintext
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
+from .boolean_search import searched_true
+
 # Amounts beyond this lose yen in floating point (Odoo stores money as
 # double precision): no real deal comes near it.
 MAX_AMOUNT = 10**14
@@ -216,6 +218,7 @@ class CrmSignal(models.Model):
         help="By when sales (or the receivers of a routed signal) should answer.",
     )
     is_overdue = fields.Boolean(
+        string="Overdue",
         compute="_compute_is_overdue",
         search="_search_is_overdue",
         help="Still waiting for an answer after the company's response time.",
@@ -231,11 +234,13 @@ class CrmSignal(models.Model):
     used_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(compute="_compute_is_mine")
     routed_to_me = fields.Boolean(
+        string="Routed to Me",
         compute="_compute_routed_to_me",
         search="_search_routed_to_me",
         help="Routed to me by name or to my department.",
     )
     in_my_department = fields.Boolean(
+        string="My Department",
         compute="_compute_in_my_department",
         search="_search_in_my_department",
         help="Logged from the department of the current user's employee.",
@@ -298,14 +303,13 @@ class CrmSignal(models.Model):
             )
 
     def _search_routed_to_me(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'Routed to Me'."))
+        positive = searched_true(self, "routed_to_me", operator, value)
         mine = [
             "|",
             ("routed_employee_ids.user_id", "=", self.env.uid),
             ("routed_department_id", "in", self.env.user.employee_ids.department_id.ids),
         ]
-        return mine if (operator == "=") == value else ["!", *mine]
+        return mine if positive else ["!", *mine]
 
     @api.depends("state", "create_date", "routed_date", "company_id")
     def _compute_response_deadline(self):
@@ -329,13 +333,12 @@ class CrmSignal(models.Model):
             )
 
     def _search_is_overdue(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'Overdue'."))
+        positive = searched_true(self, "is_overdue", operator, value)
         overdue = [
             ("state", "in", WAITING_STATES),
             ("response_deadline", "<", fields.Datetime.now()),
         ]
-        return overdue if (operator == "=") == value else ["!", *overdue]
+        return overdue if positive else ["!", *overdue]
 
     def _compute_in_my_department(self):
         departments = self.env.user.employee_ids.department_id
@@ -343,9 +346,7 @@ class CrmSignal(models.Model):
             signal.in_my_department = signal.department_id in departments
 
     def _search_in_my_department(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Unsupported search on 'My Department'."))
-        positive = (operator == "=") == value
+        positive = searched_true(self, "in_my_department", operator, value)
         departments = self.env.user.employee_ids.department_id
         return [("department_id", "in" if positive else "not in", departments.ids)]
 

@@ -638,3 +638,31 @@ class TestImpossibleHours(PayoutCase):
             self.payout(self.next_end, self.next_start)
         self.assertEqual(self.env["crm.contribution.payout"].search_count([]), before)
         self.assertEqual(fields.Date.to_date(self.run.date_from), self.month_start)
+
+
+@tagged("post_install", "-at_install")
+class TestUnsupportedSearches(PayoutCase):
+    """The "Mine", "Overdue"… filters accept = and != with True or False;
+    anything else is refused by name, in the user's language."""
+
+    def test_operators_other_than_equality_are_refused(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["crm_everyone_sells"], ["ja_JP"], overwrite=True
+        )
+        searches = [
+            ("crm.contribution", "is_mine", "Mine", "自分"),
+            ("crm.contribution", "is_reversed", "Reversed", "取消済み"),
+            ("crm.signal", "is_overdue", "Overdue", "期限超過"),
+            ("crm.signal", "in_my_department", "My Department", "自分の部門"),
+            ("crm.signal", "routed_to_me", "Routed to Me", "自分宛ての回付"),
+        ]
+        for model, name, english, japanese in searches:
+            for operator, value in (("in", [True]), ("=", 1), (">", False)):
+                with self.subTest(field=name, operator=operator):
+                    with self.assertRaisesRegex(UserError, f"'{english}'"):
+                        self.env[model].search([(name, operator, value)])
+                    with self.assertRaisesRegex(UserError, japanese):
+                        self.env[model].with_context(lang="ja_JP").search([(name, operator, value)])
+            self.env[model].search([(name, "=", True)])
+            self.env[model].search([(name, "!=", True)])
