@@ -1,5 +1,8 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
 
 
 class EveryoneSellsCase(TransactionCase):
@@ -166,6 +169,22 @@ class EveryoneSellsCase(TransactionCase):
         action = wizard.action_apply()
         # Routing closes the wizard: no opportunity to return.
         return self.env["crm.lead"].browse(action.get("res_id")), action
+
+    def backdate(self, record, field, **delta):
+        """Pretend the datetime ``field`` of ``record`` was ``delta`` ago
+        (``days=3``, ``hours=49``): in SQL, since the ORM never sets
+        create_date. Stored fields computed from it are not recomputed."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET %s = %s WHERE id = %s",
+                SQL.identifier(record._table),
+                SQL.identifier(field),
+                fields.Datetime.now() - timedelta(**delta),
+                record.id,
+            )
+        )
+        record.invalidate_recordset()
 
     def mark_won(self, lead):
         lead.write({"stage_id": self.stage_won.id})

@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from odoo import fields
 from odoo.tests import Form, tagged
 
 from .common import EveryoneSellsCase
@@ -8,14 +5,6 @@ from .common import EveryoneSellsCase
 
 @tagged("post_install", "-at_install")
 class TestFirstSignalWins(EveryoneSellsCase):
-    def _age(self, signal, days):
-        """Pretend ``signal`` was logged ``days`` ago."""
-        self.env.cr.execute(
-            "UPDATE crm_signal SET create_date = %s WHERE id = %s",
-            (fields.Datetime.now() - timedelta(days=days), signal.id),
-        )
-        signal.invalidate_recordset(["create_date"])
-
     def test_later_signal_inside_window_is_a_duplicate(self):
         first = self.log_signal()
         second = self.log_signal(user=self.user_engineer, name="同じ顧客の別の声")
@@ -36,14 +25,14 @@ class TestFirstSignalWins(EveryoneSellsCase):
 
     def test_signal_outside_window_is_not_a_duplicate(self):
         first = self.log_signal()
-        self._age(first, 91)
+        self.backdate(first, "create_date", days=91)
         second = self.log_signal(user=self.user_engineer)
         self.assertFalse(second.duplicate_of_id)
 
     def test_window_follows_company_setting(self):
         self.company.everyone_sells_protection_days = 200
         first = self.log_signal()
-        self._age(first, 150)
+        self.backdate(first, "create_date", days=150)
         self.assertEqual(self.log_signal(user=self.user_engineer).duplicate_of_id, first)
         self.company.everyone_sells_protection_days = 0
         self.assertFalse(self.log_signal(user=self.user_marketer).duplicate_of_id)

@@ -232,12 +232,7 @@ class TestRoutingAccess(RoutingCase):
 @tagged("post_install", "-at_install")
 class TestServiceLevels(RoutingCase):
     def _age(self, signal, field, hours):
-        self.env.flush_all()
-        self.env.cr.execute(
-            f"UPDATE crm_signal SET {field} = %s WHERE id = %s",
-            (fields.Datetime.now() - timedelta(hours=hours), signal.id),
-        )
-        signal.invalidate_recordset()
+        self.backdate(signal, field, hours=hours)
         signal._compute_response_deadline()
 
     def test_overdue_routed_and_new_signals(self):
