@@ -12,9 +12,10 @@ and 100,000 ledger entries credited through the real crediting engine:
 - ``won_overhead_ratio``: one ``write({'stage_id': won})`` on 1,000
   opportunities (3 contributors each, 2 matching published rules), divided by
   the same write with crediting off (``everyone_sells_no_credit``); write and
-  flush timed, medians of 5 alternating runs (garbage collection held
+  flush timed, medians of 7 alternating runs (garbage collection held
   during the timed write, as ``timeit`` does), each rolled back to a savepoint
-  so that every run starts from the same rows. ``…_with_commit`` also times
+  so that every run starts from the same rows; ``…_best`` divides the
+  fastest run of each path. ``…_with_commit`` also times
   what the commit runs (``cr.precommit``: crm's tracking messages). The
   write notes the deals for the crediting job; ``credit_job_1000_seconds``
   is that job writing their 6,000 ledger lines right after, in its own
@@ -523,6 +524,9 @@ class Bench:
         figure("won_1000_seconds_crediting_on", f"{on:.3f}")
         figure("won_1000_seconds_crediting_off", f"{off:.3f}")
         figure("won_overhead_ratio", f"{on / off:.2f}")
+        # The fastest run of each path: what other processes on a shared
+        # machine add falls on either path at random, never below this.
+        figure("won_overhead_ratio_best", f"{min(times[True]) / min(times[False]):.2f}")
         on_c, off_c = statistics.median(totals[True]), statistics.median(totals[False])
         figure("won_overhead_ratio_with_commit", f"{on_c / off_c:.2f}")
         figure("won_1000_entries", entries)
@@ -766,7 +770,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument(
         "--profile",
         action="store_true",
