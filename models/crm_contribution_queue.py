@@ -10,6 +10,8 @@ _logger = logging.getLogger(__name__)
 # Leads processed per transaction of the crediting job. A thousand deals of
 # six ledger lines each take about a second; the cron commits in between.
 BATCH_SIZE = 1000
+# Deals whose crediting failed before, retried one by one at each run.
+RETRY_SIZE = 50
 
 REASONS = [
     ("won", "Won"),
@@ -117,36 +119,51 @@ class CrmContributionQueue(models.Model):
 
         The notes are locked with SKIP LOCKED: two runs at the same time
         share the work, never repeat it. A deal's latest note tells the
-        reason; its state now tells what to do. A batch that fails is
-        retried deal by deal, so that one bad deal never holds the others.
+        reason; its state now tells what to do. Fresh notes go in one
+        batch; a batch that fails is retried deal by deal, and the deals
+        that failed before are retried deal by deal (at most
+        ``RETRY_SIZE`` a run), so that one bad deal never holds the others
+        nor slows every later batch down.
         """
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT id, lead_id, reason, user_id
-                  FROM crm_contribution_queue
-                 ORDER BY id
-                 LIMIT %s
-                   FOR UPDATE SKIP LOCKED
-                """,
-                limit,
+        rows = []
+        for condition, size in (
+            (SQL("error IS NULL"), limit),
+            (SQL("error IS NOT NULL"), RETRY_SIZE),
+        ):
+            cr.execute(
+                SQL(
+                    """
+                    SELECT id, lead_id, reason, user_id, error
+                      FROM crm_contribution_queue
+                     WHERE %s
+                     ORDER BY id
+                     LIMIT %s
+                       FOR UPDATE SKIP LOCKED
+                    """,
+                    condition,
+                    size,
+                )
             )
-        )
-        rows = cr.fetchall()
+            rows += cr.fetchall()
         if not rows:
             return 0, 0
         latest = {}  # lead id -> (reason, user id), the newest note wins
-        for _id, lead_id, reason, uid in rows:
+        for _id, lead_id, reason, uid, _error in sorted(rows):
             latest[lead_id] = (reason, uid)
-        try:
-            with cr.savepoint():
-                self._reconcile(latest)
-            failed = {}
-        except Exception:  # any failure: retry deal by deal below
-            _logger.info("Crediting batch failed; retrying deal by deal", exc_info=True)
-            self.env.invalidate_all()  # what the cache knew of the rolled-back batch
-            failed = self._reconcile_one_by_one(latest)
+        suspects = {row[1] for row in rows if row[4]}
+        batch = {lead_id: note for lead_id, note in latest.items() if lead_id not in suspects}
+        failed = {}
+        if batch:
+            try:
+                with cr.savepoint():
+                    self._reconcile(batch)
+            except Exception:  # any failure: retry deal by deal below
+                _logger.info("Crediting batch failed; retrying deal by deal", exc_info=True)
+                self.env.invalidate_all()  # what the cache knew of the rolled-back batch
+                failed = self._reconcile_one_by_one(batch)
+        if suspects:
+            failed.update(self._reconcile_one_by_one({lead: latest[lead] for lead in suspects}))
         done_ids = [row[0] for row in rows if row[1] not in failed]
         if done_ids:
             cr.execute(SQL("DELETE FROM crm_contribution_queue WHERE id = ANY(%s)", done_ids))

@@ -68,6 +68,23 @@ class TestCreditingJob(ContributionCase):
         self.assertEqual(self.credits(good).amount, 50_000)
         self.assertFalse(self.env["crm.contribution"].search([("lead_id", "=", bad.id)]))
         self.assertIn("壊れた商談は計上できません", self.queue(bad).error)
+        # Later wins go in one batch again: only the deal that failed is
+        # retried on its own.
+        Queue = type(self.env["crm.contribution.queue"])
+        one_by_one = Queue._reconcile_one_by_one
+        alone = []
+
+        def record_alone(queue, latest):
+            alone.extend(latest)
+            return one_by_one(queue, latest)
+
+        self.patch(Queue, "_reconcile_one_by_one", record_alone)
+        later = self.make_deal(signal_name="後の商談")
+        later.write({"stage_id": self.stage_won.id})
+        self.assertEqual(self.env["crm.contribution.queue"]._process(), (1, 0))
+        self.assertEqual(alone, [bad.id])
+        self.assertEqual(self.credits(later).amount, 50_000)
+        self.assertTrue(self.queue(bad).error)
         # Fixed: the next run credits it and clears the note.
         broken[0] = False
         self.run_crediting()
