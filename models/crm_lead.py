@@ -91,14 +91,13 @@ class CrmLead(models.Model):
             )
 
     def _everyone_sells_is_won(self):
-        """Odoo 18 has no stored won flag: won is an active lead at probability
-        100 in a won stage."""
         self.ensure_one()
-        return self.active and self.probability == 100 and self.stage_id.is_won
+        return bool(self._everyone_sells_won())
 
     def _everyone_sells_won(self):
-        """The won leads of ``self`` (``_everyone_sells_is_won`` for a batch:
-        the won stages are looked up once, not per lead)."""
+        """The won leads of ``self``. Odoo 18 has no stored won flag: won is an
+        active lead at probability 100 in a won stage (looked up once for the
+        batch, not per lead)."""
         won_stages = {stage.id for stage in self.stage_id if stage.is_won}
         return self.browse(
             [

@@ -29,7 +29,7 @@ class CrmContributionCreditHistory(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("crm_everyone_sells.group_admin"):
             raise UserError(self.env._("Only contribution administrators credit past wins."))
-        not_won = self.lead_ids.filtered(lambda lead: not lead._everyone_sells_is_won())
+        not_won = self.lead_ids - self.lead_ids._everyone_sells_won()
         if not_won:
             raise UserError(
                 self.env._(
