@@ -99,6 +99,14 @@ def _row(create, read, write, unlink):
     return {"create": create, "read": read, "write": write, "unlink": unlink}
 
 
+def _read_only_for(*roles):
+    """Every record readable by ``roles``, nothing else for anyone."""
+    return {
+        role: _row(NONE, ALL, NONE, NONE) if role in roles else _row(NONE, NONE, NONE, NONE)
+        for role in ROLES
+    }
+
+
 _ADMIN_ONLY = {
     "employee": _row(NONE, NONE, NONE, NONE),
     "salesperson": _row(NONE, NONE, NONE, NONE),
@@ -235,12 +243,7 @@ MATRIX = {
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
     # The crediting job's notes: the system's; administrators look, and run it.
-    "crm.contribution.queue": {
-        role: _row(NONE, ALL, NONE, NONE)
-        if role in ("contribution_admin", "other_company")
-        else _row(NONE, NONE, NONE, NONE)
-        for role in ROLES
-    },
+    "crm.contribution.queue": _read_only_for("contribution_admin", "other_company"),
     "crm.contribution.success.story": {
         **{
             role: _row(NONE, PUBLISHED_STORY, NONE, NONE)
@@ -261,12 +264,9 @@ MATRIX = {
         "portal": _row(NONE, NONE, NONE, NONE),
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
-    "crm.everyone.sells.report": {
-        role: _row(NONE, ALL, NONE, NONE)
-        if role in ("contribution_manager", "contribution_admin", "other_company")
-        else _row(NONE, NONE, NONE, NONE)
-        for role in ROLES
-    },
+    "crm.everyone.sells.report": _read_only_for(
+        "contribution_manager", "contribution_admin", "other_company"
+    ),
     "crm.signal.handoff": _SALES_WIZARD,
     "crm.signal.decline": _EVERYONE_WIZARD,
     "crm.signal.resolve": _EVERYONE_WIZARD,

@@ -31,6 +31,17 @@ class RoutingCase(ContributionCase):
         )
         return wizard.action_apply()
 
+    def make_resolution_rule(self):
+        """The published rule: 5 points (an award) for a request resolved."""
+        return self.make_rule(
+            name="改善要望の解決",
+            trigger="resolved",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=5,
+            wage_type="award",
+        )
+
     def told(self, signal, user):
         return signal.message_ids.filtered(lambda m: user.partner_id in m.partner_ids)
 
@@ -150,14 +161,7 @@ class TestResolveAndDecline(RoutingCase):
         )
 
     def test_resolution_earns_published_points(self):
-        self.make_rule(
-            name="改善要望の解決",
-            trigger="resolved",
-            compute_method="fixed",
-            fixed_amount=0,
-            points=5,
-            wage_type="award",
-        )
+        self.make_resolution_rule()
         signal = self.log_request()
         self.resolve(signal, self.user_engineer)
         entry = signal.contribution_ids
@@ -318,14 +322,7 @@ class TestCustomerVoice(RoutingCase):
         """Support logs a request; it reaches the product team without anyone
         choosing a person; the team resolves it; the engineer is told and
         earns the published points; sales sees it on the opportunity."""
-        self.make_rule(
-            name="改善要望の解決",
-            trigger="resolved",
-            compute_method="fixed",
-            fixed_amount=0,
-            points=5,
-            wage_type="award",
-        )
+        self.make_resolution_rule()
         request = self.log_request()
         self.assertEqual(request.activity_ids.user_id, self.user_engineer)
         self.resolve(request, self.user_engineer)
