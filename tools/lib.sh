@@ -11,6 +11,11 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 require_odoo() {
+    if [ ! -e "$ODOO_HOME/odoo-bin" ] && [ "${ES_NO_INSTALL:-}" != 1 ]; then
+        log "No Odoo 18.0 server at $ODOO_HOME: installing one (tools/install-odoo.sh; ES_NO_INSTALL=1 skips this)"
+        ODOO_HOME=$ODOO_HOME bash "$ADDON_SRC/tools/install-odoo.sh" \
+            || die "No Odoo 18.0 server found at $ODOO_HOME, and installing one failed (output above; set ODOO_HOME to your Odoo 18.0 source tree, or ODOO_GIT_URL to a reachable copy of Odoo)."
+    fi
     [ -f "$ODOO_HOME/odoo-bin" ] && [ -f "$ODOO_HOME/odoo/release.py" ] \
         || die "No Odoo 18.0 server found: looked for $ODOO_HOME/odoo-bin (set ODOO_HOME to your Odoo 18.0 source tree)."
     [ -x "$ODOO_PYTHON" ] \
