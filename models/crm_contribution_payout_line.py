@@ -241,6 +241,11 @@ class CrmContributionPayoutLine(models.Model):
     @api.depends("employee_id", "payout_id.company_id")
     def _compute_workplace_state_id(self):
         for line in self:
+            if line.payout_id.state not in ("draft", False):
+                # A confirmed payout is a wage record: an address changed
+                # since (or this field added by an upgrade) does not alter it.
+                line.workplace_state_id = line.workplace_state_id
+                continue
             # sudo: only the prefecture of the work address is read, which the
             # payroll user may not reach through HR's field access rules.
             employee = line.employee_id.sudo()
