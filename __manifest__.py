@@ -15,6 +15,7 @@
         "data/mail_data.xml",
         "data/crm_contribution_premium_rate_data.xml",
         "data/crm_contribution_minimum_wage_data.xml",
+        "data/crm_contribution_minimum_wage_2025_data.xml",
         "data/crm_contribution_success_story_data.xml",
         "data/ir_cron_data.xml",
         "wizards/crm_contribution_adjust_views.xml",
@@ -44,6 +45,7 @@
         "views/res_config_settings_views.xml",
         "data/gamification_data.xml",
         "views/crm_everyone_sells_menus.xml",
+        "wizards/crm_contribution_award_views.xml",
     ],
     "demo": [
         "data/crm_everyone_sells_demo.xml",

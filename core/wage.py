@@ -3,9 +3,16 @@
 For pay computed by results (出来高払制, 労基則19条1項6号) the hourly base is
 the period's incentive divided by *all* hours worked, and only the premium
 part is owed: the 1.0 part is already inside the incentive.
+
+Wage periods (賃金計算期間): a company closes wages on a day of the month
+(締め日: the 15th, 20th, 25th, or the month's end, written 31). A period runs
+from the day after one closing to the next closing; in a month shorter than
+the closing day, the period closes on the month's last day.
 """
 
+import calendar
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .money import round_money, to_decimal
@@ -100,3 +107,75 @@ def settle_clawback(incentive, owed, deduction_agreed):
         return incentive, Decimal(0), owed
     deducted = min(owed, max(incentive, Decimal(0)))
     return incentive - deducted, deducted, owed - deducted
+
+
+# ----------------------------------------------------------------------
+# Wage periods and paydays
+# ----------------------------------------------------------------------
+
+MONTH_END = 31
+
+
+def _month_day(year, month, day):
+    """``day`` of the month, clamped to the month's last day."""
+    return date(year, month, min(max(day, 1), calendar.monthrange(year, month)[1]))
+
+
+def _add_months(year, month, months):
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def period_end_of(day, closing_day=MONTH_END):
+    """The last day of the wage period that contains ``day``."""
+    closing = _month_day(day.year, day.month, closing_day)
+    if day <= closing:
+        return closing
+    return _month_day(*_add_months(day.year, day.month, 1), closing_day)
+
+
+def period_containing(day, closing_day=MONTH_END):
+    """``(first day, last day)`` of the wage period that contains ``day``.
+
+    Closing on the 20th: 2026-11-05 lies in 2026-10-21 – 2026-11-20.
+    """
+    end = period_end_of(day, closing_day)
+    previous_end = _month_day(*_add_months(end.year, end.month, -1), closing_day)
+    return previous_end + timedelta(days=1), end
+
+
+def last_complete_period(today, closing_day=MONTH_END):
+    """The latest wage period that ended before ``today``: the one a
+    payroll clerk closes now."""
+    start, _end = period_containing(today, closing_day)
+    return period_containing(start - timedelta(days=1), closing_day)
+
+
+def last_complete_month(today):
+    """The calendar month before ``today``'s (a month-end closing)."""
+    return last_complete_period(today, MONTH_END)
+
+
+def period_hours(day, closing_day=MONTH_END):
+    """How many hours the wage period containing ``day`` holds."""
+    start, end = period_containing(day, closing_day)
+    return ((end - start).days + 1) * 24
+
+
+def payday_after(day_of_month, period_end):
+    """The first regular payday after ``period_end`` (the day clamped to the
+    month's last day): an incentive is paid on the next regular payday after
+    its wage period closes (Art. 24). Month-end closing, payday the 25th:
+    the 25th of the next month; closing on the 20th: the 25th of the same
+    month."""
+    payday = _month_day(period_end.year, period_end.month, day_of_month)
+    if payday > period_end:
+        return payday
+    return _month_day(*_add_months(period_end.year, period_end.month, 1), day_of_month)
+
+
+def latest_revision_due(day):
+    """The latest 1 October on or before ``day``: regional minimum wages are
+    revised every autumn, from that date on."""
+    year = day.year if day.month >= 10 else day.year - 1
+    return date(year, 10, 1)

@@ -8,12 +8,23 @@ formula at all).
 A small SpreadsheetML writer of its own, not a general library: payroll
 workbooks are tens of thousands of plain cells (text, numbers, dates), and
 writing their XML directly is about five times faster than a general
-writer's per-cell calls. The rows are streamed into the zip as they come.
+writer's per-cell calls. The rows are serialized as they come into a
+spooled temporary file (memory up to a few megabytes, disk beyond), because
+the column widths, measured on the content, precede the rows in the file.
+
+What payroll staff get without reformatting a cell: each column may carry a
+format (``yen`` ``¥#,##0``, ``hours`` and ``decimal`` with two decimals,
+``rate`` with three, ``number`` ``#,##0``, ``date``), an autofilter on the
+header row, widths from the content, the first row frozen and repeated on
+every printed page, landscape pages fit to one page wide, and document
+properties (title, subject, company).
 """
 
 import datetime
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -26,7 +37,19 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f
 _ROWS_PER_CHUNK = 500
 
 # Cell styles (cellXfs indexes in styles.xml).
-_HEADER, _DATE, _NUMBER = 1, 2, 3
+_HEADER, _DATE, _NUMBER, _YEN, _DECIMAL, _RATE = 1, 2, 3, 4, 5, 6
+# Column formats callers name, and the style of a number in such a column.
+FORMATS = {
+    "text": _NUMBER,
+    "number": _NUMBER,
+    "yen": _YEN,
+    "hours": _DECIMAL,
+    "decimal": _DECIMAL,
+    "rate": _RATE,
+    "date": _NUMBER,
+}
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+_SPOOL_BYTES = 8 * 1024 * 1024
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
@@ -36,6 +59,10 @@ _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
 <Override PartName="/xl/styles.xml" \
 ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+<Override PartName="/docProps/core.xml" \
+ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>\
+<Override PartName="/docProps/app.xml" \
+ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>\
 {sheets}</Types>"""
 _SHEET_TYPE = (
     '<Override PartName="/xl/worksheets/sheet{index}.xml" '
@@ -45,11 +72,32 @@ _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
 <Relationship Id="rId1" \
 Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" \
-Target="xl/workbook.xml"/></Relationships>"""
+Target="xl/workbook.xml"/>\
+<Relationship Id="rId2" \
+Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" \
+Target="docProps/core.xml"/>\
+<Relationship Id="rId3" \
+Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" \
+Target="docProps/app.xml"/></Relationships>"""
+_CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties \
+xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" \
+xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" \
+xmlns:dcmitype="http://purl.org/dc/dcmitype/" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\
+<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject>\
+<dc:creator>{creator}</dc:creator><cp:keywords>{keywords}</cp:keywords>\
+<dc:description>{description}</dc:description>\
+<dcterms:created xsi:type="dcterms:W3CDTF">{created}</dcterms:created>\
+<dcterms:modified xsi:type="dcterms:W3CDTF">{created}</dcterms:modified>\
+</cp:coreProperties>"""
+_APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">\
+<Application>Microsoft Excel</Application><Company>{company}</Company></Properties>"""
 _WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets></workbook>"""
+<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>{names}</workbook>"""
 _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
 {sheets}<Relationship Id="rIdStyles" \
@@ -61,10 +109,13 @@ _SHEET_REL = (
     'Target="worksheets/sheet{index}.xml"/>'
 )
 # Fonts: regular, bold. Fills: the two Excel requires, then the header's
-# grey. Borders: none, thin. Number formats: 164 = date, 3 = "#,##0".
+# grey. Borders: none, thin. Number formats: 164 = date, 3 = "#,##0",
+# 165 = yen, 4 = "#,##0.00" (hours), 166 = three decimals (rates).
 _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
-<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>\
+<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>\
+<numFmt numFmtId="165" formatCode="&#165;#,##0"/>\
+<numFmt numFmtId="166" formatCode="#,##0.000"/></numFmts>\
 <fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
 <font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>\
 <fills count="3"><fill><patternFill patternType="none"/></fill>\
@@ -76,37 +127,54 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom>\
 <diagonal/></border></borders>\
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" \
 applyBorder="1"/>\
 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
 <xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
 </cellXfs>\
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>"""
 _SHEET_START = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="{dimension}"/>\
 <sheetViews><sheetView workbookViewId="0"{selected}>\
 <pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>\
 <selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>\
 <sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>"""
-_SHEET_END = "</sheetData></worksheet>"
+# Landscape A4, one page wide and as many tall as needed.
+_SHEET_END = (
+    '</sheetData><autoFilter ref="{dimension}"/>'
+    '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+    '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    "</worksheet>"
+)
 
 
-def write_workbook(target, sheets):
+def write_workbook(target, sheets, properties=None):
     """Write ``sheets`` to ``target`` (a path or a binary stream).
 
-    ``sheets`` is a list of ``(title, headers, rows)``; rows are sequences
-    of str, int, float, Decimal, date, datetime, bool or None, and may be a
-    generator. Numbers get the format ``#,##0``, dates ``yyyy-mm-dd``.
+    ``sheets`` is a list of ``(title, headers, rows)`` or ``(title, headers,
+    rows, formats)``; rows are sequences of str, int, float, Decimal, date,
+    datetime, bool or None, and may be a generator; ``formats`` names each
+    column's format (see :data:`FORMATS`; ``None`` or a missing entry:
+    ``#,##0`` for numbers). Dates are always ``yyyy-mm-dd``.
+    ``properties`` may give the document's ``title``, ``subject``,
+    ``creator``, ``company``, ``keywords`` and ``description``.
     """
-    titles = []
+    titles, names = [], []
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        for index, (title, headers, rows) in enumerate(sheets, start=1):
+        for index, (title, headers, rows, *formats) in enumerate(sheets, start=1):
             titles.append(_sheet_title(title, titles))
             with book.open(f"xl/worksheets/sheet{index}.xml", "w") as part:
-                _write_sheet(part, headers, rows, selected=index == 1)
+                last_cell = _write_sheet(
+                    part, headers, rows, formats[0] if formats else None, selected=index == 1
+                )
+            names.append(_defined_names(index - 1, titles[-1], last_cell))
         indexes = range(1, len(titles) + 1)
         book.writestr(
             "[Content_Types].xml",
@@ -117,10 +185,10 @@ def write_workbook(target, sheets):
             "xl/workbook.xml",
             _WORKBOOK.format(
                 sheets="".join(
-                    f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{i}" '
-                    f'r:id="rId{i}"/>'
+                    f'<sheet name="{_attribute(title)}" sheetId="{i}" r:id="rId{i}"/>'
                     for i, title in zip(indexes, titles, strict=True)
-                )
+                ),
+                names=f"<definedNames>{''.join(names)}</definedNames>" if any(names) else "",
             ),
         )
         book.writestr(
@@ -128,6 +196,37 @@ def write_workbook(target, sheets):
             _WORKBOOK_RELS.format(sheets="".join(_SHEET_REL.format(index=i) for i in indexes)),
         )
         book.writestr("xl/styles.xml", _STYLES)
+        properties = {key: escape(str(value or "")) for key, value in (properties or {}).items()}
+        book.writestr(
+            "docProps/core.xml",
+            _CORE.format(
+                title=properties.get("title", ""),
+                subject=properties.get("subject", ""),
+                creator=properties.get("creator", ""),
+                keywords=properties.get("keywords", ""),
+                description=properties.get("description", ""),
+                created=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ),
+        )
+        book.writestr("docProps/app.xml", _APP.format(company=properties.get("company", "")))
+
+
+def _attribute(text):
+    return escape(text, {chr(34): "&quot;"})
+
+
+def _defined_names(sheet_index, title, last_cell):
+    """The autofilter's range and the header row printed on every page."""
+    if not last_cell:
+        return ""
+    quoted = "'" + title.replace("'", "''") + "'"
+    column, row = re.match(r"([A-Z]+)(\d+)", last_cell).groups()
+    return (
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{sheet_index}" hidden="1">'
+        f"{escape(quoted)}!$A$1:${column}${row}</definedName>"
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{sheet_index}">'
+        f"{escape(quoted)}!$1:$1</definedName>"
+    )
 
 
 def _sheet_title(title, taken):
@@ -151,35 +250,102 @@ def _column_letters(count):
     return letters
 
 
-def _write_sheet(part, headers, rows, selected):
+def _write_sheet(part, headers, rows, formats, selected):
+    """Write one worksheet; return its last cell (``"P101"``), or None."""
     headers = [str(header) for header in headers]
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{max(10, min(40, len(header) * 2))}" customWidth="1"/>'
-        for i, header in enumerate(headers, start=1)
-    )
-    part.write(
-        _SHEET_START.format(selected=' tabSelected="1"' if selected else "", cols=cols).encode()
-    )
+    styles = [FORMATS[name or "number"] for name in (formats or ())]
+    # Widest text (in half-width characters) and largest number per column.
+    text_widths = [_text_width(header) + 2 for header in headers]  # + the filter button
+    largest = [0.0] * len(headers)
     letters = _column_letters(len(headers))
-    header_cells = "".join(
-        _text_cell(f"{letter}1", header, _HEADER)
-        for letter, header in zip(letters, headers, strict=True)
-    )
-    chunk = [f'<row r="1">{header_cells}</row>']
-    for number, row in enumerate(rows, start=2):
-        if len(row) > len(letters):
-            letters = _column_letters(len(row))
-        cells = []
-        for letter, value in zip(letters, row, strict=False):
-            if value is None or value is False or value == "":
-                continue  # a blank cell is no cell
-            cells.append(_cell(f"{letter}{number}", value))
-        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
-        if len(chunk) >= _ROWS_PER_CHUNK:
-            part.write("".join(chunk).encode())
-            chunk = []
-    chunk.append(_SHEET_END)
-    part.write("".join(chunk).encode())
+    last_row = 1
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
+        header_cells = "".join(
+            _text_cell(f"{letter}1", header, _HEADER)
+            for letter, header in zip(letters, headers, strict=True)
+        )
+        chunk = [f'<row r="1">{header_cells}</row>']
+        for number, row in enumerate(rows, start=2):
+            if len(row) > len(letters):
+                letters = _column_letters(len(row))
+                grow = len(letters) - len(text_widths)
+                text_widths += [0] * grow
+                largest += [0.0] * grow
+            cells = []
+            for column, value in enumerate(row):
+                if value is None or value is False or value == "":
+                    continue  # a blank cell is no cell
+                ref = f"{letters[column]}{number}"
+                kind = value.__class__
+                if kind is str:
+                    cells.append(_text_cell(ref, value))
+                    width = len(value) if value.isascii() else 2 * len(value)
+                    if width > text_widths[column]:
+                        text_widths[column] = width
+                    continue
+                if kind is not bool and isinstance(value, (int, float, Decimal)):
+                    style = styles[column] if column < len(styles) else _NUMBER
+                    cells.append(_number_cell(ref, value, style))
+                    size = abs(value)
+                    if size > largest[column]:
+                        largest[column] = size
+                    continue
+                if isinstance(value, datetime.date) and text_widths[column] < 10:
+                    text_widths[column] = 10
+                cells.append(_cell(ref, value))
+            chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+            last_row = number
+            if len(chunk) >= _ROWS_PER_CHUNK:
+                body.write("".join(chunk).encode())
+                chunk = []
+        body.write("".join(chunk).encode())
+        last_cell = f"{letters[-1]}{last_row}" if letters else None
+        dimension = f"A1:{last_cell}" if last_cell else "A1"
+        cols = "".join(
+            f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
+            for i, width in enumerate(_widths(text_widths, largest, styles), start=1)
+        )
+        part.write(
+            _SHEET_START.format(
+                selected=' tabSelected="1"' if selected else "",
+                cols=cols,
+                dimension=dimension,
+            ).encode()
+        )
+        body.seek(0)
+        shutil.copyfileobj(body, part)
+    end = _SHEET_END if last_cell else _SHEET_END.replace('<autoFilter ref="{dimension}"/>', "")
+    part.write(end.format(dimension=dimension).encode())
+    return last_cell
+
+
+def _text_width(text):
+    return len(text) if text.isascii() else 2 * len(text)
+
+
+def _widths(text_widths, largest, styles):
+    """Column widths in characters: the widest text, date or formatted number."""
+    widths = []
+    for column, (text, number) in enumerate(zip(text_widths, largest, strict=True)):
+        style = styles[column] if column < len(styles) else _NUMBER
+        digits = len(str(int(number)))
+        number_width = digits + (digits - 1) // 3  # thousands separators
+        if style == _YEN:
+            number_width += 1
+        elif style == _DECIMAL:
+            number_width += 3
+        elif style == _RATE:
+            number_width += 4
+        width = max(text, number_width + 2 if number else 0)
+        widths.append(min(_MAX_WIDTH, max(_MIN_WIDTH, width + 1)))
+    return widths
+
+
+def _number_cell(ref, value, style):
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
+    return f'<c r="{ref}" s="{style}"><v>{number!r}</v></c>'
 
 
 def _cell(ref, value):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..core.wage import latest_revision_due
+
 
 class CrmContributionMinimumWage(models.Model):
     _name = "crm.contribution.minimum.wage"
@@ -29,12 +31,54 @@ class CrmContributionMinimumWage(models.Model):
     ]
 
     @api.model
-    def _minimum_for(self, state, date):
-        """The minimum wage of ``state`` in force on ``date``, if known."""
+    def _minimum_for(self, state, date, date_from=None):
+        """The minimum wage of ``state`` in force on ``date``, if known.
+
+        With ``date_from``, the highest row in force on any day from
+        ``date_from`` to ``date``: a period that straddles a revision is
+        checked against the higher rate (the pay of the whole period is one
+        figure, so the days after the revision cannot be told apart).
+        """
         if not state or not date:
             return self.browse()
-        return self.sudo().search(
-            [("state_id", "=", state.id), ("date_from", "<=", date)],
+        # sudo: the rate table is public law, read by any payout check.
+        rates = self.sudo()
+        in_force = rates.search(
+            [("state_id", "=", state.id), ("date_from", "<=", date_from or date)],
             order="date_from desc",
             limit=1,
         )
+        if date_from:
+            in_force |= rates.search(
+                [
+                    ("state_id", "=", state.id),
+                    ("date_from", ">", date_from),
+                    ("date_from", "<=", date),
+                ]
+            )
+        return in_force.sorted("hourly_amount")[-1:] if in_force else in_force
+
+    @api.model
+    def _is_stale(self, state, date):
+        """True when the table has no row of ``state`` from the latest October
+        on or before ``date``: minimum wages are revised every autumn, and a
+        table without the last revision must say so rather than pass."""
+        if not state or not date:
+            return False
+        # A revision decided in the summer takes effect from October, in some
+        # prefectures as late as the next March: any row dated from that
+        # October on (even in the future) means the revision is in the table.
+        # sudo: the rate table is public law, read by any payout check.
+        return not self.sudo().search_count(
+            [("state_id", "=", state.id), ("date_from", ">=", latest_revision_due(date))],
+            limit=1,
+        )
+
+    @api.model
+    def get_import_templates(self):
+        return [
+            {
+                "label": self.env._("Minimum wages (current rows, CSV)"),
+                "template": "/crm_everyone_sells/static/csv/minimum_wage_template.csv",
+            }
+        ]

@@ -1,35 +1,19 @@
 import base64
-import calendar
 import io
-from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 
 
-def last_complete_month(today):
-    first_of_month = today.replace(day=1)
-    date_to = first_of_month - timedelta(days=1)
-    return date_to.replace(day=1), date_to
-
-
-def payday_after(day_of_month, period_end):
-    """The company's payday in the month after ``period_end`` (clamped to
-    the month's last day): an incentive earned in a month is paid on the
-    next regular payday (Art. 24)."""
-    year, month = (
-        (period_end.year + 1, 1)
-        if period_end.month == 12
-        else (
-            period_end.year,
-            period_end.month + 1,
-        )
+def _default_period(model):
+    """The last complete wage period of the user's company."""
+    return last_complete_period(
+        fields.Date.context_today(model), model.env.company.everyone_sells_closing_day
     )
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(max(day_of_month, 1), last_day))
 
 
 class CrmContributionPayout(models.Model):
@@ -66,17 +50,23 @@ class CrmContributionPayout(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    # The default reaches the form when the company field is hidden (a
+    # single-company database): the form then sends no company to compute from.
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        default=lambda self: self.env.company.currency_id,
+    )
     date_from = fields.Date(
         string="Period Start",
         required=True,
-        default=lambda self: last_complete_month(fields.Date.context_today(self))[0],
+        default=lambda self: _default_period(self)[0],
         tracking=True,
     )
     date_to = fields.Date(
         string="Period End",
         required=True,
-        default=lambda self: last_complete_month(fields.Date.context_today(self))[1],
+        default=lambda self: _default_period(self)[1],
         tracking=True,
         help="Approved credits dated up to this day and payable by then are paid "
         "in this run; a later approval is paid in the next one.",
@@ -123,17 +113,26 @@ class CrmContributionPayout(models.Model):
     @api.depends("date_from", "date_to")
     def _compute_name(self):
         for payout in self:
-            if payout.date_from:
+            if payout.date_to:
+                # Named after the month its wage period closes in (11月度).
                 payout.name = self.env._(
-                    "Contribution payout %(month)s", month=payout.date_from.strftime("%Y-%m")
+                    "Contribution payout %(month)s", month=payout.date_to.strftime("%Y-%m")
                 )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        # The company field is hidden in a single-company database: a new
+        # payout shows the environment's currency before it is saved.
+        for payout in self:
+            payout.currency_id = (payout.company_id or self.env.company).currency_id
 
     @api.depends("date_to", "company_id")
     def _compute_payment_date(self):
         for payout in self:
             if payout.date_to:
+                company = payout.company_id or self.env.company
                 payout.payment_date = payday_after(
-                    payout.company_id.everyone_sells_payment_day, payout.date_to
+                    company.everyone_sells_payment_day, payout.date_to
                 )
 
     @api.depends("line_ids.payable_amount", "line_ids.warning", "entry_ids")
@@ -153,15 +152,15 @@ class CrmContributionPayout(models.Model):
         for payout in self:
             if payout.date_to < payout.date_from:
                 raise ValidationError(self.env._("The period ends before it starts."))
-            if (payout.date_from.year, payout.date_from.month) != (
-                payout.date_to.year,
-                payout.date_to.month,
-            ):
+            closing_day = payout.company_id.everyone_sells_closing_day
+            if payout.date_to > period_end_of(payout.date_from, closing_day):
                 raise ValidationError(
                     self.env._(
-                        "A payout covers one calendar month at most: incentive wages "
-                        "are paid at least once a month on a fixed day (Labour "
-                        "Standards Act art. 24). Close each month separately."
+                        "A payout covers one wage period at most (closing on day "
+                        "%(day)s): incentive wages are paid at least once a month on "
+                        "a fixed day (Labour Standards Act art. 24). Close each "
+                        "period separately.",
+                        day=closing_day,
                     )
                 )
 
@@ -203,22 +202,6 @@ class CrmContributionPayout(models.Model):
             if payout.date_from and payout.date_to and payout.company_id:
                 payout._raise_if_overlapping()
         return super().create(vals_list)
-
-    def _employee_identities(self, employee_ids):
-        """{employee id: (number for payroll, name)}, in one query; the number
-        is the badge, else the ID number, else Odoo's id."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, COALESCE(NULLIF(barcode, ''), NULLIF(identification_id, ''), id::text),
-                       name
-                  FROM hr_employee
-                 WHERE id = ANY(%s)
-                """,
-                list(employee_ids),
-            )
-        )
-        return {employee_id: (code, name) for employee_id, code, name in self.env.cr.fetchall()}
 
     def _check_state(self, *states):
         wrong = self.filtered(lambda p: p.state not in states)
@@ -457,12 +440,12 @@ class CrmContributionPayout(models.Model):
         self.ensure_one()
         self._check_state("confirmed", "done")
         stream = io.BytesIO()
-        payout = self.with_context(lang=self.export_lang)
-        write_workbook(stream, payout._workbook_sheets())
+        workbook = self.env["crm.contribution.payroll.workbook"].with_context(lang=self.export_lang)
+        workbook._write(self.with_context(lang=self.export_lang), stream)
         self.write(
             {
                 "xlsx_file": base64.b64encode(stream.getvalue()),
-                "xlsx_filename": f"everyone_sells_payout_{self.date_from:%Y_%m}.xlsx",
+                "xlsx_filename": f"everyone_sells_payout_{self.date_to:%Y_%m}.xlsx",
             }
         )
         return {
@@ -471,173 +454,6 @@ class CrmContributionPayout(models.Model):
             "?download=true",
             "target": "self",
         }
-
-    def _workbook_sheets(self):
-        # Ten thousand lines and as many entries: read as plain values in a
-        # few queries, not value by value through records (the ORM spent
-        # more than the whole workbook on it). The caller may write this
-        # payout (an administrator of its company, checked here), and every
-        # line and entry read belongs to it.
-        self.check_access("write")
-        for model in ("crm.contribution.payout.line", "crm.contribution", "hr.employee"):
-            self.env[model].flush_model()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT line.employee_id, line.department_id,
-                       COALESCE(line.incentive_amount, 0), COALESCE(line.award_amount, 0),
-                       COALESCE(line.worked_hours, 0), COALESCE(line.overtime_hours, 0),
-                       COALESCE(line.late_night_hours, 0), COALESCE(line.holiday_hours, 0),
-                       COALESCE(line.hourly_base, 0), COALESCE(line.overtime_premium_amount, 0),
-                       COALESCE(line.carry_in_amount, 0), COALESCE(line.deducted_amount, 0),
-                       COALESCE(line.payable_amount, 0), COALESCE(line.carry_out_amount, 0),
-                       line.warning
-                  FROM crm_contribution_payout_line line
-             LEFT JOIN hr_department department ON department.id = line.department_id
-                 WHERE line.payout_id = %s
-              ORDER BY department.name NULLS FIRST, line.id
-                """,
-                self.id,
-            )
-        )
-        lines = cr.fetchall()
-        departments = {
-            department.id: department.name
-            for department in self.env["hr.department"]
-            .with_context(active_test=False)
-            .browse({line[1] for line in lines if line[1]})
-        }
-        employees = self._employee_identities({line[0] for line in lines})
-        payroll_headers = [
-            self.env._("Employee ID"),
-            self.env._("Employee"),
-            self.env._("Department"),
-            self.env._("Incentive (wages)"),
-            self.env._("Award (not wages)"),
-            self.env._("Hours worked"),
-            self.env._("Statutory overtime hours"),
-            self.env._("Late-night hours"),
-            self.env._("Legal holiday hours"),
-            self.env._("Hourly base (incentive ÷ hours worked)"),
-            self.env._("Overtime premium on incentive"),
-            self.env._("Carried in"),
-            self.env._("Deducted"),
-            self.env._("Payable"),
-            self.env._("Outstanding (for HR)"),
-            self.env._("Warnings"),
-        ]
-        payroll_rows = (
-            [
-                *employees[employee_id],
-                departments.get(department_id),
-                *figures[:6],
-                round(figures[6], 3),
-                *figures[7:],
-                warning or "",
-            ]
-            for employee_id, department_id, *figures, warning in lines
-        )
-        entry_headers = [
-            self.env._("Date"),
-            self.env._("Employee ID"),
-            self.env._("Employee"),
-            self.env._("Deal"),
-            self.env._("Rule"),
-            self.env._("Type"),
-            self.env._("Amount"),
-            self.env._("Points"),
-            self.env._("Explanation"),
-        ]
-        wage_types = dict(
-            self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
-        )
-        cr.execute(
-            SQL(
-                """
-                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points,
-                       explanation
-                  FROM crm_contribution
-                 WHERE payout_id = %s
-              ORDER BY employee_id, date, id
-                """,
-                self.id,
-            )
-        )
-        entries = cr.fetchall()
-        entry_employees = self._employee_identities({entry[1] for entry in entries})
-        rule_names = {
-            rule.id: rule.name
-            for rule in self.env["crm.contribution.rule"]
-            .with_context(active_test=False)
-            .browse({entry[3] for entry in entries if entry[3]})
-        }
-        entry_rows = (
-            [
-                day,
-                *entry_employees[employee_id],
-                lead_name or "",
-                rule_names.get(rule_id) or "",
-                wage_types.get(wage_type, ""),
-                amount,
-                points,
-                explanation or "",
-            ]
-            for day, employee_id, lead_name, rule_id, wage_type, amount, points, explanation in (
-                entries
-            )
-        )
-        rule_headers = [
-            self.env._("Rule"),
-            self.env._("Trigger"),
-            self.env._("Method"),
-            self.env._("Percentage"),
-            self.env._("Fixed amount"),
-            self.env._("Split"),
-            self.env._("Cap per deal"),
-            self.env._("Cap per month"),
-            self.env._("Wage type"),
-            self.env._("Valid from"),
-            self.env._("Valid until"),
-        ]
-        rules = (
-            self.env["crm.contribution.rule"]
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("company_id", "=", self.company_id.id),
-                    ("date_from", "<=", self.date_to),
-                    "|",
-                    ("date_to", "=", False),
-                    ("date_to", ">=", self.date_from),
-                ]
-            )
-        )
-        selection = {
-            fname: dict(rules._fields[fname]._description_selection(self.env))
-            for fname in ("trigger", "compute_method", "split_method", "wage_type")
-        }
-        rule_rows = (
-            [
-                rule.name,
-                selection["trigger"][rule.trigger],
-                selection["compute_method"][rule.compute_method],
-                rule.percentage,
-                rule.fixed_amount,
-                selection["split_method"][rule.split_method],
-                rule.cap_per_deal,
-                rule.cap_per_period,
-                selection["wage_type"][rule.wage_type],
-                rule.date_from,
-                rule.date_to or None,
-            ]
-            for rule in rules
-        )
-        return [
-            (self.env._("Payroll"), payroll_headers, payroll_rows),
-            (self.env._("Entries"), entry_headers, entry_rows),
-            (self.env._("Rules in force"), rule_headers, rule_rows),
-        ]
 
     def action_download_hours_template(self):
         """A workbook to fill the hours in and import back with Odoo's import."""
@@ -658,10 +474,11 @@ class CrmContributionPayout(models.Model):
         # the administrator already sees.
         rows = self.line_ids.sudo().export_data(headers)["datas"]
         stream = io.BytesIO()
-        write_workbook(stream, [("hours", headers, rows)])
+        formats = ["text", "text", "hours", "hours", "hours", "hours", "yen", "hours"]
+        write_workbook(stream, [("hours", headers, rows, formats)])
         attachment = self.env["ir.attachment"].create(
             {
-                "name": f"hours_{self.date_from:%Y_%m}.xlsx",
+                "name": f"hours_{self.date_to:%Y_%m}.xlsx",
                 "datas": base64.b64encode(stream.getvalue()),
                 "res_model": self._name,
                 "res_id": self.id,

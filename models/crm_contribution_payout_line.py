@@ -8,7 +8,9 @@ from ..core.wage import (
     effective_hourly_wage,
     fixed_share,
     hourly_base,
+    latest_revision_due,
     overtime_premium,
+    period_hours,
     settle_clawback,
 )
 
@@ -23,6 +25,12 @@ WARNINGS = {
     "minimum_wage": (
         "時間あたり賃金が%(prefecture)sの最低賃金(%(minimum)s円)を下回っています。",
         "Pay per hour is below the minimum wage of %(prefecture)s (¥%(minimum)s).",
+    ),
+    "minimum_wage_stale": (
+        "最低賃金表に%(prefecture)sの%(year)s年10月以降の改定がありません。"
+        "最低賃金表を更新してください(設定 > 最低賃金)。",
+        "The minimum wage table has no revision of %(prefecture)s from October "
+        "%(year)s: update it (Configuration > Minimum Wages).",
     ),
     "formula_award": (
         "計算式で決まる報酬が「恩恵的表彰」に分類されています。実態は賃金(労基法11条)の可能性があります。",
@@ -67,6 +75,16 @@ class CrmContributionPayoutLine(models.Model):
     payout_state = fields.Selection(related="payout_id.state", string="Payout Status")
     employee_id = fields.Many2one("hr.employee", required=True, index=True, readonly=True)
     department_id = fields.Many2one("hr.department", readonly=True)
+    workplace_state_id = fields.Many2one(
+        "res.country.state",
+        string="Workplace Prefecture",
+        compute="_compute_workplace_state_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The prefecture whose minimum wage applies: the employee's work "
+        "address, else the company's address (労働者が働く事業場).",
+    )
     incentive_amount = fields.Monetary(
         string="Incentive",
         readonly=True,
@@ -74,9 +92,11 @@ class CrmContributionPayoutLine(models.Model):
         "the overtime premium base.",
     )
     award_amount = fields.Monetary(
-        string="Award",
+        string="Discretionary Award",
         readonly=True,
-        help="Discretionary awards (恩恵的給付): not wages, listed apart. Still taxable.",
+        help="Cash awards a manager entered case by case, with a reason and no "
+        "criteria promised beforehand (恩恵的給付): outside the overtime premium "
+        "base, exported as a bonus (賞与) candidate for withholding.",
     )
     points = fields.Float(digits=(16, 2), readonly=True)
     clawback_amount = fields.Monetary(
@@ -110,12 +130,13 @@ class CrmContributionPayoutLine(models.Model):
     )
     worked_hours = fields.Float(
         digits=(16, 2),
-        help="All hours actually worked in the month: scheduled, overtime and holiday work.",
+        help="All hours actually worked in the wage period the incentive is paid "
+        "for: scheduled, overtime and holiday work.",
     )
     overtime_hours = fields.Float(
         string="Statutory Overtime Hours",
         digits=(16, 2),
-        help="All statutory overtime of the month, legal-holiday hours excluded; "
+        help="All statutory overtime of the wage period, legal-holiday hours excluded; "
         "the part above 60 hours gets the higher rate.",
     )
     late_night_hours = fields.Float(
@@ -217,11 +238,27 @@ class CrmContributionPayoutLine(models.Model):
                 )
             )
 
+    @api.depends("employee_id", "payout_id.company_id")
+    def _compute_workplace_state_id(self):
+        for line in self:
+            if line.payout_id.state not in ("draft", False):
+                # A confirmed payout is a wage record: an address changed
+                # since (or this field added by an upgrade) does not alter it.
+                line.workplace_state_id = line.workplace_state_id
+                continue
+            # sudo: only the prefecture of the work address is read, which the
+            # payroll user may not reach through HR's field access rules.
+            employee = line.employee_id.sudo()
+            line.workplace_state_id = (
+                employee.address_id.state_id or line.payout_id.company_id.state_id
+            )
+
     @api.depends(
         "incentive_amount",
         "worked_hours",
         "fixed_wage_amount",
         "scheduled_hours",
+        "workplace_state_id",
         "formula_award",
         "carry_out_amount",
         "payout_id.payment_date",
@@ -238,8 +275,17 @@ class CrmContributionPayoutLine(models.Model):
                 and fixed_share(line.fixed_wage_amount, line.incentive_amount) < 0.6
             ):
                 warnings.append(bilingual("guaranteed_pay"))
+            workplace = line.workplace_state_id or company.state_id
+            if workplace and line.date_to and minimum_wages._is_stale(workplace, line.date_to):
+                warnings.append(
+                    bilingual(
+                        "minimum_wage_stale",
+                        prefecture=workplace.name,
+                        year=latest_revision_due(line.date_to).year,
+                    )
+                )
             if line.fixed_wage_amount and line.scheduled_hours:
-                minimum = minimum_wages._minimum_for(company.state_id, line.date_to)
+                minimum = minimum_wages._minimum_for(workplace, line.date_to, line.date_from)
 
                 hourly = effective_hourly_wage(
                     line.fixed_wage_amount,
@@ -283,7 +329,7 @@ class CrmContributionPayoutLine(models.Model):
     def _check_hours(self):
         messages = {
             "negative": self.env._("Hours cannot be negative."),
-            "more_than_month": self.env._("More hours than the month holds."),
+            "more_than_month": self.env._("More hours than the wage period holds."),
             "overtime_above_worked": self.env._(
                 "Overtime and holiday hours are part of the hours worked: they cannot exceed them."
             ),
@@ -292,13 +338,12 @@ class CrmContributionPayoutLine(models.Model):
             ),
         }
         for line in self:
-            days = calendar.monthrange(line.date_to.year, line.date_to.month)[1]
             problems = check_hours(
                 line.worked_hours,
                 line.overtime_hours,
                 line.holiday_hours,
                 line.late_night_hours,
-                days * 24,
+                period_hours(line.date_to, line.company_id.everyone_sells_closing_day),
             )
             if problems:
                 raise ValidationError(

@@ -177,8 +177,9 @@ class CrmContributionRule(models.Model):
         default="incentive",
         tracking=True,
         help="A payment fixed in advance by a rule is wages (Labour Standards "
-        "Act art. 11) and enters the overtime premium base. Only an ad-hoc "
-        "award decided at the employer's discretion is not.",
+        "Act art. 11) and enters the overtime premium base, whatever it is "
+        "called. An award rule gives points and badges only; a cash award is "
+        "entered by a manager, with its reason, outside the rules.",
     )
     is_published = fields.Boolean(
         string="Published",
@@ -314,6 +315,32 @@ class CrmContributionRule(models.Model):
                 raise ValidationError(
                     self.env._(
                         "%(rule)s pays more than 100 %% of the revenue.", rule=rule.display_name
+                    )
+                )
+
+    @api.constrains("wage_type", "compute_method", "percentage", "fixed_amount", "tier_ids")
+    def _check_award_gives_no_money(self):
+        """A published rule fixes its criteria in advance, so any money it
+        computes is wages (LSA art. 11; 昭22.9.13 発基17号), whatever it is
+        called: an "award" rule gives points and badges only. Money outside
+        the rules is a discretionary award a manager enters with a reason."""
+        for rule in self:
+            if rule.wage_type != "award":
+                continue
+            gives_money = (
+                (rule.compute_method == "fixed" and rule.fixed_amount)
+                or (rule.compute_method == "percentage" and rule.percentage)
+                or rule.compute_method == "tiered"
+            )
+            if gives_money:
+                raise ValidationError(
+                    self.env._(
+                        "%(rule)s is an award but pays money. Money a published rule "
+                        "promises is wages, whatever the rule calls it (Labour "
+                        "Standards Act art. 11): make it an incentive, or keep the "
+                        "award to points and enter a discretionary cash award by hand, "
+                        "with its reason.",
+                        rule=rule.display_name,
                     )
                 )
 

@@ -39,12 +39,29 @@ class ResCompany(models.Model):
         help="Day of the month wages are paid; incentives are paid on the next "
         "payday after the month they were earned in.",
     )
+    everyone_sells_closing_day = fields.Integer(
+        string="Wage Closing Day (締め日)",
+        default=31,
+        help="Day of the month the wage period closes (31: the month's end). "
+        "Closing on the 20th, a period runs from the 21st to the 20th of the "
+        "next month; its incentives and hours are paid on the first payday after it.",
+    )
 
     @api.constrains("everyone_sells_payment_day")
     def _check_everyone_sells_payment_day(self):
         for company in self:
             if not 1 <= company.everyone_sells_payment_day <= 31:
                 raise ValidationError(self.env._("The payday is a day of the month, 1 to 31."))
+
+    @api.constrains("everyone_sells_closing_day")
+    def _check_everyone_sells_closing_day(self):
+        for company in self:
+            if not 1 <= company.everyone_sells_closing_day <= 31:
+                raise ValidationError(
+                    self.env._(
+                        "The wage closing day is a day of the month, 1 to 31 (31: month end)."
+                    )
+                )
 
     @api.constrains("everyone_sells_protection_days", "everyone_sells_hold_days")
     def _check_everyone_sells_days(self):

@@ -20,6 +20,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_payment_day",
         readonly=False,
     )
+    everyone_sells_closing_day = fields.Integer(
+        related="company_id.everyone_sells_closing_day",
+        readonly=False,
+    )
     everyone_sells_response_hours = fields.Integer(
         related="company_id.everyone_sells_response_hours",
         readonly=False,

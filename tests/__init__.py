@@ -18,3 +18,5 @@ from . import test_routing
 from . import test_rules
 from . import test_signal
 from . import test_tour
+from . import test_wage_law
+from . import test_payroll_workbook

@@ -282,6 +282,7 @@ MATRIX = {
     },
     "crm.contribution.credit.history": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
+    "crm.contribution.award": _MANAGER_WIZARD,
 }
 
 # Cells where the addon does not do what the matrix documents: each is a bug
@@ -786,6 +787,11 @@ class AccessWorld(EveryoneSellsCase):
             "crm.signal.resolve": {"signal_ids": [Command.set(signal.ids)], "resolution": "対応"},
             "crm.everyone.sells.home": {},
             "crm.contribution.evaluation.export": {"company_id": cls.company.id},
+            "crm.contribution.award": {
+                "employee_id": dispute.employee_id.id,
+                "amount": 10_000,
+                "reason": "表彰",
+            },
         }
         for model, vals in values.items():
             for role, user in cls.role_users.items():
@@ -840,7 +846,8 @@ class TestAccessMatrix(AccessWorld):
         own_models = {
             model.model
             for model in self.env["ir.model"].search([])
-            if model.modules == "crm_everyone_sells"
+            # Abstract models (the payroll workbook) hold no records: no access applies.
+            if model.modules == "crm_everyone_sells" and not self.env[model.model]._abstract
         }
         self.assertEqual(set(MATRIX), own_models)
         for model, rows in MATRIX.items():
@@ -940,6 +947,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_payout_close_wizard(self):
         self._check_model("crm.contribution.payout.close")
+
+    def test_award_wizard(self):
+        self._check_model("crm.contribution.award")
 
     def test_program_scope_log(self):
         self._check_model("crm.contribution.program.scope.log")

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .test_program import ProgramCase
@@ -185,10 +185,9 @@ class TestBadges(RecognitionCase):
         with self.assertRaises(UserError):
             wizard.action_grant_badge()
 
-    def test_award_rule_carries_the_legal_warning(self):
-        rule = self.make_rule(name="社長賞", wage_type="award", percentage=3)
-        self.assertTrue(rule.warning)
-        self.assertIn("art. 11", rule.warning)
+    def test_award_rule_with_money_is_refused_with_the_law(self):
+        with self.assertRaisesRegex(ValidationError, "art. 11"):
+            self.make_rule(name="社長賞", wage_type="award", percentage=3)
 
 
 @tagged("post_install", "-at_install")

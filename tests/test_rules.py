@@ -85,13 +85,18 @@ class TestScoringRules(ContributionCase):
         tracked = self.rule_won.sudo().message_ids.tracking_value_ids.field_id.mapped("name")
         self.assertIn("date_to", tracked)
 
-    def test_award_with_formula_gets_a_warning(self):
-        rule = self.make_rule(name="表彰", percentage=1, wage_type="award")
-        self.assertIn("wages", rule.warning)
-        fixed_award = self.make_rule(
-            name="社長賞", compute_method="fixed", fixed_amount=30_000, wage_type="award"
-        )
-        self.assertFalse(fixed_award.warning)
+    def test_award_rules_give_points_never_money(self):
+        # A published rule fixes its criteria in advance: its money is wages
+        # (昭22.9.13 発基17号), a fixed ¥30,000 included.
+        with self.assertRaisesRegex(ValidationError, "wages"):
+            self.make_rule(name="表彰", percentage=1, wage_type="award")
+        with self.assertRaisesRegex(ValidationError, "wages"):
+            self.make_rule(
+                name="社長賞", compute_method="fixed", fixed_amount=30_000, wage_type="award"
+            )
+        rule = self.make_rule(name="表彰", compute_method="fixed", points=10, wage_type="award")
+        with self.assertRaisesRegex(ValidationError, "wages"):
+            rule.with_user(self.user_admin).write({"fixed_amount": 1_000})
 
     @users("es_support")
     def test_employees_read_published_rules_only(self):

@@ -30,7 +30,7 @@ class CrmContributionEvaluationExport(models.TransientModel):
     def _rows(self):
         self.ensure_one()
         domain = [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", (self.company_id or self.env.company).id),
             ("date", ">=", self.date_from),
             ("date", "<=", self.date_to),
         ]

@@ -3,7 +3,14 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
-from ..models.crm_contribution_payout import last_complete_month, payday_after
+from ..core.wage import last_complete_period, payday_after
+
+
+def _default_period(wizard):
+    """The last complete wage period of the user's company (締め日)."""
+    return last_complete_period(
+        fields.Date.context_today(wizard), wizard.env.company.everyone_sells_closing_day
+    )
 
 
 class CrmContributionPayoutClose(models.TransientModel):
@@ -13,16 +20,22 @@ class CrmContributionPayoutClose(models.TransientModel):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    # The default reaches the form when the company field is hidden (a
+    # single-company database): the form then sends no company to compute from.
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        default=lambda self: self.env.company.currency_id,
+    )
     date_from = fields.Date(
         string="Period Start",
         required=True,
-        default=lambda self: last_complete_month(fields.Date.context_today(self))[0],
+        default=lambda self: _default_period(self)[0],
     )
     date_to = fields.Date(
         string="Period End",
         required=True,
-        default=lambda self: last_complete_month(fields.Date.context_today(self))[1],
+        default=lambda self: _default_period(self)[1],
     )
     payment_date = fields.Date(
         compute="_compute_payment_date",
@@ -34,17 +47,28 @@ class CrmContributionPayoutClose(models.TransientModel):
     preview = fields.Html(compute="_compute_preview", sanitize=False)
     preview_total = fields.Monetary(compute="_compute_preview")
 
+    def _company(self):
+        """The wizard's company; the environment's while the field is hidden
+        (a single-company database shows no company field, so the form sends
+        none until the record is saved)."""
+        return self.company_id or self.env.company
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for wizard in self:
+            wizard.currency_id = wizard._company().currency_id
+
     @api.depends("date_to", "company_id")
     def _compute_payment_date(self):
         for wizard in self:
             if wizard.date_to:
                 wizard.payment_date = payday_after(
-                    wizard.company_id.everyone_sells_payment_day, wizard.date_to
+                    wizard._company().everyone_sells_payment_day, wizard.date_to
                 )
 
     def _payable_domain(self):
         return [
-            ("company_id", "=", self.company_id.id),
+            ("company_id", "=", self._company().id),
             ("state", "=", "approved"),
             ("payout_id", "=", False),
             ("date", "<=", self.date_to),
@@ -68,7 +92,7 @@ class CrmContributionPayoutClose(models.TransientModel):
                 row = by_employee.setdefault(employee, {"incentive": 0.0, "award": 0.0, "n": 0})
                 row[wage_type] += amount
                 row["n"] += count
-            currency = wizard.currency_id
+            currency = wizard._company().currency_id
             rows = Markup("").join(
                 Markup(
                     "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
@@ -98,7 +122,7 @@ class CrmContributionPayoutClose(models.TransientModel):
                 self.env._("Department"),
                 self.env._("Entries"),
                 self.env._("Incentive (wages)"),
-                self.env._("Award (not wages)"),
+                self.env._("Discretionary award"),
                 rows,
             )
 
@@ -106,7 +130,7 @@ class CrmContributionPayoutClose(models.TransientModel):
         self.ensure_one()
         payout = self.env["crm.contribution.payout"].create(
             {
-                "company_id": self.company_id.id,
+                "company_id": self._company().id,
                 "date_from": self.date_from,
                 "date_to": self.date_to,
                 "payment_date": self.payment_date,

@@ -101,3 +101,78 @@ def test_clawback_never_recovers_more_than_owed(incentive, owed, agreed):
     assert deducted + outstanding == owed
     assert deducted <= owed
     assert payable >= 0
+
+
+# ----------------------------------------------------------------------
+# Wage periods (締め日) and paydays
+# ----------------------------------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from core.wage import (  # noqa: E402
+    last_complete_month,
+    last_complete_period,
+    latest_revision_due,
+    payday_after,
+    period_containing,
+    period_end_of,
+    period_hours,
+)
+
+
+def test_month_end_closing_is_the_calendar_month():
+    assert period_containing(date(2026, 11, 5)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert last_complete_month(date(2026, 11, 30)) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert last_complete_month(date(2026, 1, 1)) == (date(2025, 12, 1), date(2025, 12, 31))
+
+
+def test_twentieth_closing():
+    assert period_containing(date(2026, 11, 5), 20) == (date(2026, 10, 21), date(2026, 11, 20))
+    assert period_containing(date(2026, 11, 20), 20) == (date(2026, 10, 21), date(2026, 11, 20))
+    assert period_containing(date(2026, 11, 21), 20) == (date(2026, 11, 21), date(2026, 12, 20))
+    assert period_containing(date(2027, 1, 10), 20) == (date(2026, 12, 21), date(2027, 1, 20))
+    # Today 2026-11-30: the last complete period is 21 October – 20 November.
+    assert last_complete_period(date(2026, 11, 30), 20) == (date(2026, 10, 21), date(2026, 11, 20))
+    assert last_complete_period(date(2026, 11, 20), 20) == (date(2026, 9, 21), date(2026, 10, 20))
+
+
+def test_closing_day_beyond_a_short_month():
+    # Closing on the 30th: February closes on its last day.
+    assert period_end_of(date(2026, 2, 10), 30) == date(2026, 2, 28)
+    assert period_containing(date(2026, 3, 1), 30) == (date(2026, 3, 1), date(2026, 3, 30))
+    assert period_containing(date(2026, 1, 31), 30) == (date(2026, 1, 31), date(2026, 2, 28))
+    assert period_containing(date(2028, 2, 29), 30) == (date(2028, 1, 31), date(2028, 2, 29))
+
+
+def test_period_hours():
+    assert period_hours(date(2026, 11, 5), 20) == 31 * 24
+    assert period_hours(date(2026, 2, 5)) == 28 * 24
+
+
+def test_payday_after_the_period():
+    # 末締め翌月25日払い
+    assert payday_after(25, date(2026, 10, 31)) == date(2026, 11, 25)
+    # 20日締め当月25日払い
+    assert payday_after(25, date(2026, 11, 20)) == date(2026, 11, 25)
+    # 25日締め: the payday is after the closing, so next month
+    assert payday_after(25, date(2026, 11, 25)) == date(2026, 12, 25)
+    # Clamped to the month's end, and across the year.
+    assert payday_after(31, date(2026, 1, 31)) == date(2026, 2, 28)
+    assert payday_after(10, date(2026, 12, 15)) == date(2027, 1, 10)
+
+
+def test_latest_revision_due():
+    assert latest_revision_due(date(2026, 11, 20)) == date(2026, 10, 1)
+    assert latest_revision_due(date(2026, 10, 1)) == date(2026, 10, 1)
+    assert latest_revision_due(date(2026, 9, 30)) == date(2025, 10, 1)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(1, 31))
+def test_periods_tile_the_calendar(day, closing_day):
+    start, end = period_containing(day, closing_day)
+    assert start <= day <= end
+    assert period_containing(end + timedelta(days=1), closing_day)[0] == end + timedelta(days=1)
+    assert 28 <= (end - start).days + 1 <= 31
+    previous = last_complete_period(day, closing_day)
+    assert previous[1] == start - timedelta(days=1)
+    assert payday_after(25, end) > end

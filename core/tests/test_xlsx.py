@@ -1,5 +1,7 @@
 import datetime
 import io
+import time
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -68,7 +70,9 @@ def test_layout_for_payroll_staff():
     assert day.value == datetime.datetime(2026, 11, 30)
     assert done.value is True
     assert note.value is None
-    assert sheet.column_dimensions["A"].width == 10
+    # Widths from the content: at least the header and the values, within bounds.
+    assert 8 <= sheet.column_dimensions["A"].width <= 12
+    assert sheet.column_dimensions["B"].width >= len("1,234,567")
 
 
 def test_text_the_xml_cannot_carry_is_escaped_not_lost():
@@ -93,3 +97,65 @@ def test_sheet_titles_follow_excel_rules():
 def test_a_number_a_spreadsheet_cannot_hold_is_refused():
     with pytest.raises(ValueError):
         write_workbook(io.BytesIO(), [("S", ["n"], [[float("nan")]])])
+
+
+def test_column_formats_for_payroll():
+    stream = io.BytesIO()
+    rows = [
+        ["佐藤", 176.5, 123456, 319.149, 5.25, 3, datetime.date(2026, 11, 20)],
+        ["鈴木", 8, -2500, 0.5, 0, 12, datetime.date(2026, 11, 25)],
+    ]
+    formats = ["text", "hours", "yen", "rate", "decimal", "number", "date"]
+    headers = ["氏名", "時間", "金額", "時間単価", "率", "件数", "支払日"]
+    write_workbook(stream, [("給与", headers, rows, formats)])
+    sheet = _read(stream)["給与"]
+    _name, hours, yen, rate, percent, count, day = sheet[2]
+    assert hours.value == 176.5 and hours.number_format == "#,##0.00"  # 176.50, not 177
+    assert yen.number_format == "¥#,##0"
+    assert rate.number_format == "#,##0.000"
+    assert percent.number_format == "#,##0.00"
+    assert count.number_format == "#,##0"
+    assert day.is_date and day.number_format == "yyyy-mm-dd"
+    assert sheet["C3"].value == -2500 and sheet["C3"].number_format == "¥#,##0"
+
+
+def test_autofilter_print_setup_and_properties():
+    stream = io.BytesIO()
+    rows = [[f"社員{i}", i * 1000] for i in range(50)]
+    write_workbook(
+        stream,
+        [("Payroll", ["氏名", "金額"], rows, ["text", "yen"]), ("Empty", ["h"], [])],
+        properties={
+            "title": "Contribution payout 2026-11",
+            "subject": "2026-10-21 – 2026-11-20",
+            "creator": "東邦精工株式会社",
+            "company": "東邦精工株式会社",
+        },
+    )
+    book = _read(stream)
+    sheet = book["Payroll"]
+    assert sheet.auto_filter.ref == "A1:B51"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert book.properties.title == "Contribution payout 2026-11"
+    assert book.properties.subject == "2026-10-21 – 2026-11-20"
+    assert book.properties.creator == "東邦精工株式会社"
+    stream.seek(0)
+    with zipfile.ZipFile(stream) as archive:
+        assert "<Company>東邦精工株式会社</Company>" in archive.read("docProps/app.xml").decode()
+    assert book["Empty"].max_row == 1
+
+
+def test_ten_thousand_lines_stay_fast():
+    rows = (
+        [f"E{i:05d}", "山田 太郎", 123456.0, 176.5, 319.149, datetime.date(2026, 11, 20)]
+        for i in range(10_000)
+    )
+    formats = ["text", "text", "yen", "hours", "rate", "date"]
+    started = time.perf_counter()
+    write_workbook(io.BytesIO(), [("S", ["a", "b", "c", "d", "e", "f"], rows, formats)])
+    # Generous for a shared machine; bench/ measures the real bound (≤ 1 s).
+    assert time.perf_counter() - started < 3

@@ -1,0 +1,1 @@
+from . import payroll_workbook

@@ -1,0 +1,91 @@
+"""The payroll workbook (reports/payroll_workbook.py), read back with openpyxl
+as payroll would import it: formats, autofilter, print setup, properties and
+the payroll treatment of each amount."""
+
+import base64
+import io
+
+import openpyxl
+
+from odoo.tests import tagged
+
+from .test_payout import PayoutCase
+
+
+def state(env, code):
+    return env.ref(f"base.state_jp_jp-{code:02d}")
+
+
+@tagged("post_install", "-at_install")
+class TestPayrollWorkbookFormats(PayoutCase):
+    def setUp(self):
+        super().setUp()
+        self.company.state_id = state(self.env, 13)
+        self.won_and_approved()
+        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+            {
+                "company_id": self.company.id,
+                "employee_id": self.employee_support.id,
+                "amount": 20_000,
+                "date": self.month_start,
+                "reason": "社長賞",
+            }
+        ).action_apply()
+        self.run = self.payout(export_lang="ja_JP")
+        self.run.action_compute()
+        self.run.line_ids.write({"worked_hours": 176.5, "overtime_hours": 16.25})
+        self.run.action_confirm()
+
+    def workbook(self, lang):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.run.export_lang = lang
+        self.run.action_export_xlsx()
+        return openpyxl.load_workbook(io.BytesIO(base64.b64decode(self.run.xlsx_file)))
+
+    def test_formats_autofilter_print_and_properties(self):
+        book = self.workbook("en_US")
+        sheet = book["Payroll"]
+        headers = [cell.value for cell in sheet[1]]
+        row = dict(zip(headers, sheet[2], strict=True))
+        hours = row["Hours worked"]
+        self.assertEqual(hours.value, 176.5)
+        self.assertEqual(hours.number_format, "#,##0.00")
+        self.assertEqual(row["Statutory overtime hours"].number_format, "#,##0.00")
+        self.assertEqual(row["Incentive (歩合給, wages)"].number_format, "¥#,##0")
+        self.assertEqual(row["Payable"].number_format, "¥#,##0")
+        self.assertEqual(row["Hourly base (incentive ÷ hours worked)"].number_format, "#,##0.000")
+        self.assertTrue(row["Payment date"].is_date)
+        self.assertEqual(row["Payment date"].value.date(), self.run.payment_date)
+        self.assertTrue(row["Period start"].is_date)
+        self.assertEqual(sheet.auto_filter.ref, f"A1:{sheet.cell(1, len(headers)).column_letter}2")
+        self.assertEqual(sheet.page_setup.orientation, "landscape")
+        self.assertEqual(sheet.page_setup.fitToWidth, 1)
+        self.assertEqual(sheet.print_title_rows, "$1:$1")
+        self.assertGreater(sheet.column_dimensions["B"].width, 8)
+        self.assertEqual(book.properties.creator, self.company.name)
+        self.assertIn(str(self.run.date_from), book.properties.subject)
+        entries = book["Entries"]
+        self.assertTrue(entries["A2"].is_date)
+        self.assertEqual(entries["G2"].number_format, "¥#,##0")
+        self.assertTrue(book["Rules in force"].auto_filter.ref)
+
+    def test_payroll_treatment_per_line(self):
+        for lang, wages, remuneration, bonus, forbidden in (
+            ("en_US", "monthly table", "Remuneration", "Bonus (賞与) candidate", "not wages"),
+            ("ja_JP", "月額表", "報酬", "賞与", "賃金ではない"),
+        ):
+            with self.subTest(lang=lang):
+                book = self.workbook(lang)
+                sheet = book.worksheets[0]
+                headers = [cell.value for cell in sheet[1]]
+                self.assertFalse([h for h in headers if forbidden in h], headers)
+                (values,) = [
+                    dict(zip(headers, row, strict=True))
+                    for row in sheet.iter_rows(min_row=2, values_only=True)
+                    if row[1] == self.employee_support.name
+                ]
+                treatments = [v for v in values.values() if isinstance(v, str)]
+                self.assertTrue(any(wages in v for v in treatments), treatments)
+                self.assertTrue(any(remuneration in v for v in treatments), treatments)
+                self.assertTrue(any(bonus in v for v in treatments), treatments)
+                self.assertIn(20_000, values.values())

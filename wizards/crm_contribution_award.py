@@ -1,0 +1,101 @@
+import uuid
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class CrmContributionAward(models.TransientModel):
+    """A discretionary cash award (恩恵的表彰): decided by a manager case by
+    case, with no criteria promised beforehand, so outside every published
+    rule (a rule's money is wages, LSA art. 11). It is paid with the next
+    payout, kept out of the overtime base, and exported as a bonus (賞与)
+    candidate for withholding."""
+
+    _name = "crm.contribution.award"
+    _description = "Discretionary Award"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    # The default reaches the form when the company field is hidden (a
+    # single-company database): the form then sends no company to compute from.
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        default=lambda self: self.env.company.currency_id,
+    )
+    employee_id = fields.Many2one(
+        "hr.employee",
+        required=True,
+        domain="[('company_id', 'in', (company_id, False))]",
+        help="Who receives the award.",
+    )
+    amount = fields.Monetary(required=True, help="The cash award, in yen.")
+    date = fields.Date(
+        required=True,
+        default=fields.Date.context_today,
+        help="The day the award was decided; it is paid with the payout of that period.",
+    )
+    reason = fields.Text(
+        required=True,
+        help="Why this award, decided case by case: the employee reads it on "
+        "the ledger and the statement, payroll in the workbook.",
+    )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        # The company field is hidden in a single-company database.
+        for wizard in self:
+            wizard.currency_id = (wizard.company_id or self.env.company).currency_id
+
+    def action_apply(self):
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        currency = company.currency_id
+        if currency.compare_amounts(self.amount, 0) <= 0:
+            raise UserError(self.env._("A discretionary award is a positive amount."))
+        if not (self.reason or "").strip():
+            raise UserError(self.env._("Say why this award is given."))
+        employee = self.employee_id
+        if employee.company_id and employee.company_id != company:
+            raise UserError(
+                self.env._("%(employee)s works for another company.", employee=employee.name)
+            )
+        if employee.user_id == self.env.user:
+            raise UserError(
+                self.env._("Nobody enters an award for themselves: another manager enters yours.")
+            )
+        # sudo: the ledger is append-only and written by no user directly;
+        # this wizard (Contribution Managers only, by its access rights)
+        # writes one approved, explained award entry and nothing else.
+        entry = (
+            self.env["crm.contribution"]
+            .sudo()
+            .create(
+                {
+                    "employee_id": employee.id,
+                    "department_id": employee.department_id.id,
+                    "company_id": company.id,
+                    "trigger": "adjustment",
+                    "date": self.date,
+                    "payable_date": self.date,
+                    "amount": currency.round(self.amount),
+                    "points": 0.0,
+                    "share": 1.0,
+                    "wage_type": "award",
+                    "credit_key": f"award:{uuid.uuid4()}",
+                    "explanation": self.reason.strip(),
+                    "state": "approved",
+                    "approved_by_id": self.env.uid,
+                    "approved_date": fields.Datetime.now(),
+                }
+            )
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.contribution",
+            "res_id": entry.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
