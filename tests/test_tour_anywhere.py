@@ -6,12 +6,11 @@ from odoo.tests import HttpCase, new_test_user, tagged
 CUSTOMER_NAME = "株式会社みらい商事"
 EMAIL_FIRST_LINE = "API連携オプションがあれば購入したい"
 SYSTRAY_SUMMARY = "納期を短縮できれば追加発注したい"
+MOBILE_SUMMARY = "来期は拠点を2つ増やす予定"
 
 
-@tagged("post_install", "-at_install", "everyone_sells_tour")
-class TestSignalFromAnywhereTour(HttpCase):
-    """Signals logged where the customer's words are: a chatter message, the
-    systray on any screen; the duplicate warning before saving."""
+class AnywhereTourCase(HttpCase):
+    """Three employees outside sales and a customer with a contact."""
 
     @classmethod
     def setUpClass(cls):
@@ -63,6 +62,12 @@ class TestSignalFromAnywhereTour(HttpCase):
             }
         )
         return user, employee
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestSignalFromAnywhereTour(AnywhereTourCase):
+    """Signals logged where the customer's words are: a chatter message, the
+    systray on any screen; the duplicate warning before saving."""
 
     def test_engineer_saves_a_customer_email_from_the_chatter(self):
         attachment = self.env["ir.attachment"].create(
@@ -121,3 +126,19 @@ class TestSignalFromAnywhereTour(HttpCase):
         self.assertFalse(
             self.env["crm.signal"].search([("employee_id", "=", self.employee_marketer.id)])
         )
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestSignalFromAnywhereMobileTour(AnywhereTourCase):
+    """On a phone: the systray button, the dialog, the customer recognised
+    from the name typed."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_log_from_a_phone(self):
+        self.start_tour("/odoo", "crm_everyone_sells_systray_mobile", login="es_tour_support")
+        signal = self.env["crm.signal"].search([("name", "=", MOBILE_SUMMARY)])
+        self.assertEqual(len(signal), 1)
+        self.assertEqual(signal.partner_id, self.customer)
+        self.assertEqual(signal.contact_name, "みらい商事 購買部 小野様")

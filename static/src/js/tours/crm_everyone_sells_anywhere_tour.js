@@ -170,3 +170,40 @@ registry.category("web_tour.tours").add("crm_everyone_sells_duplicate_warning", 
         },
     ],
 });
+
+/**
+ * On a phone: the systray button opens the form full screen; typing the
+ * customer's name in the text recognises the customer.
+ */
+registry.category("web_tour.tours").add("crm_everyone_sells_systray_mobile", {
+    steps: () => [
+        {
+            content: "Log a Signal from the systray",
+            trigger: ".o_crm_signal_systray button",
+            run: "click",
+        },
+        {
+            content: "Type what the customer said",
+            trigger: ".modal .o_field_widget[name=name] input",
+            run: "edit 来期は拠点を2つ増やす予定",
+        },
+        {
+            content: "Type who said it",
+            trigger: ".modal .o_field_widget[name=contact_name] input",
+            run: "edit みらい商事 購買部 小野様 && click .modal .o_field_widget[name=name] input",
+        },
+        {
+            content: "The customer is recognised",
+            trigger: `.modal .o_crm_signal_customer_hint:contains(${CUSTOMER_NAME})`,
+        },
+        {
+            content: "Save",
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "A notification links to the signal",
+            trigger: ".o_notification:contains(Signal logged)",
+        },
+    ],
+});
