@@ -595,34 +595,49 @@ class CrmSignal(models.Model):
     @api.depends_context("uid")
     def _compute_duplicate_hint(self):
         for signal in self:
-            if signal._origin.id:
-                first = signal.sudo().duplicate_of_id
-                template = self.env._(
-                    "This signal repeats the open signal %(employee)s logged on %(date)s "
-                    "about the same customer: the first signal keeps the originator role."
-                )
-            else:
-                first = signal._first_open_signal()
-                template = self.env._(
-                    "%(employee)s logged an open signal about this customer on %(date)s. "
-                    "You can still log yours: it is kept as a duplicate, and the first "
-                    "signal keeps the originator role and what it earns."
-                )
+            saved = bool(signal._origin.id)
+            first = signal.sudo().duplicate_of_id if saved else signal._first_open_signal()
             if not first:
                 signal.duplicate_hint = False
                 continue
             # Whose and since when, never what it says: the reader may not be
             # allowed to read the earlier signal.
             logged_on = fields.Datetime.context_timestamp(self, first.create_date).date()
+            date = format_date(self.env, logged_on)
             employee = first.employee_id
-            signal.duplicate_hint = template % {
-                "employee": (
-                    self.env._("You")
-                    if employee.user_id == self.env.user
-                    else employee.name or self.env._("A colleague")
-                ),
-                "date": format_date(self.env, logged_on),
-            }
+            if employee.user_id == self.env.user:
+                hint = (
+                    self.env._(
+                        "This signal repeats the open signal you logged on %(date)s about "
+                        "the same customer: the first signal keeps the originator role.",
+                        date=date,
+                    )
+                    if saved
+                    else self.env._(
+                        "You logged an open signal about this customer on %(date)s. This one "
+                        "would be kept as a duplicate: the first signal keeps the originator "
+                        "role.",
+                        date=date,
+                    )
+                )
+            else:
+                hint = (
+                    self.env._(
+                        "This signal repeats the open signal %(employee)s logged on %(date)s "
+                        "about the same customer: the first signal keeps the originator role.",
+                        employee=employee.name,
+                        date=date,
+                    )
+                    if saved
+                    else self.env._(
+                        "%(employee)s logged an open signal about this customer on %(date)s. "
+                        "You can still log yours: it is kept as a duplicate, and the first "
+                        "signal keeps the originator role and what it earns.",
+                        employee=employee.name,
+                        date=date,
+                    )
+                )
+            signal.duplicate_hint = hint
 
     def _first_open_signal(self):
         """The open signal that would make this (unsaved) one a duplicate,

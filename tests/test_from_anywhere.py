@@ -18,7 +18,7 @@ EMAIL_BODY = Markup(
 
 @tagged("post_install", "-at_install")
 class TestSignalFromMessage(EveryoneSellsCase):
-    """"Save as Signal" on a chatter or Discuss message: what is prefilled,
+    """ "Save as Signal" on a chatter or Discuss message: what is prefilled,
     what is kept of the source, and who may do it."""
 
     @classmethod
@@ -180,7 +180,9 @@ class TestSignalFromMessage(EveryoneSellsCase):
             subtype_xmlid="mail.mt_note",
             attachment_ids=[
                 self.env["ir.attachment"]
-                .create({"name": "原価.txt", "raw": b"cost", "res_model": "crm.lead", "res_id": lead.id})
+                .create(
+                    {"name": "原価.txt", "raw": b"cost", "res_model": "crm.lead", "res_id": lead.id}
+                )
                 .id
             ],
         )
@@ -194,7 +196,9 @@ class TestSignalFromMessage(EveryoneSellsCase):
         with self.assertRaises(AccessError):
             Signal.with_context(crm_signal_source_message_id=secret.id).create({"name": "x"})
         self.assertFalse(
-            self.env["ir.attachment"].search([("res_model", "=", "crm.signal"), ("name", "=", "原価.txt")])
+            self.env["ir.attachment"].search(
+                [("res_model", "=", "crm.signal"), ("name", "=", "原価.txt")]
+            )
         )
 
     def test_portal_user_is_refused(self):
@@ -202,7 +206,9 @@ class TestSignalFromMessage(EveryoneSellsCase):
             self.prepare(self.email, user=self.user_portal)
 
     def test_notification_cannot_become_a_signal(self):
-        notice = self.customer.message_post(body=Markup("<p>自動通知</p>"), message_type="notification")
+        notice = self.customer.message_post(
+            body=Markup("<p>自動通知</p>"), message_type="notification"
+        )
         with self.assertRaisesRegex(UserError, "notification"):
             self.prepare(notice)
 
@@ -264,7 +270,7 @@ class TestLiveHelp(EveryoneSellsCase):
         form = self.quick_form(self.user_support)
         form.name = "追加の要望"
         form.partner_id = self.customer
-        self.assertTrue(form.duplicate_hint.startswith("You "))
+        self.assertTrue(form.duplicate_hint.startswith("You logged"))
 
     def test_duplicate_earns_nothing_and_says_whose(self):
         self.env["crm.contribution.rule"].create(
@@ -287,7 +293,9 @@ class TestLiveHelp(EveryoneSellsCase):
         self.assertTrue(duplicate.duplicate_of_id)
         self.assertEqual(duplicate.whatif_amount, 0)
         self.assertIn("duplicate", duplicate.whatif_explanation)
-        self.assertIn(self.employee_support.name, duplicate.with_user(self.user_engineer).duplicate_hint)
+        self.assertIn(
+            self.employee_support.name, duplicate.with_user(self.user_engineer).duplicate_hint
+        )
 
     def test_non_sale_type_has_no_warning(self):
         self.log_signal()

@@ -71,7 +71,12 @@ class TestSignalFromAnywhereTour(AnywhereTourCase):
 
     def test_engineer_saves_a_customer_email_from_the_chatter(self):
         attachment = self.env["ir.attachment"].create(
-            {"name": "要望.txt", "raw": b"API", "res_model": "res.partner", "res_id": self.customer.id}
+            {
+                "name": "要望.txt",
+                "raw": b"API",
+                "res_model": "res.partner",
+                "res_id": self.customer.id,
+            }
         )
         email = self.customer.message_post(
             body=Markup("<p>%s</p><p>来月の予算会議で決めます。</p>") % EMAIL_FIRST_LINE,
@@ -91,7 +96,9 @@ class TestSignalFromAnywhereTour(AnywhereTourCase):
         self.assertEqual(signal.employee_id, self.employee_engineer)
         self.assertEqual(signal.partner_id, self.customer)
         self.assertEqual(signal.channel_id.code, "support")
-        self.assertEqual((signal.source_model, signal.source_res_id), ("res.partner", self.customer.id))
+        self.assertEqual(
+            (signal.source_model, signal.source_res_id), ("res.partner", self.customer.id)
+        )
         self.assertEqual(
             self.env["ir.attachment"]
             .search([("res_model", "=", "crm.signal"), ("res_id", "=", signal.id)])

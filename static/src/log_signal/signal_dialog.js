@@ -38,7 +38,7 @@ export function openSignalDialog(env, action) {
 
 function announceSignal(env, resId, name) {
     const close = env.services.notification.add(name || "", {
-        title: _t("Signal logged: sales will see it in their inbox"),
+        title: _t("Signal saved"),
         type: "success",
         buttons: [
             {

@@ -45,7 +45,7 @@ registry.category("web_tour.tours").add("crm_everyone_sells_save_from_chatter", 
         },
         {
             content: "A notification links to the signal",
-            trigger: ".o_notification:contains(Signal logged) button:contains(Open the signal)",
+            trigger: ".o_notification:contains(Signal saved) button:contains(Open the signal)",
         },
         {
             content: "The contact is still on screen",
@@ -95,7 +95,7 @@ registry.category("web_tour.tours").add("crm_everyone_sells_systray", {
         },
         {
             content: "Open the signal from the notification",
-            trigger: ".o_notification:contains(Signal logged) button:contains(Open the signal)",
+            trigger: ".o_notification:contains(Signal saved) button:contains(Open the signal)",
             run: "click",
         },
         {
@@ -203,7 +203,7 @@ registry.category("web_tour.tours").add("crm_everyone_sells_systray_mobile", {
         },
         {
             content: "A notification links to the signal",
-            trigger: ".o_notification:contains(Signal logged)",
+            trigger: ".o_notification:contains(Signal saved)",
         },
     ],
 });
