@@ -981,11 +981,26 @@ class CrmSignal(models.Model):
         help="The name of the record the signal was saved from. Only its name is "
         "kept on the signal: opening the record still needs the right to read it.",
     )
+    source_readable = fields.Boolean(
+        compute="_compute_source_readable",
+        help="Whether the current user may open the record the signal was saved from.",
+    )
     customer_hint = fields.Char(
         compute="_compute_customer_hint",
         help="Says when the customer was recognised from an e-mail address or a "
         "company name in what was typed.",
     )
+
+    @api.depends("source_model", "source_res_id")
+    @api.depends_context("uid")
+    def _compute_source_readable(self):
+        for signal in self:
+            record = (
+                self.env[signal.source_model].browse(signal.source_res_id).exists()
+                if signal.source_model in self.env and signal.source_res_id
+                else None
+            )
+            signal.source_readable = bool(record and record.has_access("read"))
 
     @api.model
     def _source_fields(self):

@@ -167,6 +167,8 @@ class TestSignalFromMessage(EveryoneSellsCase):
         # A salesperson reads the signal and the channel's name, not the channel.
         as_sales = signal.with_user(self.user_salesman)
         self.assertIn("技術相談", as_sales.source_name)
+        self.assertFalse(as_sales.source_readable)
+        self.assertTrue(signal.with_user(self.user_engineer).source_readable)
         with self.assertRaises(AccessError):
             as_sales.action_open_source()
         action = signal.with_user(self.user_engineer).action_open_source()
