@@ -109,6 +109,28 @@ class TestSignalFromAnywhereTour(AnywhereTourCase):
             self.customer.message_ids.filtered(lambda m: "customer signal" in (m.body or ""))
         )
 
+    def test_engineer_saves_a_discuss_message(self):
+        channel = (
+            self.env["discuss.channel"]
+            .with_user(self.user_engineer)
+            .create_group(partners_to=self.user_support.partner_id.ids, name="技術相談")
+        )
+        message = channel.with_user(self.user_support).message_post(
+            body=Markup("<p>ひかり物産の木村さんが保守契約の延長を相談したいそうです</p>"),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.start_tour(
+            f"/odoo/action-mail.action_discuss?active_id=discuss.channel_{channel.id}",
+            "crm_everyone_sells_save_from_discuss",
+            login="es_tour_engineer",
+        )
+        signal = self.env["crm.signal"].search([("source_message_id", "=", message.id)])
+        self.assertEqual(len(signal), 1)
+        self.assertEqual(signal.employee_id, self.employee_engineer)
+        self.assertEqual(signal.channel_id.code, "other")
+        self.assertEqual(signal.source_model, "discuss.channel")
+
     def test_support_logs_from_the_systray_without_leaving(self):
         self.start_tour(
             "/odoo/action-mail.action_discuss",

@@ -106,15 +106,25 @@ registry.category("web_tour.tours").add("crm_everyone_sells_systray", {
 });
 
 /**
- * A marketer starts logging a signal about a customer a colleague already
- * signalled: one warning on the form, before saving, naming the colleague;
+ * A marketer starts logging a signal (from the command palette) about a
+ * customer a colleague already signalled: one warning on the form, before saving, naming the colleague;
  * no earnings box; changing the type does not warn again.
  */
 registry.category("web_tour.tours").add("crm_everyone_sells_duplicate_warning", {
     steps: () => [
         {
-            content: "Log a Signal from the systray",
+            content: "Open the command palette",
             trigger: ".o_crm_signal_systray button",
+            run: "press ctrl+k",
+        },
+        {
+            content: "Look for the command",
+            trigger: ".o_command_palette_search input",
+            run: "fill Log a Signal",
+        },
+        {
+            content: "Log a Signal from the command palette",
+            trigger: ".o_command:contains(Log a Signal)",
             run: "click",
         },
         {
@@ -204,6 +214,45 @@ registry.category("web_tour.tours").add("crm_everyone_sells_systray_mobile", {
         {
             content: "A notification links to the signal",
             trigger: ".o_notification:contains(Signal saved)",
+        },
+    ],
+});
+
+/**
+ * An engineer reads a colleague's Discuss message about a customer and saves
+ * it as a signal: channel "Other", the conversation stays on screen.
+ */
+registry.category("web_tour.tours").add("crm_everyone_sells_save_from_discuss", {
+    steps: () => [
+        {
+            content: "Show the actions of the colleague's message",
+            trigger: ".o-mail-Message:contains(保守契約の延長)",
+            run: "hover && click .o-mail-Message:contains(保守契約の延長) [title='Expand']",
+        },
+        {
+            content: "Save it as a signal",
+            trigger:
+                ".o-mail-Message-moreMenu [title='Save as Signal'], .o-mail-Message [title='Save as Signal']",
+            run: "click",
+        },
+        {
+            content: "Prefilled from the message; channel Other",
+            trigger:
+                ".modal:has(.o_field_widget[name=name] input:value(ひかり物産の木村さんが保守契約の延長を相談したいそうです)) " +
+                ".o_field_widget[name=channel_id] input:value(Other)",
+        },
+        {
+            content: "Save",
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "A notification links to the signal",
+            trigger: ".o_notification:contains(Signal saved) button:contains(Open the signal)",
+        },
+        {
+            content: "The conversation is still open",
+            trigger: "body:not(:has(.modal)) .o-mail-Discuss .o-mail-Message:contains(保守契約の延長)",
         },
     ],
 });
