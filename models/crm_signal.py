@@ -608,8 +608,8 @@ class CrmSignal(models.Model):
             if employee.user_id == self.env.user:
                 hint = (
                     self.env._(
-                        "This signal repeats the open signal you logged on %(date)s about "
-                        "the same customer: the first signal keeps the originator role.",
+                        "This signal repeats the signal you logged on %(date)s about the "
+                        "same customer: the first signal keeps the originator role.",
                         date=date,
                     )
                     if saved
@@ -623,8 +623,8 @@ class CrmSignal(models.Model):
             else:
                 hint = (
                     self.env._(
-                        "This signal repeats the open signal %(employee)s logged on %(date)s "
-                        "about the same customer: the first signal keeps the originator role.",
+                        "This signal repeats the signal %(employee)s logged on %(date)s about "
+                        "the same customer: the first signal keeps the originator role.",
                         employee=employee.name,
                         date=date,
                     )
