@@ -1150,7 +1150,7 @@ class CrmSignal(models.Model):
             message = signal.sudo().source_message_id
             for attachment in message.attachment_ids:
                 attachment.copy({"res_model": "crm.signal", "res_id": signal.id})
-            record = self.env[signal.source_model].browse(signal.source_res_id)
+            record = signal.env[signal.source_model].browse(signal.source_res_id)
             # A Discuss conversation is not a record's history: nothing posted.
             if signal.source_model == "discuss.channel" or not hasattr(record, "message_post"):
                 continue
@@ -1158,6 +1158,8 @@ class CrmSignal(models.Model):
                 signal.id,
                 self.env._("customer signal"),
             )
+            # One translatable sentence with the link inside (a QWeb template
+            # would split it into fragments no Japanese word order fits).
             # sudo: reading the record is enough to save from it; the note is
             # internal (employees only) and names no more than the author.
             record.sudo().message_post(

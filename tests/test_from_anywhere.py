@@ -103,6 +103,8 @@ class TestSignalFromMessage(EveryoneSellsCase):
         note = self.customer.message_ids.filtered(lambda m: "customer signal" in (m.body or ""))
         self.assertEqual(len(note), 1)
         self.assertIn(self.employee_engineer.name, note.body)
+        # A link to the signal, which opens for those who may read it.
+        self.assertIn(f'data-oe-model="crm.signal" data-oe-id="{signal.id}"', note.body)
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertEqual(note.author_id, self.user_engineer.partner_id)
         # An internal note: nobody was notified, no follower of the contact
