@@ -151,7 +151,11 @@ class TestSignalFromAnywhereTour(AnywhereTourCase):
                 "employee_id": self.employee_support.id,
             }
         )
-        self.start_tour("/odoo", "crm_everyone_sells_duplicate_warning", login="es_tour_marketer")
+        self.start_tour(
+            "/odoo/action-mail.action_discuss",
+            "crm_everyone_sells_duplicate_warning",
+            login="es_tour_marketer",
+        )
         self.assertFalse(
             self.env["crm.signal"].search([("employee_id", "=", self.employee_marketer.id)])
         )
@@ -166,7 +170,11 @@ class TestSignalFromAnywhereMobileTour(AnywhereTourCase):
     touch_enabled = True
 
     def test_log_from_a_phone(self):
-        self.start_tour("/odoo", "crm_everyone_sells_systray_mobile", login="es_tour_support")
+        self.start_tour(
+            f"/odoo/res.partner/{self.customer.id}",
+            "crm_everyone_sells_systray_mobile",
+            login="es_tour_support",
+        )
         signal = self.env["crm.signal"].search([("name", "=", MOBILE_SUMMARY)])
         self.assertEqual(len(signal), 1)
         self.assertEqual(signal.partner_id, self.customer)

@@ -113,6 +113,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_systray", {
 registry.category("web_tour.tours").add("crm_everyone_sells_duplicate_warning", {
     steps: () => [
         {
+            content: "Discuss is loaded",
+            trigger: ".o-mail-Discuss",
+        },
+        {
             content: "Open the command palette",
             trigger: ".o_crm_signal_systray button",
             run: "press ctrl+k",
@@ -187,6 +191,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_duplicate_warning", 
  */
 registry.category("web_tour.tours").add("crm_everyone_sells_systray_mobile", {
     steps: () => [
+        {
+            content: "The customer's form is loaded",
+            trigger: `.o_form_view .o_field_widget[name=name]:contains(${CUSTOMER_NAME}), .o_form_view .o_field_widget[name=name] :value(${CUSTOMER_NAME})`,
+        },
         {
             content: "Log a Signal from the systray",
             trigger: ".o_crm_signal_systray button",
