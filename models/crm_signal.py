@@ -1029,7 +1029,10 @@ class CrmSignal(models.Model):
         if not self.env.user._is_internal():
             raise AccessError(self.env._("Only employees can save a message as a customer signal."))
         self.check_access("create")
-        message = self.env["mail.message"].browse(int(message_id)).exists()
+        try:
+            message = self.env["mail.message"].browse(int(message_id)).exists()
+        except (TypeError, ValueError):
+            message = self.env["mail.message"]
         if not message or not message.model or not message.res_id:
             raise UserError(self.env._("This message no longer exists or belongs to no record."))
         if message.message_type in ("notification", "user_notification"):

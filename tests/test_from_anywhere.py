@@ -205,6 +205,12 @@ class TestSignalFromMessage(EveryoneSellsCase):
             )
         )
 
+    def test_garbage_message_ids_are_refused_clearly(self):
+        Signal = self.env["crm.signal"].with_user(self.user_engineer)
+        for message_id in ("abc", None, [1], -1, 10**9):
+            with self.assertRaisesRegex(UserError, "no longer exists"):
+                Signal.action_prepare_from_message(message_id)
+
     def test_portal_user_is_refused(self):
         with self.assertRaises(AccessError):
             self.prepare(self.email, user=self.user_portal)
