@@ -570,11 +570,7 @@ class CrmSignal(models.Model):
         # must be decided over all of them; only the link is written.
         earlier = self.sudo().search(
             [
-                ("company_id", "in", candidates.company_id.ids),
-                ("state", "in", OPEN_STATES),
-                ("signal_type_id.is_sale", "=", True),
-                ("duplicate_of_id", "=", False),
-                ("create_date", ">=", fields.Datetime.now() - timedelta(days=longest)),
+                *self._competing_signals_domain(candidates.company_id, longest),
                 "|",
                 ("partner_id", "child_of", partners.ids),
                 ("email_normalized", "in", emails),
@@ -639,35 +635,42 @@ class CrmSignal(models.Model):
                 )
             signal.duplicate_hint = hint
 
+    @api.model
+    def _competing_signals_domain(self, companies, days):
+        """Signals that compete to be first for their customer: open sales
+        signals of ``companies`` logged in the last ``days``, not themselves
+        duplicates."""
+        return [
+            ("company_id", "in", companies.ids),
+            ("state", "in", OPEN_STATES),
+            ("signal_type_id.is_sale", "=", True),
+            ("duplicate_of_id", "=", False),
+            ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
+        ]
+
     def _first_open_signal(self):
         """The open signal that would make this (unsaved) one a duplicate,
         as ``_mark_duplicates`` decides it at creation: sudo, to be shown
         only by its author's name and date."""
         self.ensure_one()
         Signal = self.env["crm.signal"]
-        if not (self.partner_id or self.email_from) or not self.signal_type_id.is_sale:
+        key = self.signal_type_id.is_sale and self._customer_key()
+        days = self.company_id.everyone_sells_protection_days
+        if not key or days <= 0:
             return Signal
-        company = self.company_id or self.env.company
-        days = company.everyone_sells_protection_days
-        if days <= 0:
-            return Signal
-        domain = [
-            ("company_id", "=", company.id),
-            ("state", "in", OPEN_STATES),
-            ("signal_type_id.is_sale", "=", True),
-            ("duplicate_of_id", "=", False),
-            ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
-        ]
-        if self.partner_id:
-            domain.append(("partner_id", "child_of", self.partner_id.commercial_partner_id.id))
-        else:
-            email = email_normalize(self.email_from)
-            if not email:
-                return Signal
-            domain.append(("email_normalized", "=", email))
+        _company, kind, value = key
+        customer = (
+            ("partner_id", "child_of", value)
+            if kind == "partner"
+            else ("email_normalized", "=", value)
+        )
         # sudo: who came first is decided over all signals; the caller shows
         # only the author's name and the date, never the signal itself.
-        return Signal.sudo().search(domain, order="create_date, id", limit=1)
+        return Signal.sudo().search(
+            [*self._competing_signals_domain(self.company_id, days), customer],
+            order="create_date, id",
+            limit=1,
+        )
 
     # ------------------------------------------------------------------
     # ACTIONS

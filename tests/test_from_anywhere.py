@@ -265,6 +265,22 @@ class TestLiveHelp(EveryoneSellsCase):
         self.assertIn(format_date(as_engineer, logged_on.date()), hint)
         self.assertNotIn("競合", hint)
 
+    def test_duplicate_warning_by_email_without_customer(self):
+        self.log_signal(partner_id=False, contact_name="木村様", email_from="kimura@x.jp")
+        draft = (
+            self.env["crm.signal"]
+            .with_user(self.user_engineer)
+            .new(
+                {
+                    "name": "同じ人",
+                    "email_from": "Kimura <KIMURA@x.jp>",
+                    "company_id": self.company.id,
+                    "signal_type_id": self.type_new_need.id,
+                }
+            )
+        )
+        self.assertIn(self.employee_support.name, draft.duplicate_hint)
+
     def test_duplicate_warning_is_no_popup(self):
         """Shown on the form, not as a warning dialog on each field change."""
         self.log_signal()
