@@ -51,6 +51,9 @@
         "data/crm_everyone_sells_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_everyone_sells/static/src/log_signal/**/*",
+        ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",
         ],

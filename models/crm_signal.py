@@ -1,11 +1,19 @@
 import math
+import re
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize, html2plaintext
+from odoo.tools import (
+    clean_context,
+    email_normalize,
+    format_date,
+    html2plaintext,
+    plaintext2html,
+)
+from odoo.tools.mail import email_re, email_split_tuples
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -14,6 +22,9 @@ from .boolean_search import searched_true
 # Amounts beyond this lose yen in floating point (Odoo stores money as
 # double precision): no real deal comes near it.
 MAX_AMOUNT = 10**14
+
+# What separates words in a typed text, to find a company name in it.
+COMPANY_NAME_SEPARATORS = re.compile(r"[\s,.;:/()\[\]「」『』（）、。，．：；／様]+")
 
 # States in which a signal still competes for its customer (first signal wins).
 OPEN_STATES = ("new", "handed_off")
@@ -160,6 +171,11 @@ class CrmSignal(models.Model):
         help="An earlier open signal about the same customer inside the "
         "protection window. The earlier signal keeps the originator role.",
     )
+    duplicate_hint = fields.Char(
+        compute="_compute_duplicate_hint",
+        help="Who logged the earlier open signal about the same customer and when, "
+        "shown while typing and on a duplicate; never what that signal says.",
+    )
     lead_id = fields.Many2one(
         "crm.lead",
         string="Opportunity",
@@ -270,7 +286,13 @@ class CrmSignal(models.Model):
             signal.email_normalized = email_normalize(signal.email_from or "")
 
     @api.depends(
-        "estimated_revenue", "signal_type_id", "channel_id", "team_id", "employee_id", "company_id"
+        "estimated_revenue",
+        "signal_type_id",
+        "channel_id",
+        "team_id",
+        "employee_id",
+        "company_id",
+        "duplicate_of_id",
     )
     def _compute_whatif(self):
         ledger = self.env["crm.contribution"]
@@ -280,6 +302,14 @@ class CrmSignal(models.Model):
             if not employee:
                 signal.whatif_amount = 0
                 signal.whatif_explanation = False
+                continue
+            if signal.duplicate_of_id:
+                # First signal wins: the earlier one keeps the originator role.
+                signal.whatif_amount = 0
+                signal.whatif_explanation = self.env._(
+                    "An earlier signal about this customer keeps the originator role: "
+                    "a duplicate earns nothing."
+                )
                 continue
             events = ledger._whatif_events(signal, employee, today)
             lines = ledger._simulate(events)
@@ -401,8 +431,11 @@ class CrmSignal(models.Model):
             vals.setdefault("department_id", employee.department_id.id)
             vals.setdefault("company_id", employee.company_id.id or self.env.company.id)
         self._assign_program(vals_list)
+        self._prepare_sources(vals_list)
         signals = super().create(vals_list)
         signals._subscribe_originators()
+        # Before routing: the author may still write the new signal.
+        signals._link_sources()
         signals._mark_duplicates()
         # What is not a sale goes straight to the department its type names:
         # the employee never has to know who is responsible.
@@ -448,6 +481,7 @@ class CrmSignal(models.Model):
 
     def write(self, vals):
         self._check_finite_revenue(vals)
+        self._check_source_fields(vals)
         if self:
             self._check_sales_fields(vals)
         history = {"employee_id", "department_id"} & set(vals)
@@ -536,11 +570,7 @@ class CrmSignal(models.Model):
         # must be decided over all of them; only the link is written.
         earlier = self.sudo().search(
             [
-                ("company_id", "in", candidates.company_id.ids),
-                ("state", "in", OPEN_STATES),
-                ("signal_type_id.is_sale", "=", True),
-                ("duplicate_of_id", "=", False),
-                ("create_date", ">=", fields.Datetime.now() - timedelta(days=longest)),
+                *self._competing_signals_domain(candidates.company_id, longest),
                 "|",
                 ("partner_id", "child_of", partners.ids),
                 ("email_normalized", "in", emails),
@@ -557,40 +587,90 @@ class CrmSignal(models.Model):
             if first and first != signal:
                 signal.sudo().duplicate_of_id = first
 
-    @api.onchange("partner_id", "email_from", "signal_type_id")
-    def _onchange_warn_duplicate(self):
-        if self._origin.id or not (self.partner_id or self.email_from):
-            return None
-        if not self.signal_type_id.is_sale:
-            return None
-        days = self.company_id.everyone_sells_protection_days
-        if days <= 0:
-            return None
-        domain = [
-            ("company_id", "=", self.company_id.id),
+    @api.depends("partner_id", "email_from", "signal_type_id", "company_id", "duplicate_of_id")
+    @api.depends_context("uid")
+    def _compute_duplicate_hint(self):
+        for signal in self:
+            saved = bool(signal._origin.id)
+            first = signal.sudo().duplicate_of_id if saved else signal._first_open_signal()
+            if not first:
+                signal.duplicate_hint = False
+                continue
+            # Whose and since when, never what it says: the reader may not be
+            # allowed to read the earlier signal.
+            logged_on = fields.Datetime.context_timestamp(self, first.create_date).date()
+            date = format_date(self.env, logged_on)
+            employee = first.employee_id
+            if employee.user_id == self.env.user:
+                hint = (
+                    self.env._(
+                        "This signal repeats the signal you logged on %(date)s about the "
+                        "same customer: the first signal keeps the originator role.",
+                        date=date,
+                    )
+                    if saved
+                    else self.env._(
+                        "You logged an open signal about this customer on %(date)s. This one "
+                        "would be kept as a duplicate: the first signal keeps the originator "
+                        "role.",
+                        date=date,
+                    )
+                )
+            else:
+                hint = (
+                    self.env._(
+                        "This signal repeats the signal %(employee)s logged on %(date)s about "
+                        "the same customer: the first signal keeps the originator role.",
+                        employee=employee.name,
+                        date=date,
+                    )
+                    if saved
+                    else self.env._(
+                        "%(employee)s logged an open signal about this customer on %(date)s. "
+                        "You can still log yours: it is kept as a duplicate, and the first "
+                        "signal keeps the originator role and what it earns.",
+                        employee=employee.name,
+                        date=date,
+                    )
+                )
+            signal.duplicate_hint = hint
+
+    @api.model
+    def _competing_signals_domain(self, companies, days):
+        """Signals that compete to be first for their customer: open sales
+        signals of ``companies`` logged in the last ``days``, not themselves
+        duplicates."""
+        return [
+            ("company_id", "in", companies.ids),
             ("state", "in", OPEN_STATES),
             ("signal_type_id.is_sale", "=", True),
+            ("duplicate_of_id", "=", False),
             ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
         ]
-        if self.partner_id:
-            domain.append(("partner_id", "child_of", self.partner_id.commercial_partner_id.id))
-        else:
-            domain.append(("email_normalized", "=", email_normalize(self.email_from)))
-        # sudo: only a count is shown, never a colleague's signal.
-        if not self.sudo().search_count(domain, limit=1):
-            return None
-        return {
-            "warning": {
-                "title": self.env._("Already signalled"),
-                "message": self.env._(
-                    "A colleague logged an open signal about this customer in "
-                    "the last %(days)s days. You can still log yours: it is "
-                    "kept as a duplicate and the first signal keeps the "
-                    "originator role.",
-                    days=days,
-                ),
-            }
-        }
+
+    def _first_open_signal(self):
+        """The open signal that would make this (unsaved) one a duplicate,
+        as ``_mark_duplicates`` decides it at creation: sudo, to be shown
+        only by its author's name and date."""
+        self.ensure_one()
+        Signal = self.env["crm.signal"]
+        key = self.signal_type_id.is_sale and self._customer_key()
+        days = self.company_id.everyone_sells_protection_days
+        if not key or days <= 0:
+            return Signal
+        _company, kind, value = key
+        customer = (
+            ("partner_id", "child_of", value)
+            if kind == "partner"
+            else ("email_normalized", "=", value)
+        )
+        # sudo: who came first is decided over all signals; the caller shows
+        # only the author's name and the date, never the signal itself.
+        return Signal.sudo().search(
+            [*self._competing_signals_domain(self.company_id, days), customer],
+            order="create_date, id",
+            limit=1,
+        )
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -869,3 +949,338 @@ class CrmSignal(models.Model):
             }
         )
         return super().message_new(msg_dict, custom_values=values)
+
+    # ------------------------------------------------------------------
+    # FROM ANYWHERE: signals saved from a chatter or Discuss message, and
+    # the customer recognised from what the employee typed (issue 15)
+    # ------------------------------------------------------------------
+
+    source_message_id = fields.Many2one(
+        "mail.message",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The chatter or Discuss message this signal was saved from. Set when "
+        "the signal is logged, never afterwards.",
+    )
+    source_model = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Technical name of the model of the record the signal was saved from "
+        "(for example res.partner, crm.lead, project.task or discuss.channel).",
+    )
+    source_res_id = fields.Many2oneReference(
+        string="Source Record ID",
+        model_field="source_model",
+        readonly=True,
+        copy=False,
+        help="The record the signal was saved from, in the model above.",
+    )
+    source_name = fields.Char(
+        string="Saved From",
+        readonly=True,
+        copy=False,
+        help="The name of the record the signal was saved from. Only its name is "
+        "kept on the signal: opening the record still needs the right to read it.",
+    )
+    source_readable = fields.Boolean(
+        compute="_compute_source_readable",
+        help="Whether the current user may open the record the signal was saved from.",
+    )
+    customer_hint = fields.Char(
+        compute="_compute_customer_hint",
+        help="Says when the customer was recognised from an e-mail address or a "
+        "company name in what was typed.",
+    )
+
+    @api.depends("source_model", "source_res_id")
+    @api.depends_context("uid")
+    def _compute_source_readable(self):
+        for signal in self:
+            record = (
+                self.env[signal.source_model].browse(signal.source_res_id).exists()
+                if signal.source_model in self.env and signal.source_res_id
+                else None
+            )
+            signal.source_readable = bool(record and record.has_access("read"))
+
+    @api.model
+    def _source_fields(self):
+        return {"source_message_id", "source_model", "source_res_id", "source_name"}
+
+    @api.model
+    def action_prepare_from_message(self, message_id):
+        """Open the ten-second form prefilled from a chatter or Discuss
+        message the current user can read (the "Save as Signal" message
+        action)."""
+        message = self._source_message(message_id)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Save as Signal"),
+            "res_model": "crm.signal",
+            "views": [(self.env.ref("crm_everyone_sells.crm_signal_view_form_quick").id, "form")],
+            "target": "new",
+            "context": {"crm_signal_source_message_id": message.id},
+        }
+
+    @api.model
+    def _source_message(self, message_id):
+        """The message ``message_id`` and its record, if the current user may
+        turn it into a signal; refused otherwise (portal, guests, a message or
+        record they may not read)."""
+        if not self.env.user._is_internal():
+            raise AccessError(self.env._("Only employees can save a message as a customer signal."))
+        self.check_access("create")
+        try:
+            message = self.env["mail.message"].browse(int(message_id)).exists()
+        except (TypeError, ValueError):
+            message = self.env["mail.message"]
+        if not message or not message.model or not message.res_id:
+            raise UserError(self.env._("This message no longer exists or belongs to no record."))
+        if message.message_type in ("notification", "user_notification"):
+            raise UserError(
+                self.env._("Only what a person wrote can become a signal, not a notification.")
+            )
+        message.check_access("read")
+        if message.model not in self.env:
+            raise UserError(self.env._("The record of this message cannot be opened."))
+        self.env[message.model].browse(message.res_id).check_access("read")
+        return message
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        message_id = self.env.context.get("crm_signal_source_message_id")
+        if message_id:
+            prefill = self._prefill_from_message(self._source_message(message_id))
+            values.update({k: v for k, v in prefill.items() if k in fields_list})
+        return values
+
+    @api.model
+    def _prefill_from_message(self, message):
+        """What the form shows for ``message``: its first line as summary, its
+        text as details, its author (or its record's partner) as customer, the
+        channel guessed from where it was written."""
+        text = html2plaintext(message.body or "").strip()
+        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        record = self.env[message.model].browse(message.res_id)
+        values = {
+            "name": (first_line[:200] or message.subject or record.display_name),
+            "description": plaintext2html(text) if text else False,
+            "source_name": self._source_label(record),
+        }
+        customer = self._customer_of_message(message, record)
+        if customer:
+            values["partner_id"] = customer.id
+        elif message.email_from and not message.author_id:
+            values["email_from"] = message.email_from
+            name = email_split_tuples(message.email_from)
+            if name and name[0][0]:
+                values["contact_name"] = name[0][0]
+        code = (
+            "other"
+            if message.model == "discuss.channel"
+            else "support"
+            if message.message_type == "email"
+            else False
+        )
+        if code:
+            channel = self.env["crm.signal.channel"].search([("code", "=", code)], limit=1)
+            if channel:
+                values["channel_id"] = channel.id
+        return values
+
+    @api.model
+    def _customer_of_message(self, message, record):
+        """The customer (commercial entity) a message speaks for: its author
+        when outside the company, else the partner of its record."""
+        Partner = self.env["res.partner"]
+        author = message.author_id
+        customer = Partner
+        if author and author.partner_share:
+            customer = author.commercial_partner_id
+        elif not author and message.email_from:
+            email = email_normalize(message.email_from)
+            if email:
+                customer = Partner.search(
+                    [("email_normalized", "=", email), ("partner_share", "=", True)], limit=1
+                ).commercial_partner_id
+        if not customer:
+            if record._name == "res.partner":
+                customer = record.commercial_partner_id
+            elif record._fields.get("partner_id") and (
+                record._fields["partner_id"].comodel_name == "res.partner"
+            ):
+                customer = record.partner_id.commercial_partner_id
+        if customer in self.env.companies.partner_id or not customer.has_access("read"):
+            return Partner
+        return customer
+
+    @api.model
+    def _source_label(self, record):
+        description = self.env["ir.model"]._get(record._name).name
+        return f"{description}: {record.display_name}"
+
+    def _prepare_sources(self, vals_list):
+        """Fill the source link from the message only, after checking that the
+        author may read it and its record: the link never comes from the
+        caller (a crafted RPC would otherwise copy attachments it may not
+        read)."""
+        default_message = self.env.context.get("crm_signal_source_message_id")
+        for vals in vals_list:
+            for fname in ("source_model", "source_res_id", "source_name"):
+                vals.pop(fname, None)
+            message_id = vals.get("source_message_id") or default_message
+            if not message_id:
+                continue
+            message = self._source_message(message_id)
+            record = self.env[message.model].browse(message.res_id)
+            vals.update(
+                {
+                    "source_message_id": message.id,
+                    "source_model": message.model,
+                    "source_res_id": message.res_id,
+                    "source_name": self._source_label(record),
+                }
+            )
+
+    def _link_sources(self):
+        """Copy the source message's attachments and tell the source record."""
+        # Defaults of the dialog (default_name…) must not leak into the
+        # attachments and the note.
+        signals = self.with_context(clean_context(self.env.context)).filtered("source_message_id")
+        for signal in signals:
+            # sudo: the author may read the message (checked in
+            # _prepare_sources); the copies belong to their new signal.
+            message = signal.sudo().source_message_id
+            for attachment in message.attachment_ids:
+                attachment.copy({"res_model": "crm.signal", "res_id": signal.id})
+            record = signal.env[signal.source_model].browse(signal.source_res_id)
+            # A Discuss conversation is not a record's history: nothing posted.
+            if signal.source_model == "discuss.channel" or not hasattr(record, "message_post"):
+                continue
+            link = Markup('<a href="#" data-oe-model="crm.signal" data-oe-id="%s">%s</a>') % (
+                signal.id,
+                self.env._("customer signal"),
+            )
+            # One translatable sentence with the link inside (a QWeb template
+            # would split it into fragments no Japanese word order fits).
+            # sudo: reading the record is enough to save from it; the note is
+            # internal (employees only) and names no more than the author.
+            record.sudo().message_post(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Saved as a %(signal)s by %(author)s.",
+                    signal=link,
+                    author=signal.employee_id.name or self.env.user.name,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _check_source_fields(self, vals):
+        if not self.env.su and self._source_fields() & set(vals):
+            raise UserError(
+                self.env._("Where a signal was saved from is history: it cannot be changed.")
+            )
+
+    def action_open_source(self):
+        """Open the record the signal was saved from, for whoever may read it."""
+        self.ensure_one()
+        if not self.source_model or self.source_model not in self.env:
+            raise UserError(self.env._("This signal was not saved from a message."))
+        record = self.env[self.source_model].browse(self.source_res_id).exists()
+        if not record:
+            raise UserError(self.env._("The record this signal was saved from no longer exists."))
+        if not record.has_access("read"):
+            raise AccessError(
+                self.env._(
+                    "You may not open %(record)s: only its name is shown on the signal.",
+                    record=self.source_name,
+                )
+            )
+        if self.source_model == "discuss.channel" and self.source_message_id:
+            return {
+                "type": "ir.actions.act_url",
+                "url": f"/mail/message/{self.source_message_id.id}",
+                "target": "self",
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.source_model,
+            "res_id": record.id,
+            "views": [(False, "form")],
+        }
+
+    @api.onchange("email_from", "contact_name", "name", "description")
+    def _onchange_suggest_customer(self):
+        if self.partner_id or self._origin.id:
+            return
+        customer = self._suggest_customer()
+        if customer:
+            self.partner_id = customer
+
+    @api.depends("partner_id", "email_from", "contact_name", "name", "description")
+    def _compute_customer_hint(self):
+        for signal in self:
+            recognised = (
+                not signal._origin.id
+                and signal.partner_id
+                and signal.partner_id == signal._suggest_customer()
+            )
+            signal.customer_hint = (
+                self.env._(
+                    "Customer recognised from what you typed: %(customer)s. Change it if it "
+                    "is not the right one.",
+                    customer=signal.partner_id.display_name,
+                )
+                if recognised
+                else False
+            )
+
+    def _suggest_customer(self):
+        """The one customer an e-mail address or a company name in the typed
+        text points to. Exact matches only (normalised e-mail, whole company
+        name): what a user types is never a search pattern."""
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        texts = [
+            self.email_from,
+            self.contact_name,
+            self.name,
+            html2plaintext(self.description or "") if self.description else "",
+        ]
+        texts = [text for text in texts if text]
+        if not texts:
+            return Partner
+        own = self.env.companies.partner_id
+        emails = {
+            email_normalize(address) for text in texts for address in email_re.findall(text)
+        } - {False}
+        if emails:
+            customers = (
+                Partner.search(
+                    [("email_normalized", "in", sorted(emails)), ("partner_share", "=", True)],
+                    limit=10,
+                ).commercial_partner_id
+                - own
+            )
+            if len(customers) == 1:
+                return customers
+        names = set()
+        for text in texts:
+            for token in COMPANY_NAME_SEPARATORS.split(text)[:100]:
+                token = token.strip()
+                if len(token) < 2:
+                    continue
+                names.add(token)
+                if "株式会社" not in token:
+                    names.update({f"株式会社{token}", f"{token}株式会社"})
+        if not names:
+            return Partner
+        companies = (
+            Partner.search([("is_company", "=", True), ("name", "in", sorted(names))], limit=2)
+            - own
+        )
+        return companies if len(companies) == 1 else Partner

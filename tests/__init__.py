@@ -4,6 +4,7 @@ from . import test_concurrency
 from . import test_crediting_queue
 from . import test_disputes
 from . import test_duplicates
+from . import test_from_anywhere
 from . import test_handoff
 from . import test_hostile_input
 from . import test_lead
@@ -20,3 +21,4 @@ from . import test_signal
 from . import test_tour
 from . import test_wage_law
 from . import test_payroll_workbook
+from . import test_tour_anywhere

@@ -83,6 +83,5 @@ class TestFirstSignalWins(EveryoneSellsCase):
             view="crm_everyone_sells.crm_signal_view_form_quick",
         )
         form.name = "別の声"
-        with self.assertLogs("odoo.tests.form.onchange", level="WARNING") as logs:
-            form.partner_id = self.customer
-        self.assertIn("Already signalled", "".join(logs.output))
+        form.partner_id = self.customer
+        self.assertIn(self.employee_support.name, form.duplicate_hint)
