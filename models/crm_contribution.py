@@ -890,6 +890,7 @@ class _Explainer:
             "revenue": env._("the deal's revenue changed"),
             "contributors": env._("the deal's contributors changed"),
             "declined": env._("the signal was declined"),
+            "deleted": env._("the signal was deleted"),
         }
 
     def reversal(self, entry, reason):

@@ -66,7 +66,7 @@ class ResCompany(models.Model):
             return None
         if payday < start or (end and payday > end):
             return None
-        return start, end
+        return start, end or None
 
     @api.constrains(
         "everyone_sells_wage_deduction_date_from", "everyone_sells_wage_deduction_date_to"
