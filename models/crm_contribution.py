@@ -719,7 +719,11 @@ class CrmContribution(models.Model):
             SQL(
                 "%s",
                 tuple(
-                    convert(vals.get(name, self._default_state(vals)) if name == "state" else vals.get(name))
+                    convert(
+                        vals.get(name, self._default_state(vals))
+                        if name == "state"
+                        else vals.get(name)
+                    )
                     for name, convert in zip(columns, converters, strict=True)
                 )
                 + tuple(stamp),

@@ -8,7 +8,14 @@ RESOLUTION_FIELDS = {"state", "resolution", "adjustment_id", "resolved_by_id"}
 
 # Whitelists for the employee who contests (not a manager): what they give
 # when opening a dispute, and what they may change afterwards (while open).
-AUTHOR_CREATE_FIELDS = {"contribution_id", "signal_id", "lead_id", "reason", "company_id", "employee_id"}
+AUTHOR_CREATE_FIELDS = {
+    "contribution_id",
+    "signal_id",
+    "lead_id",
+    "reason",
+    "company_id",
+    "employee_id",
+}
 AUTHOR_WRITE_FIELDS = {"reason"}
 
 
@@ -108,8 +115,10 @@ class CrmContributionDispute(models.Model):
         ) - self.company_id
         derived = source.contribution_id.lead_id | source.signal_id.lead_id
         lead = source.lead_id
-        if companies or employee.company_id not in (self.company_id, self.env["res.company"]) or (
-            lead and lead not in derived and not source._brought_or_credited(lead)
+        if (
+            companies
+            or employee.company_id not in (self.company_id, self.env["res.company"])
+            or (lead and lead not in derived and not source._brought_or_credited(lead))
         ):
             raise ValidationError(
                 self.env._(
@@ -144,7 +153,9 @@ class CrmContributionDispute(models.Model):
         if not (self.env.su or self._is_manager()):
             for vals in vals_list:
                 refused = sorted(
-                    name for name, value in vals.items() if value and name not in AUTHOR_CREATE_FIELDS
+                    name
+                    for name, value in vals.items()
+                    if value and name not in AUTHOR_CREATE_FIELDS
                 )
                 if refused:
                     raise UserError(
@@ -168,6 +179,12 @@ class CrmContributionDispute(models.Model):
         return self.env.user.has_group("crm_everyone_sells.group_manager")
 
     def write(self, vals):
+        if "employee_id" in vals and self.filtered(
+            lambda d: d.employee_id.id != vals["employee_id"]
+        ):
+            raise UserError(self.env._("Who contests is part of the dispute: it never changes."))
+        if RESOLUTION_FIELDS & set(vals) and not self.env.su:
+            self._check_can_resolve()
         if not (self.env.su or self._is_manager()):
             refused = sorted(
                 name
@@ -182,10 +199,6 @@ class CrmContributionDispute(models.Model):
                         fields=", ".join(refused),
                     )
                 )
-        if "employee_id" in vals and self.filtered(lambda d: d.employee_id.id != vals["employee_id"]):
-            raise UserError(self.env._("Who contests is part of the dispute: it never changes."))
-        if RESOLUTION_FIELDS & set(vals) and not self.env.su:
-            self._check_can_resolve()
         if "reason" in vals and self.filtered(lambda d: d.state != "open"):
             raise UserError(self.env._("A resolved dispute's reason is part of its history."))
         return super().write(vals)

@@ -467,7 +467,9 @@ class CrmContributionPayout(models.Model):
     def _check_hours_entered(self):
         """The overtime premium on an incentive needs the hours worked: a
         payout with incentives is not confirmed without them."""
-        missing = self.line_ids.filtered(lambda l: l.incentive_amount > 0 and not l.worked_hours)
+        missing = self.line_ids.filtered(
+            lambda line: line.incentive_amount > 0 and not line.worked_hours
+        )
         if missing:
             raise UserError(
                 self.env._(

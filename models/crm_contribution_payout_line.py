@@ -3,16 +3,16 @@ import calendar
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
 from ..core.wage import (
     check_hours,
+    deduction_limit,
     effective_hourly_wage,
     fixed_share,
     hourly_base,
-    deduction_limit,
     overtime_premium,
     settle_with_limit,
 )
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
 
 # What an administrator fills in on a draft line (hours template); every
 # other figure is the payout's, computed and frozen at confirmation.

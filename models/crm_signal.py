@@ -487,19 +487,25 @@ class CrmSignal(models.Model):
                 )
             )
 
+    def _changes_field(self, name, value):
+        self.ensure_one()
+        field = self._fields.get(name)
+        if field is None or field.type in ("one2many", "many2many"):
+            return True
+        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[name]
+
     def _check_author_write(self, vals):
         """Whitelist: what the author (not sales, not a manager) may write in
         each state; everything else is refused."""
         if self.env.su or self._may_decide():
             return
-        names = {
-            name
-            for name in vals
-            if not name.startswith(("message_", "activity_")) and name != "is_mine"
-        }
+        names = {name for name in vals if not name.startswith(("message_", "activity_"))}
         for signal in self:
             allowed = AUTHOR_FIELDS.get(signal.state, set())
-            refused = sorted(names - allowed)
+            # Writing a value unchanged (as a form save does) is no change.
+            refused = sorted(
+                name for name in names - allowed if signal._changes_field(name, vals[name])
+            )
             if refused:
                 raise AccessError(
                     self.env._(

@@ -18,3 +18,6 @@ from . import test_routing
 from . import test_rules
 from . import test_signal
 from . import test_tour
+from . import test_integrity
+from . import test_integrity_concurrency
+from . import test_integrity_rpc

@@ -154,7 +154,10 @@ class TestLedgerStateMachine(PayoutCase):
             payout.write({"state": "confirmed"})
         line.write({"worked_hours": 160})
         payout.action_confirm()
-        for values in ({"date_to": self.month_end - timedelta(days=1)}, {"payment_date": self.today}):
+        for values in (
+            {"date_to": self.month_end - timedelta(days=1)},
+            {"payment_date": self.today},
+        ):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, "wage record"):
                 payout.sudo().write(values)
         with self.assertRaises(UserError):
@@ -297,7 +300,9 @@ class TestNobodyCreditsThemselves(ContributionCase):
         cls.type_improvement = cls.env.ref("crm_everyone_sells.signal_type_improvement")
         # The author's own department is the default route.
         cls.type_improvement.route_department_id = cls.dept_support
-        cls.make_rule(name="解決 3,000円", trigger="resolved", compute_method="fixed", fixed_amount=3_000)
+        cls.make_rule(
+            name="解決 3,000円", trigger="resolved", compute_method="fixed", fixed_amount=3_000
+        )
         cls.make_rule(
             name="活用 2,000円", trigger="insight_used", compute_method="fixed", fixed_amount=2_000
         )
@@ -400,9 +405,11 @@ class TestMoneyAndWageLaw(PayoutCase):
         payout.action_compute()
         self.assertFalse(payout.entry_ids, "neither is payable before the credit's date")
         self.assertFalse(payout.line_ids.filtered(lambda line: line.payable_amount < 0))
-        later = self.payout(*month_bounds(credit.payable_date)) if (
-            credit.payable_date > self.month_end
-        ) else payout
+        later = (
+            self.payout(*month_bounds(credit.payable_date))
+            if (credit.payable_date > self.month_end)
+            else payout
+        )
         later.action_compute()
         self.assertEqual(later.entry_ids, credit | reversal, "taken together")
         line = self.line_of(later, self.employee_support)
