@@ -299,6 +299,7 @@ class CrmContributionPayoutLine(models.Model):
         "deducted_amount",
         "net_wage_amount",
         "deduction_allowed",
+        "deductible_outstanding_amount",
         "payout_id.payment_date",
     )
     def _compute_warning(self):
@@ -338,8 +339,12 @@ class CrmContributionPayoutLine(models.Model):
                 payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
             ):
                 warnings.append(bilingual("payday", day=payday))
-            if line.carry_out_amount and not line.deduction_allowed:
-                warnings.append(bilingual("outstanding", amount=f"{line.carry_out_amount:,.0f}"))
+            # What no agreement in force lets a later payout deduct is HR's.
+            for_hr = line.carry_out_amount - (
+                line.deductible_outstanding_amount if line.deduction_allowed else 0.0
+            )
+            if for_hr > 0:
+                warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
             if line.deducted_amount and not line.net_wage_amount:
                 warnings.append(bilingual("deduction_limit"))
             line.warning = "\n".join(warnings) or False
@@ -415,8 +420,22 @@ class CrmContributionPayoutLine(models.Model):
         # figures are the payout's own (its computation passes the token).
         if self.filtered(lambda line: line.payout_id.state != "draft"):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
-        if set(vals) - LINE_INPUT_FIELDS and not self._is_payout_computation():
-            raise UserError(self._figures_error())
+        if not self._is_payout_computation():
+            # A value written unchanged (a re-imported hours template's
+            # employee column) is no change.
+            changed = {
+                name
+                for name in set(vals) - LINE_INPUT_FIELDS
+                for line in self
+                if name not in self._fields
+                or self._fields[name].type in ("one2many", "many2many")
+                or self._fields[name].convert_to_record(
+                    self._fields[name].convert_to_cache(vals[name], line), line
+                )
+                != line[name]
+            }
+            if changed:
+                raise UserError(self._figures_error())
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

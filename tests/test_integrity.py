@@ -152,7 +152,10 @@ class TestLedgerStateMachine(PayoutCase):
             line.write({"incentive_amount": 9_999_999})
         with self.assertRaisesRegex(UserError, "only through its buttons"):
             payout.write({"state": "confirmed"})
-        line.write({"worked_hours": 160})
+        # A re-imported hours template writes the employee column unchanged.
+        line.write({"worked_hours": 160, "employee_id": line.employee_id.id})
+        with self.assertRaisesRegex(UserError, "amounts come from the ledger"):
+            line.write({"employee_id": self.employee_engineer.id})
         payout.action_confirm()
         for values in (
             {"date_to": self.month_end - timedelta(days=1)},
