@@ -218,14 +218,12 @@ class CrmContribution(models.Model):
                 )
             )
         self._check_transition(vals)
-        context = dict(self.env.context)
-        context.pop(_WORKFLOW_KEY)
-        return super(CrmContribution, self.with_context(context)).write(vals)
+        return super(CrmContribution, self.with_context(**{_WORKFLOW_KEY: None})).write(vals)
 
     def _workflow(self):
         """These entries, allowed to move along the ledger's life (the addon's
         own approval and payment methods only)."""
-        return self.with_context({_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
 
     def _check_transition(self, vals):
         """Even the addon's own code moves an entry only forward, one step."""

@@ -230,17 +230,13 @@ class CrmContributionPayout(models.Model):
                     payout=frozen[0].display_name,
                 )
             )
-        payouts = self
-        if workflow:
-            context = dict(self.env.context)
-            context.pop(_WORKFLOW_KEY)
-            payouts = self.with_context(context)
+        payouts = self.with_context(**{_WORKFLOW_KEY: None}) if workflow else self
         return super(CrmContributionPayout, payouts).write(vals)
 
     def _workflow(self):
         """These payouts, allowed to change state and write their lines'
         figures (the payout's own actions only)."""
-        return self.with_context({_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
 
     def _employee_identities(self, employee_ids):
         """{employee id: (number for payroll, name)}, in one query; the number

@@ -253,7 +253,6 @@ class CrmSignal(models.Model):
     used_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(compute="_compute_is_mine")
     to_confirm = fields.Boolean(
-        string="To Confirm",
         readonly=True,
         index=True,
         help="Arrived by e-mail: it goes to sales, and earns anything, only once "
@@ -566,15 +565,15 @@ class CrmSignal(models.Model):
         would leave a credit for nothing."""
         # sudo: the author may not read the ledger's approval state of others,
         # only their own; the check must see every credit of the signal.
-        credits = self.sudo().contribution_ids.filtered(
+        earned = self.sudo().contribution_ids.filtered(
             lambda e: e.amount and e.state in ("approved", "paid")
         )
-        if credits:
+        if earned:
             raise UserError(
                 self.env._(
                     "%(signal)s earned a credit that was already approved or paid: it "
                     "cannot be deleted. Ask a manager to decline it instead.",
-                    signal=credits[0].signal_id.display_name,
+                    signal=earned[0].signal_id.display_name,
                 )
             )
 
@@ -582,13 +581,13 @@ class CrmSignal(models.Model):
         # The credits a deleted signal earned are reversed in the same
         # transaction: no credit outlives its signal.
         ledger = self.env["crm.contribution"]
-        credits = (
+        earned = (
             self.sudo()
             .contribution_ids.filtered(lambda e: not e.reversed_entry_id and not e.is_reversed)
             ._lock_for_workflow()
         )
         self._unlink_except_credited()
-        ledger._reverse(credits, "deleted")
+        ledger._reverse(earned, "deleted")
         return super().unlink()
 
     def _assign_program(self, vals_list):
