@@ -71,6 +71,9 @@ class TestLedgerStateMachine(PayoutCase):
         _lead, entries = self.won_and_approved()
         payout = self.payout()
         payout.action_compute()
+        # Not through the payout's one2many either.
+        with self.assertRaises(UserError):
+            payout.write({"entry_ids": [Command.unlink(entries[0].id)]})
         payout.line_ids.write({"worked_hours": 160})
         payout.action_confirm()
         for values in ({"payout_id": False}, {"state": "draft"}):
