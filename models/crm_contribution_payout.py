@@ -446,6 +446,7 @@ class CrmContributionPayout(models.Model):
     # ------------------------------------------------------------------
 
     def action_confirm(self):
+        self.check_access("write")
         self._check_state("draft")
         for payout in self:
             if not payout.line_ids:
@@ -503,6 +504,8 @@ class CrmContributionPayout(models.Model):
         lines.flush_recordset()
 
     def action_done(self):
+        # Who may pay is checked before the credits are marked paid.
+        self.check_access("write")
         self._check_state("confirmed")
         for payout in self:
             payout.entry_ids._mark_paid(payout)
