@@ -8,6 +8,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ContributionCase
 from .test_mail_gateway import SignalMailCase
@@ -216,6 +217,14 @@ class TestSignalsByEmailAreConfirmed(SignalMailCase, ContributionCase):
         self.assertFalse(signal.contribution_ids, "nothing earned before confirmation")
         with self.assertRaisesRegex(UserError, "waits for its employee"):
             signal.with_user(self.user_salesman).action_handoff()
+        inbox = self.env.ref("crm_everyone_sells.crm_signal_action_inbox")
+        self.assertNotIn(
+            signal,
+            self.env["crm.signal"]
+            .with_user(self.user_salesman)
+            .search([*safe_eval(inbox.domain), ("state", "=", "new")]),
+            "not in the sales inbox before confirmation",
+        )
         mine = (
             self.env["crm.signal"]
             .with_user(self.user_support)
