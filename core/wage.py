@@ -13,7 +13,7 @@ the closing day, the period closes on the month's last day.
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from .money import round_money, to_decimal
 
@@ -179,3 +179,46 @@ def latest_revision_due(day):
     revised every autumn, from that date on."""
     year = day.year if day.month >= 10 else day.year - 1
     return date(year, 10, 1)
+
+
+# Part of net pay protected from attachment, hence from set-off (民事執行法
+# 152条, 民法510条): three quarters, at most this much.
+PROTECTED_NET_CAP = Decimal(330_000)
+
+
+def deduction_limit(net_wage, incentive):
+    """The most a wage deduction may take this month.
+
+    With the month's net wage (手取り): net − min(¾ × net, ¥330,000). Without
+    it, at most the month's incentive (and HR must check the limit). Never
+    more than the incentive the deduction is netted against, never negative.
+
+    >>> deduction_limit(200_000, 80_000)
+    Decimal('50000')
+    >>> deduction_limit(600_000, 500_000)
+    Decimal('270000')
+    """
+    incentive = max(to_decimal(incentive), Decimal(0))
+    net_wage = to_decimal(net_wage or 0)
+    if net_wage <= 0:
+        return incentive
+    protected = min(net_wage * Decimal(3) / Decimal(4), PROTECTED_NET_CAP)
+    attachable = (net_wage - protected).to_integral_value(rounding=ROUND_FLOOR)
+    return max(min(attachable, incentive), Decimal(0))
+
+
+def settle_with_limit(incentive, owed, deductible, limit):
+    """Net what may be deducted against this period's incentive.
+
+    ``owed`` is everything the employee owes back; ``deductible`` the part
+    a wage-deduction agreement in force covers (0 without one); ``limit``
+    the most a deduction may take (``deduction_limit``). Returns
+    ``(payable, deducted, outstanding, deductible_outstanding)``: the
+    payable amount is never negative, what is not deducted stays
+    outstanding for HR, never lost.
+    """
+    incentive = max(to_decimal(incentive), Decimal(0))
+    owed = max(to_decimal(owed), Decimal(0))
+    deductible = min(max(to_decimal(deductible), Decimal(0)), owed)
+    deducted = min(deductible, incentive, max(to_decimal(limit), Decimal(0)))
+    return incentive - deducted, deducted, owed - deducted, deductible - deducted

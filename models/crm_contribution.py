@@ -16,6 +16,15 @@ from .boolean_search import searched_true
 # What may still change on an entry once written: its workflow, never its figures.
 WORKFLOW_FIELDS = {"state", "approved_by_id", "approved_date", "payout_id"}
 
+# The ledger's life: draft → approved (action_approve), approved → paid (the
+# payout's action_done). Nothing else, whoever calls.
+LEDGER_TRANSITIONS = {("draft", "approved"), ("approved", "paid")}
+
+# Only the addon's own methods move an entry: they pass this object in the
+# context. An RPC caller can put any JSON in its context, never this object.
+_WORKFLOW_TOKEN = object()
+_WORKFLOW_KEY = "everyone_sells_ledger_workflow"
+
 TRIGGER_SELECTION = [
     ("signal_logged", "Signal logged"),
     ("handed_off", "Signal handed off"),
@@ -200,7 +209,43 @@ class CrmContribution(models.Model):
                     "or an adjustment) instead."
                 )
             )
-        return super().write(vals)
+        if self.env.context.get(_WORKFLOW_KEY) is not _WORKFLOW_TOKEN:
+            raise UserError(
+                self.env._(
+                    "A credit moves only through its actions: Approve (by another "
+                    "manager than its employee), then the payout that pays it. Its "
+                    "status, approver and payout cannot be written directly."
+                )
+            )
+        self._check_transition(vals)
+        return super(CrmContribution, self.with_context(**{_WORKFLOW_KEY: None})).write(vals)
+
+    def _workflow(self):
+        """These entries, allowed to move along the ledger's life (the addon's
+        own approval and payment methods only)."""
+        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+
+    def _check_transition(self, vals):
+        """Even the addon's own code moves an entry only forward, one step."""
+        if "state" in vals:
+            for entry in self:
+                if (entry.state, vals["state"]) not in LEDGER_TRANSITIONS:
+                    raise UserError(
+                        self.env._(
+                            "A credit cannot go from %(from)s to %(to)s.",
+                            **{"from": entry.state, "to": vals["state"]},
+                        )
+                    )
+        if vals.get("state") == "approved" and vals.get("approved_by_id") != self.env.uid:
+            raise UserError(self.env._("The approver of a credit is whoever approves it."))
+        if vals.get("state") == "paid" and self.filtered(
+            lambda e: not e.payout_id or e.payout_id.state != "confirmed"
+        ):
+            raise UserError(self.env._("Only a confirmed payout pays its credits."))
+        if "payout_id" in vals:
+            raise UserError(
+                self.env._("Only a payout's computation links credits to it, in the database.")
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
@@ -216,27 +261,92 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
 
     def action_approve(self):
+        """Approve what may be approved; say what was skipped and why.
+
+        The approver is the acting user and never the credited employee. A
+        credit and the reversal that cancels it are approved together: they
+        settle together, a net zero never reaches payroll.
+        """
         if not self.env.user.has_group("crm_everyone_sells.group_manager"):
             raise UserError(self.env._("Only contribution managers approve credits."))
-        mine = self.filtered("is_mine")
+        self.check_access("read")
+        entries = self._with_draft_partners()._lock_for_workflow()
+        skipped = {}
+        mine = entries.filtered(lambda e: e.employee_id.user_id == self.env.user)
         if mine:
+            skipped[self.env._("your own credits: another manager approves them")] = mine
+        not_draft = (entries - mine).filtered(lambda e: e.state != "draft")
+        if not_draft:
+            skipped[self.env._("already approved or paid")] = not_draft
+        to_approve = entries - mine - not_draft
+        if not to_approve:
             raise UserError(
                 self.env._(
-                    "You cannot approve your own credit (%(entry)s): ask another manager.",
-                    entry=mine[0].explanation,
+                    "Nothing was approved: %(reasons)s.",
+                    reasons="; ".join(
+                        f"{reason} ({len(group)})" for reason, group in skipped.items()
+                    ),
                 )
             )
-        not_draft = self.filtered(lambda e: e.state != "draft")
-        if not_draft:
-            raise UserError(self.env._("Only credits waiting for approval can be approved."))
-        self.write(
+        # sudo: the ledger is written by the addon, never by a manager's
+        # write; who may approve was checked above.
+        to_approve.sudo()._workflow().write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,
                 "approved_date": fields.Datetime.now(),
             }
         )
-        return True
+        if not skipped:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
+                "message": self.env._(
+                    "Skipped: %(reasons)s.",
+                    reasons="; ".join(
+                        f"{reason} ({len(group)})" for reason, group in skipped.items()
+                    ),
+                ),
+                "type": "warning",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _with_draft_partners(self):
+        """These entries and the draft credits or reversals that cancel them."""
+        # sudo: a reversal is the same employee's entry as its credit.
+        entries = self.sudo()
+        partners = (entries.reversed_entry_id | entries.reversal_entry_ids).filtered(
+            lambda e: e.state == "draft"
+        )
+        return (self | partners.with_env(self.env)).exists()
+
+    def _lock_for_workflow(self):
+        """Lock these rows before moving them: a concurrent approval, payment
+        or reversal of the same entries waits, then fails on a
+        serialization error (Odoo retries) instead of acting on stale rows."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM crm_contribution WHERE id IN %s ORDER BY id FOR UPDATE",
+                    tuple(self.ids),
+                )
+            )
+            self.invalidate_recordset(["state", "payout_id", "approved_by_id"])
+        return self
+
+    def _mark_paid(self, payout):
+        """The payout ``payout`` was paid: its entries are paid (called by
+        the payout's action_done only)."""
+        entries = self.sudo()._lock_for_workflow()
+        if entries.filtered(lambda e: e.payout_id != payout):
+            raise UserError(self.env._("Only a payout's own credits are paid with it."))
+        # sudo: paying is the payout's act, checked by its caller.
+        entries._workflow().write({"state": "paid"})
 
     # ------------------------------------------------------------------
     # CREDITING ENGINE
@@ -543,9 +653,12 @@ class CrmContribution(models.Model):
                 "rule_id": entry.rule_id.id,
                 "trigger": entry.trigger,
                 "date": fields.Date.context_today(self),
-                # Reversing a credit not yet paid is no deduction from wages: it
-                # is payable at once, so the two net out in the same payout.
-                "payable_date": fields.Date.context_today(self),
+                # Reversing a credit not yet paid is no deduction from wages:
+                # it settles with its credit, on the credit's date, so the two
+                # net out in the same payout (see the payout's _take_entries).
+                "payable_date": fields.Date.context_today(self)
+                if entry.state == "paid"
+                else entry.payable_date or entry.date,
                 "basis_amount": -entry.basis_amount,
                 "rate": entry.rate,
                 "share": entry.share,
@@ -579,6 +692,12 @@ class CrmContribution(models.Model):
         return lambda value: value if value not in (False, "") else None
 
     @api.model
+    def _default_state(self, vals):
+        """Points-only entries (no money) need no approval: they are not
+        wages, and would only clog the managers' queue."""
+        return "approved" if not vals.get("amount") else "draft"
+
+    @api.model
     def _insert_entries(self, values):
         """Append ledger lines in one INSERT, whatever their number.
 
@@ -592,14 +711,17 @@ class CrmContribution(models.Model):
         columns = sorted({name for vals in values for name in vals})
         audit = ["create_uid", "create_date", "write_uid", "write_date"]
         stamp = [self.env.uid, self.env.cr.now(), self.env.uid, self.env.cr.now()]
-        default_state = {"state": "draft"}
-        columns = sorted(set(columns) | set(default_state))
+        columns = sorted(set(columns) | {"state"})
         converters = [self._column_converter(self._fields[name]) for name in columns]
         rows = SQL(", ").join(
             SQL(
                 "%s",
                 tuple(
-                    convert(vals.get(name, default_state.get(name)))
+                    convert(
+                        vals.get(name, self._default_state(vals))
+                        if name == "state"
+                        else vals.get(name)
+                    )
                     for name, convert in zip(columns, converters, strict=True)
                 )
                 + tuple(stamp),
@@ -770,6 +892,7 @@ class _Explainer:
             "revenue": env._("the deal's revenue changed"),
             "contributors": env._("the deal's contributors changed"),
             "declined": env._("the signal was declined"),
+            "deleted": env._("the signal was deleted"),
         }
 
     def reversal(self, entry, reason):

@@ -6,6 +6,18 @@ from odoo.exceptions import UserError, ValidationError
 # Only managers move a dispute; the employee writes the reason.
 RESOLUTION_FIELDS = {"state", "resolution", "adjustment_id", "resolved_by_id"}
 
+# Whitelists for the employee who contests (not a manager): what they give
+# when opening a dispute, and what they may change afterwards (while open).
+AUTHOR_CREATE_FIELDS = {
+    "contribution_id",
+    "signal_id",
+    "lead_id",
+    "reason",
+    "company_id",
+    "employee_id",
+}
+AUTHOR_WRITE_FIELDS = {"reason"}
+
 
 class CrmContributionDispute(models.Model):
     _name = "crm.contribution.dispute"
@@ -85,6 +97,49 @@ class CrmContributionDispute(models.Model):
                 raise ValidationError(
                     self.env._("Say what you contest: a credit, your signal, or the deal.")
                 )
+            dispute._check_subject_is_theirs()
+
+    def _check_subject_is_theirs(self):
+        """A dispute is about the employee's own credit, own signal, or a deal
+        they brought or were credited on, in the dispute's company. The
+        refusal never names the deal: the employee may not read it."""
+        self.ensure_one()
+        # sudo: who brought or was credited on a deal is decided over records
+        # the employee may not read; nothing of them is returned.
+        source = self.sudo()
+        employee = source.employee_id
+        companies = (
+            source.contribution_id.company_id
+            | source.signal_id.company_id
+            | source.lead_id.company_id
+        ) - self.company_id
+        derived = source.contribution_id.lead_id | source.signal_id.lead_id
+        lead = source.lead_id
+        if (
+            companies
+            or employee.company_id not in (self.company_id, self.env["res.company"])
+            or (lead and lead not in derived and not source._brought_or_credited(lead))
+        ):
+            raise ValidationError(
+                self.env._(
+                    "You can contest only your own credits and signals, and the deals "
+                    "you brought or were credited on, in your company."
+                )
+            )
+
+    def _brought_or_credited(self, lead):
+        employee = self.employee_id
+        if lead.origin_employee_id == employee or employee in lead.contributor_ids.employee_id:
+            return True
+        if self.env["crm.signal"].search_count(
+            [("lead_id", "=", lead.id), ("employee_id", "=", employee.id)], limit=1
+        ):
+            return True
+        return bool(
+            self.env["crm.contribution"].search_count(
+                [("lead_id", "=", lead.id), ("employee_id", "=", employee.id)], limit=1
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -95,6 +150,21 @@ class CrmContributionDispute(models.Model):
                     "contesting a credit."
                 )
             )
+        if not (self.env.su or self._is_manager()):
+            for vals in vals_list:
+                refused = sorted(
+                    name
+                    for name, value in vals.items()
+                    if value and name not in AUTHOR_CREATE_FIELDS
+                )
+                if refused:
+                    raise UserError(
+                        self.env._(
+                            "When contesting you say what and why; %(fields)s are set by "
+                            "the manager who decides.",
+                            fields=", ".join(refused),
+                        )
+                    )
         disputes = super().create(vals_list)
         # Also at creation: the constraint does not fire when none of its
         # fields is given.
@@ -105,9 +175,30 @@ class CrmContributionDispute(models.Model):
                 dispute.message_subscribe(partner_ids=partner.ids)
         return disputes
 
+    def _is_manager(self):
+        return self.env.user.has_group("crm_everyone_sells.group_manager")
+
     def write(self, vals):
+        if "employee_id" in vals and self.filtered(
+            lambda d: d.employee_id.id != vals["employee_id"]
+        ):
+            raise UserError(self.env._("Who contests is part of the dispute: it never changes."))
         if RESOLUTION_FIELDS & set(vals) and not self.env.su:
             self._check_can_resolve()
+        if not (self.env.su or self._is_manager()):
+            refused = sorted(
+                name
+                for name in vals
+                if name not in AUTHOR_WRITE_FIELDS and not name.startswith("message_")
+            )
+            if refused:
+                raise UserError(
+                    self.env._(
+                        "You can change only the reason of your dispute; %(fields)s "
+                        "cannot be changed.",
+                        fields=", ".join(refused),
+                    )
+                )
         if "reason" in vals and self.filtered(lambda d: d.state != "open"):
             raise UserError(self.env._("A resolved dispute's reason is part of its history."))
         return super().write(vals)

@@ -7,6 +7,11 @@ from odoo.tools import SQL
 
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+
+# What may still be written on a confirmed or paid payout: the workbook it
+# exports. Everything else is a wage record.
+EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
 
 
 def _default_period(model):
@@ -203,6 +208,35 @@ class CrmContributionPayout(models.Model):
                 payout._raise_if_overlapping()
         return super().create(vals_list)
 
+    def write(self, vals):
+        workflow = self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+        if "state" in vals and not workflow:
+            raise UserError(
+                self.env._(
+                    "A payout moves only through its buttons: Confirm, Mark as Paid, "
+                    "Cancel, Reset to Draft."
+                )
+            )
+        frozen = self.filtered(lambda p: p.state in ("confirmed", "done"))
+        changed = {
+            name for name in vals if name not in EXPORT_FIELDS and not name.startswith("message_")
+        }
+        if frozen and changed - {"state"}:
+            raise UserError(
+                self.env._(
+                    "%(payout)s is confirmed: a confirmed payout is a wage record and "
+                    "never changes.",
+                    payout=frozen[0].display_name,
+                )
+            )
+        payouts = self.with_context(**{_WORKFLOW_KEY: None}) if workflow else self
+        return super(CrmContributionPayout, payouts).write(vals)
+
+    def _workflow(self):
+        """These payouts, allowed to change state and write their lines'
+        figures (the payout's own actions only)."""
+        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+
     def _check_state(self, *states):
         wrong = self.filtered(lambda p: p.state not in states)
         if wrong:
@@ -251,17 +285,36 @@ class CrmContributionPayout(models.Model):
         transaction not yet committed) is not taken; it waits for the next.
         """
         self.env.flush_all()
+        # A credit never paid and the reversal that cancels it are taken
+        # together or not at all: they net to zero before payroll sees them.
         self.env.cr.execute(
             SQL(
                 """
+                WITH candidate AS (
+                    SELECT id, reversed_entry_id
+                      FROM crm_contribution
+                     WHERE company_id = %(company)s
+                       AND state = 'approved'
+                       AND payout_id IS NULL
+                       AND date <= %(date_to)s
+                       AND COALESCE(payable_date, date) <= %(date_to)s
+                ), waiting AS (
+                    SELECT candidate.id
+                      FROM candidate
+                      JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
+                     WHERE reversal.state != 'paid'
+                       AND reversal.id NOT IN (SELECT id FROM candidate)
+                    UNION
+                    SELECT candidate.id
+                      FROM candidate
+                      JOIN crm_contribution credit ON credit.id = candidate.reversed_entry_id
+                     WHERE credit.state != 'paid'
+                       AND credit.id NOT IN (SELECT id FROM candidate)
+                )
                 UPDATE crm_contribution
                    SET payout_id = %(payout)s, write_date = NOW() AT TIME ZONE 'UTC',
                        write_uid = %(uid)s
-                 WHERE company_id = %(company)s
-                   AND state = 'approved'
-                   AND payout_id IS NULL
-                   AND date <= %(date_to)s
-                   AND COALESCE(payable_date, date) <= %(date_to)s
+                 WHERE id IN (SELECT id FROM candidate EXCEPT SELECT id FROM waiting)
                 """,
                 payout=self.id,
                 uid=self.env.uid,
@@ -273,7 +326,10 @@ class CrmContributionPayout(models.Model):
 
     def _aggregate_entries(self):
         """Per employee: incentive, award and clawback (reversals of credits
-        already paid), summed by the database."""
+        already paid), summed by the database; the part of the clawback
+        that arose under a wage-deduction agreement in force, apart."""
+        window = self.company_id._everyone_sells_deduction_window(self.payment_date)
+        start, end = window or (None, None)
         self.env.cr.execute(
             SQL(
                 """
@@ -283,6 +339,10 @@ class CrmContributionPayout(models.Model):
                        SUM(entry.amount) FILTER (
                            WHERE entry.wage_type = 'award' AND paid.id IS NULL),
                        -SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL),
+                       -SUM(entry.amount) FILTER (
+                           WHERE paid.id IS NOT NULL AND %(in_force)s
+                             AND entry.date >= %(start)s
+                             AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)),
                        SUM(entry.points),
                        BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
                                AND entry.wage_type = 'award')
@@ -290,34 +350,46 @@ class CrmContributionPayout(models.Model):
              LEFT JOIN crm_contribution paid
                     ON paid.id = entry.reversed_entry_id AND paid.state = 'paid'
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
-                 WHERE entry.payout_id = %s
+                 WHERE entry.payout_id = %(payout)s
               GROUP BY entry.employee_id
                 """,
-                self.id,
+                payout=self.id,
+                in_force=bool(window),
+                start=start,
+                end=end,
             )
         )
-        return {
-            employee_id: {
-                "incentive": incentive or 0.0,
-                "award": award or 0.0,
-                "clawback": clawback or 0.0,
+        totals = {}
+        for row in self.env.cr.fetchall():
+            employee_id, incentive, award, clawback, deductible, points, formula_award = row
+            incentive, award = incentive or 0.0, award or 0.0
+            clawback, deductible = clawback or 0.0, deductible or 0.0
+            # What is still negative (a reversal whose credit another
+            # payout pays) is owed back, never a negative wage.
+            owed_back = max(-incentive, 0.0) + max(-award, 0.0)
+            totals[employee_id] = {
+                "incentive": max(incentive, 0.0),
+                "award": max(award, 0.0),
+                "clawback": clawback + owed_back,
+                "deductible_clawback": deductible + (owed_back if window else 0.0),
+                "deduction_allowed": bool(window),
                 "points": points or 0.0,
                 "formula_award": bool(formula_award),
             }
-            for employee_id, incentive, award, clawback, points, formula_award in (
-                self.env.cr.fetchall()
-            )
-        }
+        return totals
 
     def _carried_in(self):
-        """What each employee still owed after the previous run: carried only
-        where a wage-deduction agreement lets it be netted later."""
-        if not self.company_id.everyone_sells_wage_deduction_agreement:
+        """What each employee still owed after the previous run, under an
+        agreement: carried only while an agreement is in force, and only
+        the debts that arose under one."""
+        if not self.company_id._everyone_sells_deduction_window(self.payment_date):
             return {}
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT ON (line.employee_id) line.employee_id, line.carry_out_amount
+                SELECT DISTINCT ON (line.employee_id) line.employee_id,
+                       CASE WHEN line.deduction_allowed
+                            THEN line.deductible_outstanding_amount ELSE 0 END
                   FROM crm_contribution_payout_line line
                   JOIN crm_contribution_payout payout ON payout.id = line.payout_id
                  WHERE payout.company_id = %s
@@ -336,16 +408,17 @@ class CrmContributionPayout(models.Model):
         carried = self._carried_in()
         employee_ids = set(totals) | set(carried)
         employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
+        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
         lines = [
             self.env["crm.contribution.payout.line"]._prepare_line(
                 self,
                 employee,
-                totals.get(employee.id, {}),
+                totals.get(employee.id, {"deduction_allowed": in_force}),
                 carried.get(employee.id, 0.0),
             )
             for employee in employees
         ]
-        lines = self.env["crm.contribution.payout.line"].create(lines)
+        lines = self._workflow().env["crm.contribution.payout.line"].create(lines)
         # The ORM starts new records with empty x2many caches: read the
         # entries when asked.
         lines.invalidate_recordset(["entry_ids"])
@@ -356,6 +429,7 @@ class CrmContributionPayout(models.Model):
     # ------------------------------------------------------------------
 
     def action_confirm(self):
+        self.check_access("write")
         self._check_state("draft")
         for payout in self:
             if not payout.line_ids:
@@ -365,14 +439,60 @@ class CrmContributionPayout(models.Model):
                         payout=payout.display_name,
                     )
                 )
-        self.write({"state": "confirmed"})
+            payout._check_hours_entered()
+            payout._store_settlement()
+        self._workflow().write({"state": "confirmed"})
         return True
 
+    def _check_hours_entered(self):
+        """The overtime premium on an incentive needs the hours worked: a
+        payout with incentives is not confirmed without them."""
+        missing = self.line_ids.filtered(
+            lambda line: line.incentive_amount > 0 and not line.worked_hours
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Enter the hours worked before confirming (the overtime premium on "
+                    "the incentive depends on them; Art. 41 managers need them too, for "
+                    "the late-night premium): %(employees)s.",
+                    employees=", ".join(missing.employee_id.mapped("name")),
+                )
+            )
+
+    def _store_settlement(self):
+        """Settle the lines once more with today's agreement, rates and
+        tables, and store every figure: after confirmation no setting, rate
+        or rule change alters them (nothing they are computed from changes)."""
+        self.ensure_one()
+        totals = self._aggregate_entries()
+        carried = self._carried_in()
+        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
+        lines = self._workflow().line_ids
+        for line in lines:
+            figures = totals.get(line.employee_id.id, {})
+            line.write(
+                {
+                    "clawback_amount": figures.get("clawback", 0.0),
+                    "deductible_clawback_amount": figures.get("deductible_clawback", 0.0),
+                    "deduction_allowed": in_force,
+                    "carry_in_amount": carried.get(line.employee_id.id, 0.0),
+                }
+            )
+        # Premium rates and wage tables are read, not watched: compute
+        # with today's, once, before freezing.
+        Line = self.env["crm.contribution.payout.line"]
+        for fname in ("hourly_base", "overtime_premium_amount", "warning"):
+            self.env.add_to_compute(Line._fields[fname], lines)
+        lines.flush_recordset()
+
     def action_done(self):
+        # Who may pay is checked before the credits are marked paid.
+        self.check_access("write")
         self._check_state("confirmed")
         for payout in self:
-            payout.entry_ids.write({"state": "paid"})
-        self.write({"state": "done"})
+            payout.entry_ids._mark_paid(payout)
+        self._workflow().write({"state": "done"})
         return True
 
     def action_cancel(self):
@@ -380,12 +500,12 @@ class CrmContributionPayout(models.Model):
         for payout in self:
             payout._release_entries()
             payout.line_ids.unlink()
-        self.write({"state": "cancel"})
+        self._workflow().write({"state": "cancel"})
         return True
 
     def action_draft(self):
         self._check_state("cancel")
-        self.write({"state": "draft"})
+        self._workflow().write({"state": "draft"})
         return True
 
     @api.ondelete(at_uninstall=False)
@@ -468,6 +588,8 @@ class CrmContributionPayout(models.Model):
             "holiday_hours",
             "fixed_wage_amount",
             "scheduled_hours",
+            "net_wage_amount",
+            "overtime_exempt",
         ]
         # sudo: Odoo reserves exports to a group, but this template only
         # carries the external ids Odoo's import matches on and the figures

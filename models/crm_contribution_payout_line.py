@@ -5,14 +5,29 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..core.wage import (
     check_hours,
+    deduction_limit,
     effective_hourly_wage,
     fixed_share,
     hourly_base,
     latest_revision_due,
     overtime_premium,
     period_hours,
-    settle_clawback,
+    settle_with_limit,
 )
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+
+# What an administrator fills in on a draft line (hours template); every
+# other figure is the payout's, computed and frozen at confirmation.
+LINE_INPUT_FIELDS = {
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "fixed_wage_amount",
+    "scheduled_hours",
+    "net_wage_amount",
+    "overtime_exempt",
+}
 
 # Each warning is written in Japanese and English, whatever the reader's
 # language: payroll files travel between people.
@@ -45,6 +60,12 @@ WARNINGS = {
         "支払済み報酬の取消%(amount)s円が未精算です。労使協定(24協定)がないため控除していません。人事で精算してください。",
         "¥%(amount)s of paid credit was reversed and is outstanding: without a "
         "wage-deduction agreement it is not deducted. HR settles it.",
+    ),
+    "deduction_limit": (
+        "手取り額が未入力のため、控除額を当月の歩合給までに抑えました。控除上限(手取りの1/4、手取り44万円超は手取り−33万円)を人事で確認してください(民事執行法152条・民法510条)。",
+        "The net wage is missing: the deduction was kept within this month's "
+        "incentive. HR must check the limit (¼ of net pay; above ¥440,000 net, "
+        "net − ¥330,000).",
     ),
     "no_hours": (
         "労働時間が未入力のため、歩合給の割増賃金を計算できません。",
@@ -108,6 +129,31 @@ class CrmContributionPayoutLine(models.Model):
         help="What the employee still owed after the previous run (netted only "
         "under a wage-deduction agreement).",
     )
+    deductible_clawback_amount = fields.Monetary(
+        string="Deductible Clawback",
+        readonly=True,
+        help="The part of the clawback that arose while a wage-deduction agreement "
+        "(24協定) was in force: only this part, and what was carried in under it, "
+        "may be deducted.",
+    )
+    deduction_allowed = fields.Boolean(
+        string="Deduction Agreement in Force",
+        readonly=True,
+        help="A wage-deduction agreement (24協定) is in force on this payout's "
+        "payday. Stored when the payout is computed and confirmed: a later "
+        "change of the setting does not alter a confirmed payout.",
+    )
+    net_wage_amount = fields.Monetary(
+        string="Net Wage",
+        help="Optional, from payroll: the month's net pay (手取り). A deduction "
+        "takes at most net − min(¾ × net, ¥330,000); without it, at most the "
+        "month's incentive, and HR is warned.",
+    )
+    overtime_exempt = fields.Boolean(
+        string="Manager or Supervisor (Art. 41)",
+        help="管理監督者 (Labour Standards Act art. 41): no overtime or legal-holiday "
+        "premium, but the late-night premium still applies (and needs the hours).",
+    )
     deducted_amount = fields.Monetary(
         string="Deducted",
         compute="_compute_settlement",
@@ -127,6 +173,13 @@ class CrmContributionPayoutLine(models.Model):
         store=True,
         help="Still owed by the employee: for HR to settle (no agreement) or "
         "carried to the next run (agreement).",
+    )
+    deductible_outstanding_amount = fields.Monetary(
+        string="Outstanding Under Agreement",
+        compute="_compute_settlement",
+        store=True,
+        help="The part of the outstanding amount that arose under a wage-deduction "
+        "agreement: the next run may deduct it while the agreement is in force.",
     )
     worked_hours = fields.Float(
         digits=(16, 2),
@@ -188,6 +241,8 @@ class CrmContributionPayoutLine(models.Model):
             "incentive_amount": totals.get("incentive", 0.0),
             "award_amount": totals.get("award", 0.0),
             "clawback_amount": totals.get("clawback", 0.0),
+            "deductible_clawback_amount": totals.get("deductible_clawback", 0.0),
+            "deduction_allowed": totals.get("deduction_allowed", False),
             "points": totals.get("points", 0.0),
             "formula_award": totals.get("formula_award", False),
             "carry_in_amount": carried,
@@ -197,18 +252,31 @@ class CrmContributionPayoutLine(models.Model):
         "incentive_amount",
         "award_amount",
         "clawback_amount",
+        "deductible_clawback_amount",
         "carry_in_amount",
-        "payout_id.company_id.everyone_sells_wage_deduction_agreement",
+        "deduction_allowed",
+        "net_wage_amount",
     )
     def _compute_settlement(self):
+        # Only figures stored on the line: no company setting changes a
+        # confirmed line afterwards.
         for line in self:
-            agreed = line.payout_id.company_id.everyone_sells_wage_deduction_agreement
-            payable, deducted, outstanding = settle_clawback(
-                line.incentive_amount, line.clawback_amount + line.carry_in_amount, agreed
+            deductible = (
+                line.deductible_clawback_amount + line.carry_in_amount
+                if line.deduction_allowed
+                else 0.0
+            )
+            limit = deduction_limit(line.net_wage_amount, line.incentive_amount)
+            payable, deducted, outstanding, deductible_left = settle_with_limit(
+                line.incentive_amount,
+                line.clawback_amount + line.carry_in_amount,
+                deductible,
+                limit,
             )
             line.deducted_amount = float(deducted)
-            line.payable_amount = float(payable) + line.award_amount
+            line.payable_amount = float(payable) + max(line.award_amount, 0.0)
             line.carry_out_amount = float(outstanding)
+            line.deductible_outstanding_amount = float(deductible_left)
 
     @api.depends(
         "incentive_amount",
@@ -216,6 +284,7 @@ class CrmContributionPayoutLine(models.Model):
         "overtime_hours",
         "holiday_hours",
         "late_night_hours",
+        "overtime_exempt",
         "date_to",
     )
     def _compute_premium(self):
@@ -227,12 +296,15 @@ class CrmContributionPayoutLine(models.Model):
                 rates_by_period[period] = rates._rates_for(*period)
             line_rates = rates_by_period[period]
             line.hourly_base = float(hourly_base(line.incentive_amount, line.worked_hours))
+            # Art. 41: no overtime or holiday premium for a manager or
+            # supervisor; late night still owes its premium.
+            exempt = line.overtime_exempt
             line.overtime_premium_amount = float(
                 overtime_premium(
                     line.incentive_amount,
                     line.worked_hours,
-                    line.overtime_hours,
-                    line.holiday_hours,
+                    0 if exempt else line.overtime_hours,
+                    0 if exempt else line.holiday_hours,
                     line.late_night_hours,
                     line_rates,
                 )
@@ -261,6 +333,10 @@ class CrmContributionPayoutLine(models.Model):
         "workplace_state_id",
         "formula_award",
         "carry_out_amount",
+        "deducted_amount",
+        "net_wage_amount",
+        "deduction_allowed",
+        "deductible_outstanding_amount",
         "payout_id.payment_date",
     )
     def _compute_warning(self):
@@ -309,8 +385,14 @@ class CrmContributionPayoutLine(models.Model):
                 payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
             ):
                 warnings.append(bilingual("payday", day=payday))
-            if line.carry_out_amount and not company.everyone_sells_wage_deduction_agreement:
-                warnings.append(bilingual("outstanding", amount=f"{line.carry_out_amount:,.0f}"))
+            # What no agreement in force lets a later payout deduct is HR's.
+            for_hr = line.carry_out_amount - (
+                line.deductible_outstanding_amount if line.deduction_allowed else 0.0
+            )
+            if for_hr > 0:
+                warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
+            if line.deducted_amount and not line.net_wage_amount:
+                warnings.append(bilingual("deduction_limit"))
             line.warning = "\n".join(warnings) or False
 
     def _compute_entry_ids(self):
@@ -354,11 +436,57 @@ class CrmContributionPayoutLine(models.Model):
                     )
                 )
 
-    def write(self, vals):
-        locked = self.filtered(lambda line: line.payout_id.state != "draft")
-        if locked and not self.env.su:
+    @api.model_create_multi
+    def create(self, vals_list):
+        payouts = self.env["crm.contribution.payout"].browse(
+            [vals["payout_id"] for vals in vals_list if vals.get("payout_id")]
+        )
+        if payouts.filtered(lambda p: p.state != "draft"):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
+        if not self._is_payout_computation():
+            for vals in vals_list:
+                if set(vals) - LINE_INPUT_FIELDS - {"payout_id", "employee_id", "department_id"}:
+                    raise UserError(self._figures_error())
+        return super().create(vals_list)
+
+    def _is_payout_computation(self):
+        return self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+
+    def _figures_error(self):
+        return self.env._(
+            "Only hours, fixed and net wage, scheduled hours and the Art. 41 "
+            "exemption are entered on a payout line; its amounts come from "
+            "the ledger."
+        )
+
+    def write(self, vals):
+        # Frozen once confirmed, for everyone: a confirmed payout is a wage
+        # record. On a draft, only the inputs from payroll are written; the
+        # figures are the payout's own (its computation passes the token).
+        if self.filtered(lambda line: line.payout_id.state != "draft"):
+            raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
+        if not self._is_payout_computation():
+            # A value written unchanged (a re-imported hours template's
+            # employee column) is no change.
+            changed = {
+                name
+                for name in set(vals) - LINE_INPUT_FIELDS
+                for line in self
+                if name not in self._fields
+                or self._fields[name].type in ("one2many", "many2many")
+                or self._fields[name].convert_to_record(
+                    self._fields[name].convert_to_cache(vals[name], line), line
+                )
+                != line[name]
+            }
+            if changed:
+                raise UserError(self._figures_error())
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if self.filtered(lambda line: line.payout_id.state not in ("draft", "cancel")):
+            raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
 
     def action_print_statement(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)

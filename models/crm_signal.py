@@ -52,6 +52,25 @@ SALES_FIELDS = {
     "decline_note",
 }
 
+# What the author of a signal may write, by state (whitelist): a New
+# signal's description of the customer's words, nothing else ever. Who takes
+# it, when it moved and what became of it are sales' or the system's.
+AUTHOR_FIELDS = {
+    "new": {
+        "name",
+        "description",
+        "partner_id",
+        "contact_name",
+        "email_from",
+        "phone",
+        "signal_type_id",
+        "channel_id",
+        "estimated_revenue",
+    },
+}
+# What the author gives when logging: the above, and who logs it where.
+AUTHOR_CREATE_FIELDS = AUTHOR_FIELDS["new"] | {"employee_id", "company_id"}
+
 # Signals waiting for a first answer, from sales or from the receivers.
 WAITING_STATES = ("new", "routed")
 
@@ -249,6 +268,12 @@ class CrmSignal(models.Model):
     )
     used_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(compute="_compute_is_mine")
+    to_confirm = fields.Boolean(
+        readonly=True,
+        index=True,
+        help="Arrived by e-mail: it goes to sales, and earns anything, only once "
+        "its employee confirms in the app that they sent it.",
+    )
     routed_to_me = fields.Boolean(
         string="Routed to Me",
         compute="_compute_routed_to_me",
@@ -405,6 +430,7 @@ class CrmSignal(models.Model):
                 # what they log is new until sales decides.
                 vals.pop("state", None)
                 self._check_sales_fields(vals)
+                self._check_author_create(vals)
                 vals["state"] = "new"
         employee_ids = {vals["employee_id"] for vals in vals_list if vals.get("employee_id")}
         employees = self.env["hr.employee"].browse(employee_ids)
@@ -436,6 +462,13 @@ class CrmSignal(models.Model):
         signals._subscribe_originators()
         # Before routing: the author may still write the new signal.
         signals._link_sources()
+        signals.filtered(lambda s: not s.to_confirm)._process_logged()
+        return signals
+
+    def _process_logged(self):
+        """A signal its author stands behind: first-signal check, routing,
+        and the credit for logging it."""
+        signals = self
         signals._mark_duplicates()
         # What is not a sale goes straight to the department its type names:
         # the employee never has to know who is responsible.
@@ -451,7 +484,69 @@ class CrmSignal(models.Model):
         ).items():
             group._route(department, self.env["hr.employee"])
         signals._credit_signal_event("signal_logged")
-        return signals
+
+    def action_confirm_signal(self):
+        """The author confirms a signal that arrived by e-mail in their name:
+        only now does it go on, and earn."""
+        others = self.filtered(lambda s: s.employee_id.user_id != self.env.user)
+        if others:
+            raise UserError(
+                self.env._(
+                    "Only the employee in whose name %(signal)s arrived can confirm it.",
+                    signal=others[0].display_name,
+                )
+            )
+        pending = self.filtered("to_confirm")
+        # sudo: confirming is the author's one act on a signal they may not
+        # otherwise move; who they are was checked above.
+        pending.sudo().write({"to_confirm": False})
+        pending._process_logged()
+        return True
+
+    def _check_author_create(self, vals):
+        """An employee logs the customer's words; who takes the signal and
+        what becomes of it is not theirs to set."""
+        vals.pop("department_id", None)
+        refused = sorted(
+            name for name, value in vals.items() if value and name not in AUTHOR_CREATE_FIELDS
+        )
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "When logging a signal you describe the customer's words; these "
+                    "fields are set by sales or the system: %(fields)s.",
+                    fields=", ".join(refused),
+                )
+            )
+
+    def _changes_field(self, name, value):
+        self.ensure_one()
+        field = self._fields.get(name)
+        if field is None or field.type in ("one2many", "many2many"):
+            return True
+        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[name]
+
+    def _check_author_write(self, vals):
+        """Whitelist: what the author (not sales, not a manager) may write in
+        each state; everything else is refused."""
+        if self.env.su or self._may_decide():
+            return
+        names = {name for name in vals if not name.startswith(("message_", "activity_"))}
+        for signal in self:
+            allowed = AUTHOR_FIELDS.get(signal.state, set())
+            # Writing a value unchanged (as a form save does) is no change.
+            refused = sorted(
+                name for name in names - allowed if signal._changes_field(name, vals[name])
+            )
+            if refused:
+                raise AccessError(
+                    self.env._(
+                        "You can change only what the customer said on a new signal; "
+                        "%(fields)s cannot be changed on %(signal)s.",
+                        fields=", ".join(refused),
+                        signal=signal.display_name,
+                    )
+                )
 
     def _may_decide(self):
         user = self.env.user
@@ -484,6 +579,7 @@ class CrmSignal(models.Model):
         self._check_source_fields(vals)
         if self:
             self._check_sales_fields(vals)
+            self._check_author_write(vals)
         history = {"employee_id", "department_id"} & set(vals)
         if history and not self.env.su:
             for signal in self:
@@ -496,6 +592,37 @@ class CrmSignal(models.Model):
                         )
                     )
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_credited(self):
+        """A signal whose credit was approved or paid is history: deleting it
+        would leave a credit for nothing."""
+        # sudo: the author may not read the ledger's approval state of others,
+        # only their own; the check must see every credit of the signal.
+        earned = self.sudo().contribution_ids.filtered(
+            lambda e: e.amount and e.state in ("approved", "paid")
+        )
+        if earned:
+            raise UserError(
+                self.env._(
+                    "%(signal)s earned a credit that was already approved or paid: it "
+                    "cannot be deleted. Ask a manager to decline it instead.",
+                    signal=earned[0].signal_id.display_name,
+                )
+            )
+
+    def unlink(self):
+        # The credits a deleted signal earned are reversed in the same
+        # transaction: no credit outlives its signal.
+        ledger = self.env["crm.contribution"]
+        earned = (
+            self.sudo()
+            .contribution_ids.filtered(lambda e: not e.reversed_entry_id and not e.is_reversed)
+            ._lock_for_workflow()
+        )
+        self._unlink_except_credited()
+        ledger._reverse(earned, "deleted")
+        return super().unlink()
 
     def _assign_program(self, vals_list):
         company_ids = {vals["company_id"] for vals in vals_list}
@@ -645,6 +772,7 @@ class CrmSignal(models.Model):
             ("state", "in", OPEN_STATES),
             ("signal_type_id.is_sale", "=", True),
             ("duplicate_of_id", "=", False),
+            ("to_confirm", "=", False),
             ("create_date", ">=", fields.Datetime.now() - timedelta(days=days)),
         ]
 
@@ -677,6 +805,14 @@ class CrmSignal(models.Model):
     # ------------------------------------------------------------------
 
     def _check_new(self, action_label):
+        unconfirmed = self.filtered("to_confirm")
+        if unconfirmed:
+            raise UserError(
+                self.env._(
+                    "%(signal)s arrived by e-mail and waits for its employee to confirm it.",
+                    signal=unconfirmed[0].display_name,
+                )
+            )
         not_new = self.filtered(lambda s: s.state != "new")
         if not_new:
             raise UserError(
@@ -808,6 +944,7 @@ class CrmSignal(models.Model):
                     signals=", ".join(not_routed.mapped("display_name")),
                 )
             )
+        self._check_not_own(action_label)
         if self.env.su or self.env.user.has_group("crm_everyone_sells.group_manager"):
             return
         strangers = self.filtered(lambda s: not s._is_receiver())
@@ -816,6 +953,20 @@ class CrmSignal(models.Model):
                 self.env._(
                     "%(signal)s was not routed to you or your department.",
                     signal=strangers[0].display_name,
+                )
+            )
+
+    def _check_not_own(self, action_label):
+        """Nobody credits themselves by their own action: the author of a
+        signal never resolves, declines or uses it."""
+        own = self.filtered(lambda s: s.employee_id.user_id == self.env.user)
+        if own:
+            raise UserError(
+                self.env._(
+                    "You logged %(signal)s: a colleague must %(action)s it, so that "
+                    "nobody earns a credit by their own action.",
+                    signal=own[0].display_name,
+                    action=action_label,
                 )
             )
 
@@ -885,6 +1036,7 @@ class CrmSignal(models.Model):
         if not self.env.user.has_group("sales_team.group_sale_salesman"):
             raise UserError(self.env._("Only salespeople mark insights as used."))
         self.check_access("read")
+        self._check_not_own(self.env._("mark as used"))
         fresh = self.filtered(lambda s: not s.used_by_id)
         # sudo: a salesperson may read an insight about their customer without
         # owning it; marking it used is the one change they make.
@@ -915,11 +1067,15 @@ class CrmSignal(models.Model):
         if not email:
             return self.env["hr.employee"]
         # sudo: the mail gateway must recognise any employee by address, while
-        # work e-mails are HR data.
+        # work e-mails are HR data. Exact comparison of normalised addresses:
+        # a pattern ("%@example.com") must never match someone.
         Employee = self.env["hr.employee"].sudo()
-        return Employee.search([("work_email", "=ilike", email)], limit=1) or Employee.search(
-            [("user_id.email_normalized", "=", email)], limit=1
-        )
+        by_work_email = Employee.search_fetch([("work_email", "!=", False)], ["work_email"])
+        found = by_work_email.filtered(lambda e: email_normalize(e.work_email) == email)
+        if not found:
+            found = Employee.search([("user_id.email_normalized", "=", email)])
+        # Two employees behind one address: nobody can tell whose signal it is.
+        return found if len(found) == 1 else Employee
 
     def _alias_get_error(self, message, message_dict, alias):
         error = super()._alias_get_error(message, message_dict, alias)
@@ -946,6 +1102,9 @@ class CrmSignal(models.Model):
                 "description": msg_dict.get("body"),
                 "employee_id": employee.id,
                 "company_id": employee.company_id.id,
+                # Anyone can write an employee's address in From: the
+                # employee confirms in the app before it goes on or earns.
+                "to_confirm": True,
             }
         )
         return super().message_new(msg_dict, custom_values=values)

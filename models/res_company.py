@@ -33,6 +33,16 @@ class ResCompany(models.Model):
         "credits that were already paid from later incentives. Without one, "
         "nothing is deducted: the amount is shown as outstanding for HR.",
     )
+    everyone_sells_wage_deduction_date_from = fields.Date(
+        string="Agreement Valid From",
+        help="The wage-deduction agreement (24協定) is in force from this day: "
+        "only payouts paid inside its validity deduct, and only debts that "
+        "arose while it was in force. Without this date nothing is deducted.",
+    )
+    everyone_sells_wage_deduction_date_to = fields.Date(
+        string="Agreement Valid Until",
+        help="Optional: the last day the wage-deduction agreement is in force.",
+    )
     everyone_sells_payment_day = fields.Integer(
         string="Payday",
         default=25,
@@ -61,6 +71,30 @@ class ResCompany(models.Model):
                     self.env._(
                         "The wage closing day is a day of the month, 1 to 31 (31: month end)."
                     )
+                )
+
+    def _everyone_sells_deduction_window(self, payday):
+        """(valid from, valid until or None) of the wage-deduction agreement
+        when it is in force on ``payday``; None otherwise."""
+        self.ensure_one()
+        start = self.everyone_sells_wage_deduction_date_from
+        end = self.everyone_sells_wage_deduction_date_to
+        if not (self.everyone_sells_wage_deduction_agreement and start and payday):
+            return None
+        if payday < start or (end and payday > end):
+            return None
+        return start, end or None
+
+    @api.constrains(
+        "everyone_sells_wage_deduction_date_from", "everyone_sells_wage_deduction_date_to"
+    )
+    def _check_everyone_sells_deduction_dates(self):
+        for company in self:
+            start = company.everyone_sells_wage_deduction_date_from
+            end = company.everyone_sells_wage_deduction_date_to
+            if start and end and end < start:
+                raise ValidationError(
+                    self.env._("The wage-deduction agreement ends before it starts.")
                 )
 
     @api.constrains("everyone_sells_protection_days", "everyone_sells_hold_days")

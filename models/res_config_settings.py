@@ -16,6 +16,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_wage_deduction_agreement",
         readonly=False,
     )
+    everyone_sells_wage_deduction_date_from = fields.Date(
+        related="company_id.everyone_sells_wage_deduction_date_from",
+        readonly=False,
+    )
+    everyone_sells_wage_deduction_date_to = fields.Date(
+        related="company_id.everyone_sells_wage_deduction_date_to",
+        readonly=False,
+    )
     everyone_sells_payment_day = fields.Integer(
         related="company_id.everyone_sells_payment_day",
         readonly=False,

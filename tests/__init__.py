@@ -22,3 +22,6 @@ from . import test_tour
 from . import test_wage_law
 from . import test_payroll_workbook
 from . import test_tour_anywhere
+from . import test_integrity
+from . import test_integrity_concurrency
+from . import test_integrity_rpc

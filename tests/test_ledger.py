@@ -452,11 +452,14 @@ class TestLedgerIsAppendOnly(ContributionCase):
         )
         self.mark_won(other)
         own = self.credits(other)
-        with self.assertRaisesRegex(UserError, "your own credit"):
-            (self.entry | own).with_user(self.user_manager).action_approve()
-        self.assertEqual(self.entry.state, "draft")
-        self.entry.with_user(self.user_manager).action_approve()
+        with self.assertRaisesRegex(UserError, "your own credits"):
+            own.with_user(self.user_manager).action_approve()
+        # A selection with an own credit: the rest is approved, the own one
+        # skipped, and the manager is told which and why.
+        action = (self.entry | own).with_user(self.user_manager).action_approve()
+        self.assertIn("your own credits", action["params"]["message"])
         self.assertEqual(self.entry.state, "approved")
+        self.assertEqual(own.state, "draft")
         self.assertEqual(self.entry.approved_by_id, self.user_manager)
         own.with_user(self.user_admin).action_approve()
         self.assertEqual(own.state, "approved")

@@ -102,6 +102,7 @@ class TestPayoutRun(PayoutCase):
         _lead, entries = self.won_and_approved()
         payout = self.payout()
         payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
         payout.action_confirm()
         self.assertEqual(payout.state, "confirmed")
         with self.assertRaisesRegex(UserError, "payroll history"):
@@ -294,6 +295,7 @@ class TestClawbacks(PayoutCase):
         lead, _entries = self.won_and_approved(revenue=revenue)
         first = self.payout()
         first.action_compute()
+        first.line_ids.write({"worked_hours": 160})
         first.action_confirm()
         first.action_done()
         lead.action_set_lost()
@@ -313,7 +315,12 @@ class TestClawbacks(PayoutCase):
         self.assertIn("24協定", line.warning)
 
     def test_with_agreement_nets_without_going_negative_and_carries_the_rest(self):
-        self.company.everyone_sells_wage_deduction_agreement = True
+        self.company.write(
+            {
+                "everyone_sells_wage_deduction_agreement": True,
+                "everyone_sells_wage_deduction_date_from": "2020-01-01",
+            }
+        )
         self._pay_then_lose()
         self.won_and_approved(revenue=400_000, name="翌月の受注")
         following = self.payout(self.next_start, self.next_end)
@@ -322,6 +329,7 @@ class TestClawbacks(PayoutCase):
         self.assertEqual(line.deducted_amount, 20_000)
         self.assertEqual(line.payable_amount, 0)
         self.assertEqual(line.carry_out_amount, 30_000)
+        following.line_ids.write({"worked_hours": 160})
         following.action_confirm()
         after = month_bounds(self.next_end + timedelta(days=1))
         third = self.payout(*after)
@@ -334,7 +342,12 @@ class TestClawbacks(PayoutCase):
         self.assertEqual(third_line.carry_out_amount, 0)
 
     def test_never_more_than_was_paid(self):
-        self.company.everyone_sells_wage_deduction_agreement = True
+        self.company.write(
+            {
+                "everyone_sells_wage_deduction_agreement": True,
+                "everyone_sells_wage_deduction_date_from": "2020-01-01",
+            }
+        )
         self._pay_then_lose()
         self.won_and_approved(revenue=10_000_000, name="大型受注")
         following = self.payout(self.next_start, self.next_end)
