@@ -16,8 +16,10 @@ from . import crm_signal
 from . import crm_signal_channel
 from . import crm_signal_type
 from . import gamification_challenge
+from . import ir_actions_report
 from . import res_company
 from . import res_config_settings
+from . import report_payout_statement
 from . import res_partner
 
 # SQL views last: their tables must exist first.

@@ -642,11 +642,21 @@ class CrmSignal(models.Model):
         }
 
     def _notify_originators(self, body):
-        """Post ``body`` on each signal, addressed to the employee who logged it."""
+        """Post ``body`` on each signal, addressed to the employee who logged it.
+
+        ``body`` is Markup, or a function of an environment returning Markup:
+        it is then written in the language of the employee who reads it, not
+        of whoever acted."""
         for signal in self:
+            partner = signal.employee_id.user_id.partner_id
+            if callable(body):
+                lang = partner.lang or signal.company_id.partner_id.lang or self.env.lang
+                text = body(self.with_context(lang=lang).env)
+            else:
+                text = body
             signal.message_post(
-                body=body,
-                partner_ids=signal.employee_id.user_id.partner_id.ids,
+                body=text,
+                partner_ids=partner.ids,
                 subtype_xmlid="mail.mt_note",
             )
 
@@ -699,12 +709,25 @@ class CrmSignal(models.Model):
                     note=note or signal.description,
                     user_id=user.id,
                 )
-        body = Markup("<p>%s</p>") % self.env._(
-            "Your signal was sent to %(receivers)s, who will answer you here.",
-            receivers=", ".join(filter(None, [department.name, *employees.mapped("name")])),
-        )
-        if note:
-            body += Markup("<p>%s</p>") % note
+
+        def body(env):
+            text = Markup("<p>%s</p>") % env._(
+                "Your signal was sent to %(receivers)s, who will answer you here.",
+                receivers=", ".join(
+                    filter(
+                        None,
+                        [department.with_env(env).name, *employees.with_env(env).mapped("name")],
+                    )
+                ),
+            )
+            if hours:
+                text += Markup("<p>%s</p>") % env._(
+                    "Expect an answer within %(hours)s hours.", hours=hours
+                )
+            if note:
+                text += Markup("<p>%s</p>") % note
+            return text
+
         signals._notify_originators(body)
 
     def action_resolve(self):
@@ -750,12 +773,23 @@ class CrmSignal(models.Model):
                 "resolved_date": fields.Datetime.now(),
             }
         )
-        signals.activity_ids.action_feedback(feedback=resolution)
+        signals._close_receiver_activities()
         signals._notify_originators(
-            Markup("<p>%s</p><p>%s</p>")
-            % (self.env._("Your signal was resolved. What was done:"), resolution)
+            lambda env: (
+                Markup("<p>%s</p><p>%s</p>")
+                % (env._("Your signal was resolved. What was done:"), resolution)
+            )
         )
         self._credit_signal_event("resolved")
+
+    def _close_receiver_activities(self):
+        """The acting receiver's to-do is done; the other receivers' are moot.
+
+        What was done is said once, in the notice to the originator, not again
+        in one "done" message per receiver."""
+        mine = self.activity_ids.filtered(lambda a: a.user_id == self.env.user)
+        (self.activity_ids - mine).unlink()
+        mine.action_done()
 
     def action_nudge(self):
         """The originator reminds whoever should answer, once."""
@@ -810,10 +844,12 @@ class CrmSignal(models.Model):
         # owning it; marking it used is the one change they make.
         fresh.sudo().write({"used_by_id": self.env.uid, "used_date": fields.Datetime.now()})
         fresh._notify_originators(
-            Markup("<p>%s</p>")
-            % self.env._(
-                "%(user)s used your insight to prepare a customer meeting. Thank you!",
-                user=self.env.user.name,
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%(user)s used your insight to prepare a customer meeting. Thank you!",
+                    user=self.env.user.name,
+                )
             )
         )
         fresh._credit_signal_event("insight_used")

@@ -1,0 +1,150 @@
+"""The README's walk-through as people live it: each reads in their language,
+and hears back when something happens."""
+
+import io
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import tagged
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+from .test_payout import PayoutCase
+
+STATEMENT = "crm_everyone_sells.action_report_payout_statement"
+
+
+def blank_pdf():
+    writer = PdfFileWriter()
+    writer.addBlankPage(width=595, height=842)
+    stream = io.BytesIO()
+    writer.write(stream)
+    return stream.getvalue()
+
+
+class JapaneseCase(PayoutCase):
+    """The test company with Japanese loaded and the module's ja.po installed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ja_JP")
+        cls.env["ir.module.module"].search(
+            [("name", "=", "crm_everyone_sells")]
+        )._update_translations(["ja_JP"])
+
+
+@tagged("post_install", "-at_install")
+class TestStatementLanguage(JapaneseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_support.lang = "ja_JP"
+        cls.user_engineer.lang = "en_US"
+        cls.user_admin.lang = "en_US"
+
+    def setUp(self):
+        super().setUp()
+        self.won_and_approved(
+            contributors=[
+                (self.employee_support, 1.0, "originator"),
+                (self.employee_engineer, 1.0, "technical"),
+            ]
+        )
+        self.run = self.payout()
+        self.run.action_compute()
+        self.run.action_confirm()
+        self.line_ja = self.line_of(self.run, self.employee_support)
+        self.line_en = self.line_of(self.run, self.employee_engineer)
+
+    def render_html(self, lines, user=None):
+        report = self.env["ir.actions.report"].with_user(user or self.user_admin)
+        html, _type = report.with_context(lang=(user or self.user_admin).lang)._render_qweb_html(
+            STATEMENT, lines.ids
+        )
+        return html.decode()
+
+    def test_each_statement_prints_in_its_employees_language(self):
+        html = self.render_html(self.line_ja | self.line_en)
+        self.assertIn("今期のあなたの貢献報酬", html)
+        self.assertIn("Your credits this period", html)
+        self.assertEqual(html.count("今期のあなたの貢献報酬"), 1)
+        self.assertEqual(html.count("Your credits this period"), 1)
+        # Dates in the employee's format, kept on one line.
+        date_ja = self.run.date_from.strftime("%Y年%m月%d日")
+        self.assertIn(date_ja, html)
+        self.assertIn(f'white-space: nowrap;">{date_ja}', html.replace("\n", ""))
+
+    def test_japanese_employee_prints_japanese_whatever_the_printer(self):
+        self.user_admin.lang = "ja_JP"
+        html = self.render_html(self.line_en)
+        self.assertIn("Your credits this period", html)
+        self.assertNotIn("今期のあなたの貢献報酬", html)
+        html = self.render_html(self.line_ja, user=self.user_support)
+        self.assertIn("今期のあなたの貢献報酬", html)
+
+    def test_many_statements_are_one_pdf_per_employee_merged(self):
+        """Debian's wkhtmltopdf (unpatched Qt) cannot split a multi-record PDF:
+        each statement is rendered alone, then the PDFs are merged."""
+        report = self.env["ir.actions.report"].with_user(self.user_admin)
+        with patch.object(
+            type(report), "_run_wkhtmltopdf", autospec=True, return_value=blank_pdf()
+        ) as run:
+            pdf, kind = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                STATEMENT, self.run.line_ids.ids
+            )
+        self.assertEqual(kind, "pdf")
+        self.assertEqual(run.call_count, len(self.run.line_ids))
+        self.assertTrue(all(len(call.args[1]) == 1 for call in run.call_args_list))
+        self.assertEqual(PdfFileReader(io.BytesIO(pdf)).numPages, len(self.run.line_ids))
+
+    def test_statement_breadcrumb_names_employee_and_payout(self):
+        line = self.line_ja.with_user(self.user_support)
+        self.assertEqual(line.display_name, f"佐藤 花子 – {self.run.name}")
+        home = self.env["crm.everyone.sells.home"].with_user(self.user_support).create({})
+        self.assertNotIn("crm.everyone.sells.home", home.display_name)
+
+
+@tagged("post_install", "-at_install")
+class TestNoticesInRecipientLanguage(JapaneseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_support.lang = "ja_JP"
+        cls.user_engineer.lang = "en_US"
+        cls.type_improvement = cls.env.ref("crm_everyone_sells.signal_type_improvement")
+        cls.type_improvement.route_department_id = cls.dept_engineering
+
+    def notices(self, signal):
+        partner = self.user_support.partner_id
+        return signal.message_ids.filtered(
+            lambda m: partner in m.partner_ids and m.subtype_id == self.env.ref("mail.mt_note")
+        ).sorted("id")
+
+    def test_routed_and_resolved_notices_speak_the_originators_language(self):
+        signal = self.log_signal(name="API の改善要望", signal_type_id=self.type_improvement.id)
+        self.assertEqual(signal.state, "routed")
+        routed = self.notices(signal)
+        self.assertIn("技術部", routed[-1].body)
+        self.assertIn("48", routed[-1].body)
+        self.assertNotIn("Your signal", routed[-1].body)
+        # The engineer works in English; the originator still reads Japanese.
+        wizard = (
+            self.env["crm.signal.resolve"]
+            .with_user(self.user_engineer)
+            .with_context(lang="en_US")
+            .create({"signal_ids": [Command.set(signal.ids)], "resolution": "春のリリースに追加"})
+        )
+        wizard.action_apply()
+        resolved = self.notices(signal)[-1]
+        self.assertIn("対応が完了しました", resolved.body)
+        self.assertNotIn("Your signal was resolved", resolved.body)
+
+    def test_what_was_done_is_said_once(self):
+        signal = self.log_signal(name="API の改善要望", signal_type_id=self.type_improvement.id)
+        self.assertEqual(len(signal.activity_ids), 1)  # the department's member
+        self.env["crm.signal.resolve"].with_user(self.user_engineer).create(
+            {"signal_ids": [Command.set(signal.ids)], "resolution": "春のリリースに追加"}
+        ).action_apply()
+        said = signal.message_ids.filtered(lambda m: "春のリリースに追加" in (m.body or ""))
+        self.assertEqual(len(said), 1)
+        self.assertFalse(signal.activity_ids)
