@@ -147,6 +147,7 @@ class CrmSignal(models.Model):
         store=True,
         precompute=True,
         readonly=False,
+        group_expand="_read_group_expand_state",
         help="New: waiting for sales. Handed off: an opportunity exists. "
         "Won / lost: the opportunity's outcome. Declined: sales gave a reason "
         "not to pursue it.",
@@ -215,7 +216,8 @@ class CrmSignal(models.Model):
     response_deadline = fields.Datetime(
         compute="_compute_response_deadline",
         store=True,
-        help="By when sales (or the receivers of a routed signal) should answer.",
+        help="By when sales (or the receivers of a routed signal) should answer. "
+        "Past it, the signal is overdue and shows in red in lists.",
     )
     is_overdue = fields.Boolean(
         string="Overdue",
@@ -606,6 +608,56 @@ class CrmSignal(models.Model):
                     signals=", ".join(not_new.mapped("display_name")),
                 )
             )
+
+    @api.model
+    def _read_group_expand_state(self, states, domain):
+        """Kanban columns in workflow order, not alphabetical. With the context
+        key ``everyone_sells_workflow_columns`` (My Signals), the main path
+        New → Handed Off → Won → Lost shows even while a column is empty."""
+        shown = set(states)
+        if self.env.context.get("everyone_sells_workflow_columns"):
+            shown |= {"new", "handed_off", "won", "lost"}
+        return [state for state, _label in self._fields["state"].selection if state in shown]
+
+    def action_send(self):
+        """The log form's Send: say where the signal went and offer the next one."""
+        self.ensure_one()
+        hours = self.company_id.everyone_sells_response_hours
+        if self.state == "routed":
+            where = self.env._(
+                "Sent to %(receivers)s.",
+                receivers=", ".join(
+                    filter(
+                        None,
+                        [self.routed_department_id.name, *self.routed_employee_ids.mapped("name")],
+                    )
+                ),
+            )
+        elif self.user_id or self.team_id:
+            where = self.env._(
+                "Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name)
+            )
+        else:
+            where = self.env._("Sent to the sales inbox.")
+        if hours and self.state in WAITING_STATES:
+            where += " " + self.env._("Expect an answer within %(hours)s hours.", hours=hours)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Thank you: “%(signal)s”", signal=self.name),
+                "message": where,
+                "type": "success",
+                # A fresh form for the next signal, without a trail of the
+                # ones already sent in the breadcrumbs.
+                "next": {
+                    **self.env["ir.actions.act_window"]._for_xml_id(
+                        "crm_everyone_sells.crm_signal_action_log"
+                    ),
+                    "target": "main",
+                },
+            },
+        }
 
     def action_handoff(self):
         self._check_new(self.env._("handed off"))

@@ -148,3 +148,58 @@ class TestNoticesInRecipientLanguage(JapaneseCase):
         said = signal.message_ids.filtered(lambda m: "春のリリースに追加" in (m.body or ""))
         self.assertEqual(len(said), 1)
         self.assertFalse(signal.activity_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestLogAndFollow(JapaneseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_support.lang = "ja_JP"
+        cls.type_improvement = cls.env.ref("crm_everyone_sells.signal_type_improvement")
+        cls.type_improvement.route_department_id = cls.dept_engineering
+
+    def send(self, signal):
+        return (
+            signal.with_user(self.user_support)
+            .with_context(lang="ja_JP", allowed_company_ids=self.company.ids)
+            .action_send()
+        )
+
+    def test_send_says_where_it_went_and_offers_the_next_form(self):
+        routed = self.log_signal(name="API の改善要望", signal_type_id=self.type_improvement.id)
+        action = self.send(routed)
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("技術部", action["params"]["message"])
+        self.assertIn("48", action["params"]["message"])
+        self.assertIn("API の改善要望", action["params"]["title"])
+        fresh = action["params"]["next"]
+        self.assertEqual(fresh["res_model"], "crm.signal")
+        self.assertFalse(fresh.get("res_id"))
+        self.assertEqual(fresh["target"], "main")
+        self.assertEqual(
+            fresh["view_id"][0] if isinstance(fresh["view_id"], list | tuple) else fresh["view_id"],
+            self.env.ref("crm_everyone_sells.crm_signal_view_form_log").id,
+        )
+        for_sales = self.send(self.log_signal(name="増設の相談"))
+        inbox = self.env["crm.signal"].with_context(lang="ja_JP").env._("Sent to the sales inbox.")
+        self.assertIn(inbox, for_sales["params"]["message"])
+
+    def test_my_signals_columns_follow_the_workflow(self):
+        signal = self.log_signal(name="増設の相談")
+        self.hand_off(signal)
+        self.log_signal(name="別件の相談", partner_id=self.customer_other.id)
+        signals = (
+            self.env["crm.signal"]
+            .with_user(self.user_support)
+            .with_context(everyone_sells_workflow_columns=True)
+        )
+        groups = signals.read_group(
+            [("employee_id", "=", self.employee_support.id)], ["state"], ["state"]
+        )
+        self.assertEqual([g["state"] for g in groups], ["new", "handed_off", "won", "lost"])
+        # Elsewhere (Routed to Us), only the columns that hold signals, in order.
+        groups = signals.with_context(everyone_sells_workflow_columns=False).read_group(
+            [("employee_id", "=", self.employee_support.id)], ["state"], ["state"]
+        )
+        self.assertEqual([g["state"] for g in groups], ["new", "handed_off"])
