@@ -286,9 +286,19 @@ class CrmSignal(models.Model):
             events = ledger._whatif_events(signal, employee, today)
             lines = ledger._simulate(events)
             signal.whatif_amount = sum(line["amount"] for line in lines)
-            signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
-                self.env._("No published rule pays for this signal yet.")
-            )
+            signal.whatif_explanation = "\n".join(
+                signal._whatif_sentence(line) for line in lines
+            ) or (self.env._("No published rule pays for this signal yet."))
+
+    def _whatif_sentence(self, line):
+        """A points-only rule earns points, not "¥ 0": say so."""
+        if line["amount"] or not line["points"]:
+            return line["explanation"]
+        return self.env._(
+            "%(points)s point(s), no money — rule %(rule)s",
+            points=f"{line['points']:g}",
+            rule=self.env["crm.contribution.rule"].browse(line["rule_id"]).name,
+        )
 
     @api.depends_context("uid")
     def _compute_is_mine(self):
@@ -634,9 +644,7 @@ class CrmSignal(models.Model):
                 ),
             )
         elif self.user_id or self.team_id:
-            where = self.env._(
-                "Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name)
-            )
+            where = self.env._("Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name))
         else:
             where = self.env._("Sent to the sales inbox.")
         if hours and self.state in WAITING_STATES:

@@ -4,6 +4,8 @@ and hears back when something happens."""
 import io
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo import Command
 from odoo.tests import tagged
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
@@ -203,3 +205,83 @@ class TestLogAndFollow(JapaneseCase):
             [("employee_id", "=", self.employee_support.id)], ["state"], ["state"]
         )
         self.assertEqual([g["state"] for g in groups], ["new", "handed_off"])
+
+
+@tagged("post_install", "-at_install")
+class TestFeedback(PayoutCase):
+    def test_won_deal_lists_who_was_credited_once(self):
+        lead = self.make_deal(
+            revenue=1_200_000,
+            contributors=[
+                (self.employee_support, 1.0, "originator"),
+                (self.employee_engineer, 0.5, "technical"),
+            ],
+        )
+        self.mark_won(lead)
+        notes = lead.message_ids.filtered(lambda m: "Everyone Sells credited" in (m.body or ""))
+        self.assertEqual(len(notes), 1, "one note per deal")
+        self.assertIn("鈴木 一郎", notes.body)
+        self.assertIn("40,000", notes.body)
+        self.assertIn("20,000", notes.body)
+        self.assertIn(self.rule_won.name, notes.body)
+        # The salesperson reads it on the deal they won.
+        self.assertIn(notes, lead.with_user(self.user_salesman).message_ids)
+        # Running the job again (nothing new to credit) posts nothing more.
+        lead.write({"expected_revenue": 1_200_000})
+        self.run_crediting()
+        self.assertEqual(
+            len(lead.message_ids.filtered(lambda m: "Everyone Sells credited" in (m.body or ""))),
+            1,
+        )
+
+    def test_points_only_people_get_no_zero_yen_line(self):
+        points_rule = self.make_rule(
+            name="情報提供ポイント",
+            trigger="won",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=1,
+            wage_type="award",
+            exclude_sales=False,
+        )
+        self.assertNotIn("¥", points_rule.example_text)
+        self.assertIn("1", points_rule.example_text)
+        self.rule_won.exclude_sales = True
+        _lead, entries = self.won_and_approved(
+            contributors=[
+                (self.employee_support, 1.0, "originator"),
+                (self.employee_salesman, 1.0, "other"),
+            ]
+        )
+        self.assertTrue(entries.filtered(lambda e: e.employee_id == self.employee_salesman))
+        payout = self.payout()
+        payout.action_compute()
+        self.assertEqual(payout.line_ids.employee_id, self.employee_support)
+        self.assertFalse(payout.line_ids.filtered(lambda line: not line.payable_amount))
+
+    def test_points_only_rule_is_said_as_points_in_what_you_could_earn(self):
+        self.make_rule(
+            name="情報提供ポイント",
+            trigger="signal_logged",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=1,
+            wage_type="award",
+        )
+        signal = self.log_signal(name="増設の相談", estimated_revenue=1_000_000)
+        signal = signal.with_user(self.user_support)
+        self.assertEqual(signal.whatif_amount, 50_000)
+        lines = signal.whatif_explanation.splitlines()
+        points_line = next(line for line in lines if "情報提供ポイント" in line)
+        self.assertNotIn("¥", points_line)
+
+    def test_confirm_asks_when_lines_have_warnings(self):
+        arch = self.env["crm.contribution.payout"].get_view(
+            self.env.ref("crm_everyone_sells.crm_contribution_payout_view_form").id, "form"
+        )["arch"]
+        buttons = etree.fromstring(arch).xpath("//header/button[@name='action_confirm']")
+        asking = [b for b in buttons if b.get("confirm")]
+        silent = [b for b in buttons if not b.get("confirm")]
+        self.assertEqual(len(asking), 1)
+        self.assertIn("not warning_count", asking[0].get("invisible"))
+        self.assertTrue(all("or warning_count" in b.get("invisible") for b in silent))
