@@ -19,7 +19,6 @@ from . import gamification_challenge
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings
-from . import report_payout_statement
 from . import res_partner
 
 # SQL views last: their tables must exist first.

@@ -227,7 +227,7 @@ class CrmLead(models.Model):
         messages = self.env["mail.message"]
         values = []
         for lead in leads:
-            credits = entries.filtered(lambda e, lead=lead: e.lead_id == lead)
+            lead_entries = entries.filtered(lambda e, lead=lead: e.lead_id == lead)
             values.append(
                 {
                     "model": "crm.lead",
@@ -243,7 +243,7 @@ class CrmLead(models.Model):
                     ),
                     "body": env["ir.qweb"]._render(
                         "crm_everyone_sells.crm_lead_credit_summary",
-                        {"credits": credits.with_env(env).sorted(lambda e: (-e.amount, e.id))},
+                        {"entries": lead_entries.with_env(env).sorted(lambda e: (-e.amount, e.id))},
                     ),
                 }
             )
