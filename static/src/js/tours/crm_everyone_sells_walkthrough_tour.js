@@ -53,8 +53,11 @@ const pickMany2one = (field, search, label) => [
 registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_employee", {
     url: "/odoo",
     steps: () => [
-        { content: "The web client speaks Japanese", trigger: "html[lang='ja-JP']" },
         ...openApp(),
+        {
+            content: "The app speaks Japanese",
+            trigger: ".o_menu_sections [data-menu-xmlid='crm_everyone_sells.menu_mine']:contains(自分の活動)",
+        },
         {
             content: "The app opens on Home, without a technical name in the breadcrumb",
             trigger: ".o_breadcrumb:not(:contains(crm.everyone.sells.home))",
@@ -111,7 +114,7 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_won", {
         },
         {
             content: "The deal shows as won",
-            trigger: ".o_lead_opportunity_form .o_widget_web_ribbon",
+            trigger: ".o_lead_opportunity_form .ribbon",
         },
         noErrorDialog,
     ],
@@ -259,8 +262,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_route", 
             trigger: ".o_form_view .o_field_widget[name=name] input",
             run: "edit CSV出力に部署名を入れてほしい",
         },
-        ...pickMany2one("partner_id", "みらい商事", "株式会社みらい商事"),
+        // The kind first: an improvement request does not compete with the
+        // open sales signal about the same customer (no duplicate warning).
         ...pickMany2one("signal_type_id", "改善", "改善要望"),
+        ...pickMany2one("partner_id", "みらい商事", "株式会社みらい商事"),
         {
             content: "Send",
             trigger: ".o_form_view .o_form_statusbar button[name=action_send]",
