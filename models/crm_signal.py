@@ -765,7 +765,10 @@ class CrmSignal(models.Model):
                 signal.activity_schedule(
                     "mail.mail_activity_data_todo",
                     date_deadline=deadline,
-                    summary=self.env._("Customer signal to answer: %(name)s", name=signal.name),
+                    # In the receiver's language, not the author's.
+                    summary=self.with_context(lang=user.lang or self.env.lang).env._(
+                        "Customer signal to answer: %(name)s", name=signal.name
+                    ),
                     note=note or signal.description,
                     user_id=user.id,
                 )

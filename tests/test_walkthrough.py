@@ -141,6 +141,23 @@ class TestNoticesInRecipientLanguage(JapaneseCase):
         self.assertIn("対応が完了しました", resolved.body)
         self.assertNotIn("Your signal was resolved", resolved.body)
 
+    def test_receivers_to_do_is_in_their_language(self):
+        self.user_support.lang = "en_US"
+        self.user_engineer.lang = "ja_JP"
+        signal = (
+            self.env["crm.signal"]
+            .with_user(self.user_support)
+            .with_context(lang="en_US")
+            .create(
+                {
+                    "name": "API の改善要望",
+                    "partner_id": self.customer.id,
+                    "signal_type_id": self.type_improvement.id,
+                }
+            )
+        )
+        self.assertIn("回答が必要な顧客シグナル", signal.sudo().activity_ids.summary)
+
     def test_what_was_done_is_said_once(self):
         signal = self.log_signal(name="API の改善要望", signal_type_id=self.type_improvement.id)
         self.assertEqual(len(signal.activity_ids), 1)  # the department's member
