@@ -227,6 +227,7 @@ class TestWalkthroughTour(HttpCase):
         return self.env["crm.contribution"].search([("lead_id", "=", self.lead.id)])
 
     def test_walkthrough_in_japanese(self):
+        """Steps 1, 2, 3 and 5; step 4 (payroll) is the next test."""
         # 1. The employee: Home, then Log a Signal → Send.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_employee", login="es_walk_sato")
         logged = self.env["crm.signal"].search([("name", "=", "在庫連携のAPIがあれば購入したい")])
@@ -260,9 +261,14 @@ class TestWalkthroughTour(HttpCase):
         request.invalidate_recordset()
         self.assertEqual(request.state, "resolved")
 
-        # 4. Payroll closes last month (the credits are dated in it, as if a
-        # month had passed since the win), types hours, confirms, marks paid;
-        # the employee then finds her statement.
+    def test_walkthrough_payroll_in_japanese(self):
+        """Step 4, on its own: the credits of steps 2–3 are won and approved
+        here directly, dated last month as if a month had passed since the win."""
+        self.lead.write(
+            {"stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id}
+        )
+        self.run_crediting()
+        self.credits().with_user(self.yamamoto).action_approve()
         last_month = fields.Date.today().replace(day=1) - timedelta(days=1)
         self.env.flush_all()
         self.env.cr.execute(
@@ -270,6 +276,8 @@ class TestWalkthroughTour(HttpCase):
             (last_month, last_month, self.lead.id),
         )
         self.env.invalidate_all()
+        # Payroll closes the month, types 佐藤's hours, confirms, marks paid;
+        # 佐藤 then finds her statement.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_payroll", login="es_walk_payroll")
         self.assertEqual(set(self.credits().mapped("state")), {"paid"})
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_statement", login="es_walk_sato")
