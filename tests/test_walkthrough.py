@@ -168,6 +168,15 @@ class TestNoticesInRecipientLanguage(JapaneseCase):
         self.assertEqual(len(said), 1)
         self.assertFalse(signal.activity_ids)
 
+    def test_why_declined_is_said_once(self):
+        signal = self.log_signal(name="API の改善要望", signal_type_id=self.type_improvement.id)
+        self.env["crm.signal.decline"].with_user(self.user_engineer).create(
+            {"signal_ids": [Command.set(signal.ids)], "reason": "other", "note": "対応予定なし"}
+        ).action_apply()
+        said = signal.message_ids.filtered(lambda m: "対応予定なし" in (m.body or ""))
+        self.assertEqual(len(said), 1)
+        self.assertFalse(signal.activity_ids)
+
 
 @tagged("post_install", "-at_install")
 class TestLogAndFollow(JapaneseCase):

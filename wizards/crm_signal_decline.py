@@ -35,7 +35,7 @@ class CrmSignalDecline(models.TransientModel):
         # not own (checked above); sales declines from the inbox itself.
         routed.sudo().write(values)
         (signals - routed).write(values)
-        routed.sudo().activity_ids.action_feedback(feedback=self.note or "")
+        routed.sudo()._close_receiver_activities()
         ledger = self.env["crm.contribution"]
         ledger._reverse(
             ledger._open_credits_for(signals=signals, trigger="signal_logged"),
