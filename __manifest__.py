@@ -50,6 +50,9 @@
         "data/crm_everyone_sells_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_everyone_sells/static/src/js/form_single_record_pager.js",
+        ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",
         ],

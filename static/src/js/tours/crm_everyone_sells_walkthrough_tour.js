@@ -63,6 +63,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_employee
             trigger: ".o_breadcrumb:not(:contains(crm.everyone.sells.home))",
         },
         {
+            content: "Home has no '1 / 1' pager",
+            trigger: ".o_control_panel:not(:has(.o_pager))",
+        },
+        {
             content: "Log a Signal",
             trigger: ".o_menu_sections [data-menu-xmlid='crm_everyone_sells.menu_log_signal']",
             run: "click",
@@ -242,6 +246,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_statemen
         {
             content: "Its breadcrumb names it, not a technical reference",
             trigger: ".o_last_breadcrumb_item:contains(佐藤 美穂):not(:contains(crm.contribution))",
+        },
+        {
+            content: "A single statement has no '1 / 1' pager",
+            trigger: ".o_form_view .o_control_panel:not(:has(.o_pager))",
         },
         noErrorDialog,
     ],
