@@ -41,6 +41,7 @@
         "wizards/crm_everyone_sells_home_views.xml",
         "reports/crm_contribution_payout_reports.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_templates.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/gamification_data.xml",
@@ -53,6 +54,7 @@
     "assets": {
         "web.assets_backend": [
             "crm_everyone_sells/static/src/log_signal/**/*",
+            "crm_everyone_sells/static/src/js/form_single_record_pager.js",
         ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",

@@ -406,7 +406,12 @@ class CrmContributionPayout(models.Model):
     def _create_lines(self):
         totals = self._aggregate_entries()
         carried = self._carried_in()
-        employee_ids = set(totals) | set(carried)
+        # Points are not money: someone with only points gets no ¥0 line.
+        employee_ids = {
+            employee_id
+            for employee_id, total in totals.items()
+            if total["incentive"] or total["award"] or total["clawback"]
+        } | set(carried)
         employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
         lines = [

@@ -488,5 +488,14 @@ class CrmContributionPayoutLine(models.Model):
         if self.filtered(lambda line: line.payout_id.state not in ("draft", "cancel")):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
 
+    @api.depends("employee_id", "payout_id.name")
+    def _compute_display_name(self):
+        # sudo: an employee opening their own statement reads the two names
+        # shown in its breadcrumb, nothing else of the employee record.
+        for line, line_sudo in zip(self, self.sudo(), strict=True):
+            line.display_name = " – ".join(
+                filter(None, [line_sudo.employee_id.name, line_sudo.payout_id.name])
+            )
+
     def action_print_statement(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)

@@ -227,10 +227,12 @@ class CrmContributionQueue(models.Model):
             contributors = won.filtered(
                 lambda lead, reasons=reasons: reasons[lead.id] == "contributors"
             )
+            credited = ledger
             if contributors:
-                ledger._recredit_changed_leads(contributors, "contributors")
+                credited |= ledger._recredit_changed_leads(contributors, "contributors")
             if won - contributors:
-                ledger._recredit_changed_leads(won - contributors, "revenue")
+                credited |= ledger._recredit_changed_leads(won - contributors, "revenue")
+            env["crm.lead"]._everyone_sells_post_credit_summaries(credited)
 
     # ------------------------------------------------------------------
     # UI

@@ -251,6 +251,12 @@ class CrmContributionRule(models.Model):
         )
         total = round_money(apply_cap(total, self.cap_per_deal), digits)
         total = float(total)
+        if not total and self.points:
+            return self.env._(
+                "No money: %(points)s point(s) each time, split between the contributors "
+                "like money would be.",
+                points=f"{self.points:g}",
+            )
         deal = format_amount(self.env, EXAMPLE_REVENUE, currency)
         if self.split_method == "originator":
             return self.env._(

@@ -204,3 +204,48 @@ class CrmLead(models.Model):
         moving.write({"lead_id": self.id})
         repeated.unlink()
         return result
+
+    # ------------------------------------------------------------------
+    # FEEDBACK: who was credited, on the deal itself
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _everyone_sells_post_credit_summaries(self, entries):
+        """One note per deal listing the credits the crediting job just wrote,
+        so that whoever won it sees who was credited. Written in the language
+        of the user who changed the deal (the job runs as them), in one batched
+        insert: the job's queries do not grow with the deals."""
+        entries = entries.filtered(lambda e: e.lead_id and (e.amount or e.points))
+        if not entries:
+            return self.env["mail.message"]
+        env = self.env(context=dict(self.env.context, lang=self.env.user.lang))
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        leads = entries.lead_id
+        # What mail.message would look up deal by deal, looked up for all at once.
+        reply_to = leads._notify_get_reply_to(default=author.email_formatted)
+        messages = self.env["mail.message"]
+        values = []
+        for lead in leads:
+            lead_entries = entries.filtered(lambda e, lead=lead: e.lead_id == lead)
+            values.append(
+                {
+                    "model": "crm.lead",
+                    "res_id": lead.id,
+                    "record_name": lead.name,
+                    "message_type": "notification",
+                    "subtype_id": note.id,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "reply_to": reply_to.get(lead.id) or author.email_formatted,
+                    "message_id": messages._get_message_id(
+                        {"model": "crm.lead", "res_id": lead.id}
+                    ),
+                    "body": env["ir.qweb"]._render(
+                        "crm_everyone_sells.crm_lead_credit_summary",
+                        {"entries": lead_entries.with_env(env).sorted(lambda e: (-e.amount, e.id))},
+                    ),
+                }
+            )
+        # sudo: the job writes the note for the system, as it writes the ledger.
+        return self.env["mail.message"].sudo().create(values)

@@ -177,6 +177,7 @@ class CrmSignal(models.Model):
         store=True,
         precompute=True,
         readonly=False,
+        group_expand="_read_group_expand_state",
         help="New: waiting for sales. Handed off: an opportunity exists. "
         "Won / lost: the opportunity's outcome. Declined: sales gave a reason "
         "not to pursue it.",
@@ -250,7 +251,8 @@ class CrmSignal(models.Model):
     response_deadline = fields.Datetime(
         compute="_compute_response_deadline",
         store=True,
-        help="By when sales (or the receivers of a routed signal) should answer.",
+        help="By when sales (or the receivers of a routed signal) should answer. "
+        "Past it, the signal is overdue and shows in red in lists.",
     )
     is_overdue = fields.Boolean(
         string="Overdue",
@@ -339,9 +341,19 @@ class CrmSignal(models.Model):
             events = ledger._whatif_events(signal, employee, today)
             lines = ledger._simulate(events)
             signal.whatif_amount = sum(line["amount"] for line in lines)
-            signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
-                self.env._("No published rule pays for this signal yet.")
-            )
+            signal.whatif_explanation = "\n".join(
+                signal._whatif_sentence(line) for line in lines
+            ) or (self.env._("No published rule pays for this signal yet."))
+
+    def _whatif_sentence(self, line):
+        """A points-only rule earns points, not "¥ 0": say so."""
+        if line["amount"] or not line["points"]:
+            return line["explanation"]
+        return self.env._(
+            "%(points)s point(s), no money — rule %(rule)s",
+            points=f"{line['points']:g}",
+            rule=self.env["crm.contribution.rule"].browse(line["rule_id"]).name,
+        )
 
     @api.depends_context("uid")
     def _compute_is_mine(self):
@@ -823,6 +835,54 @@ class CrmSignal(models.Model):
                 )
             )
 
+    @api.model
+    def _read_group_expand_state(self, states, domain):
+        """Kanban columns in workflow order, not alphabetical. With the context
+        key ``everyone_sells_workflow_columns`` (My Signals), the main path
+        New → Handed Off → Won → Lost shows even while a column is empty."""
+        shown = set(states)
+        if self.env.context.get("everyone_sells_workflow_columns"):
+            shown |= {"new", "handed_off", "won", "lost"}
+        return [state for state, _label in self._fields["state"].selection if state in shown]
+
+    def action_send(self):
+        """The log form's Send: say where the signal went and offer the next one."""
+        self.ensure_one()
+        hours = self.company_id.everyone_sells_response_hours
+        if self.state == "routed":
+            where = self.env._(
+                "Sent to %(receivers)s.",
+                receivers=", ".join(
+                    filter(
+                        None,
+                        [self.routed_department_id.name, *self.routed_employee_ids.mapped("name")],
+                    )
+                ),
+            )
+        elif self.user_id or self.team_id:
+            where = self.env._("Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name))
+        else:
+            where = self.env._("Sent to the sales inbox.")
+        if hours and self.state in WAITING_STATES:
+            where += " " + self.env._("Expect an answer within %(hours)s hours.", hours=hours)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Thank you: “%(signal)s”", signal=self.name),
+                "message": where,
+                "type": "success",
+                # A fresh form for the next signal, without a trail of the
+                # ones already sent in the breadcrumbs.
+                "next": {
+                    **self.env["ir.actions.act_window"]._for_xml_id(
+                        "crm_everyone_sells.crm_signal_action_log"
+                    ),
+                    "target": "main",
+                },
+            },
+        }
+
     def action_handoff(self):
         self._check_new(self.env._("handed off"))
         return {
@@ -858,11 +918,21 @@ class CrmSignal(models.Model):
         }
 
     def _notify_originators(self, body):
-        """Post ``body`` on each signal, addressed to the employee who logged it."""
+        """Post ``body`` on each signal, addressed to the employee who logged it.
+
+        ``body`` is Markup, or a function of an environment returning Markup:
+        it is then written in the language of the employee who reads it, not
+        of whoever acted."""
         for signal in self:
+            partner = signal.employee_id.user_id.partner_id
+            if callable(body):
+                lang = partner.lang or signal.company_id.partner_id.lang or self.env.lang
+                text = body(self.with_context(lang=lang).env)
+            else:
+                text = body
             signal.message_post(
-                body=body,
-                partner_ids=signal.employee_id.user_id.partner_id.ids,
+                body=text,
+                partner_ids=partner.ids,
                 subtype_xmlid="mail.mt_note",
             )
 
@@ -911,16 +981,32 @@ class CrmSignal(models.Model):
                 signal.activity_schedule(
                     "mail.mail_activity_data_todo",
                     date_deadline=deadline,
-                    summary=self.env._("Customer signal to answer: %(name)s", name=signal.name),
+                    # In the receiver's language, not the author's.
+                    summary=self.with_context(lang=user.lang or self.env.lang).env._(
+                        "Customer signal to answer: %(name)s", name=signal.name
+                    ),
                     note=note or signal.description,
                     user_id=user.id,
                 )
-        body = Markup("<p>%s</p>") % self.env._(
-            "Your signal was sent to %(receivers)s, who will answer you here.",
-            receivers=", ".join(filter(None, [department.name, *employees.mapped("name")])),
-        )
-        if note:
-            body += Markup("<p>%s</p>") % note
+
+        def body(env):
+            text = Markup("<p>%s</p>") % env._(
+                "Your signal was sent to %(receivers)s, who will answer you here.",
+                receivers=", ".join(
+                    filter(
+                        None,
+                        [department.with_env(env).name, *employees.with_env(env).mapped("name")],
+                    )
+                ),
+            )
+            if hours:
+                text += Markup("<p>%s</p>") % env._(
+                    "Expect an answer within %(hours)s hours.", hours=hours
+                )
+            if note:
+                text += Markup("<p>%s</p>") % note
+            return text
+
         signals._notify_originators(body)
 
     def action_resolve(self):
@@ -981,12 +1067,23 @@ class CrmSignal(models.Model):
                 "resolved_date": fields.Datetime.now(),
             }
         )
-        signals.activity_ids.action_feedback(feedback=resolution)
+        signals._close_receiver_activities()
         signals._notify_originators(
-            Markup("<p>%s</p><p>%s</p>")
-            % (self.env._("Your signal was resolved. What was done:"), resolution)
+            lambda env: (
+                Markup("<p>%s</p><p>%s</p>")
+                % (env._("Your signal was resolved. What was done:"), resolution)
+            )
         )
         self._credit_signal_event("resolved")
+
+    def _close_receiver_activities(self):
+        """The acting receiver's to-do is done; the other receivers' are moot.
+
+        What was done is said once, in the notice to the originator, not again
+        in one "done" message per receiver."""
+        mine = self.activity_ids.filtered(lambda a: a.user_id == self.env.user)
+        (self.activity_ids - mine).unlink()
+        mine.action_done()
 
     def action_nudge(self):
         """The originator reminds whoever should answer, once."""
@@ -1042,10 +1139,12 @@ class CrmSignal(models.Model):
         # owning it; marking it used is the one change they make.
         fresh.sudo().write({"used_by_id": self.env.uid, "used_date": fields.Datetime.now()})
         fresh._notify_originators(
-            Markup("<p>%s</p>")
-            % self.env._(
-                "%(user)s used your insight to prepare a customer meeting. Thank you!",
-                user=self.env.user.name,
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%(user)s used your insight to prepare a customer meeting. Thank you!",
+                    user=self.env.user.name,
+                )
             )
         )
         fresh._credit_signal_event("insight_used")

@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 SIGNAL_SUMMARY = "CSVの一括取込が欲しい"
@@ -87,3 +89,195 @@ class TestSignalTour(HttpCase):
             self.env["crm.lead"].search([("origin_employee_id", "=", self.employee_support.id)]),
             lead,
         )
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestWalkthroughTour(HttpCase):
+    """The README's walk-through, steps 1–5, as its people live it, in
+    Japanese, in a single-company database: an employee, a salesperson, a
+    Contribution Manager, payroll, and the department a request is routed to.
+    Every tour fails on an error dialog or a console error."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ja_JP")
+        cls.env["ir.module.module"].search(
+            [("name", "=", "crm_everyone_sells")]
+        )._update_translations(["ja_JP"])
+        cls.company = cls.env.ref("base.main_company")
+        jpy = cls.env.ref("base.JPY")
+        jpy.active = True
+        cls.company.write(
+            {
+                "currency_id": jpy.id,
+                "country_id": cls.env.ref("base.jp").id,
+                "state_id": cls.env.ref("base.state_jp_jp-13").id,
+                "everyone_sells_hold_days": 0,
+            }
+        )
+        Department = cls.env["hr.department"]
+        cls.dept_support = Department.create(
+            {"name": "カスタマーサポート部", "company_id": cls.company.id}
+        )
+        cls.dept_engineering = Department.create({"name": "技術部", "company_id": cls.company.id})
+        cls.dept_sales = Department.create({"name": "営業部", "company_id": cls.company.id})
+        make = cls._make_user
+        cls.sato, cls.employee_sato = make("es_walk_sato", "佐藤 美穂", cls.dept_support)
+        cls.suzuki, cls.employee_suzuki = make("es_walk_suzuki", "鈴木 大輝", cls.dept_engineering)
+        cls.tanaka, _employee = make(
+            "es_walk_tanaka", "田中 誠", cls.dept_sales, "sales_team.group_sale_salesman"
+        )
+        cls.yamamoto, _employee = make(
+            "es_walk_yamamoto", "山本 由紀", cls.dept_support, "crm_everyone_sells.group_manager"
+        )
+        cls.payroll, _employee = make(
+            "es_walk_payroll", "小川 直子", cls.dept_support, "crm_everyone_sells.group_admin"
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "法人営業チーム",
+                "company_id": cls.company.id,
+                "user_id": cls.tanaka.id,
+                "member_ids": [Command.set(cls.tanaka.ids)],
+            }
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "株式会社みらい商事", "is_company": True, "email": "info@mirai.example.jp"}
+        )
+        Rule = cls.env["crm.contribution.rule"]
+        Rule.create(
+            {
+                "name": "受注貢献 5 %",
+                "trigger": "won",
+                "compute_method": "percentage",
+                "percentage": 5,
+                "cap_per_deal": 300_000,
+                "date_from": "2020-01-01",
+                "company_id": cls.company.id,
+                "is_published": True,
+            }
+        )
+        Rule.create(
+            {
+                "name": "情報提供ポイント",
+                "trigger": "signal_logged",
+                "compute_method": "fixed",
+                "fixed_amount": 0,
+                "points": 1,
+                "wage_type": "award",
+                "date_from": "2020-01-01",
+                "company_id": cls.company.id,
+                "is_published": True,
+            }
+        )
+        cls.env.ref(
+            "crm_everyone_sells.signal_type_improvement"
+        ).route_department_id = cls.dept_engineering
+        cls.lead = cls.env["crm.lead"].create(
+            {
+                "name": "青葉物流様 API連携オプション導入",
+                "type": "opportunity",
+                "partner_id": cls.customer.id,
+                "expected_revenue": 1_800_000,
+                "user_id": cls.tanaka.id,
+                "team_id": cls.team.id,
+                "company_id": cls.company.id,
+                "contributor_ids": [
+                    Command.create(
+                        {"employee_id": cls.employee_sato.id, "weight": 1, "role": "originator"}
+                    ),
+                    Command.create(
+                        {"employee_id": cls.employee_suzuki.id, "weight": 0.5, "role": "technical"}
+                    ),
+                ],
+            }
+        )
+
+    @classmethod
+    def _make_user(cls, login, name, department, groups=""):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            name=name,
+            email=f"{login}@mirai-seisakusho.example.jp",
+            groups=",".join(filter(None, ["base.group_user", groups])),
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+            tz="Asia/Tokyo",
+            lang="ja_JP",
+        )
+        employee = cls.env["hr.employee"].create(
+            {
+                "name": name,
+                "user_id": user.id,
+                "department_id": department.id,
+                "company_id": cls.company.id,
+            }
+        )
+        return user, employee
+
+    def run_crediting(self):
+        self.env.flush_all()
+        self.env.ref("crm_everyone_sells.ir_cron_crediting").sudo().method_direct_trigger()
+        self.env.invalidate_all()
+
+    def credits(self):
+        return self.env["crm.contribution"].search([("lead_id", "=", self.lead.id)])
+
+    def test_walkthrough_in_japanese(self):
+        """Steps 1, 2, 3 and 5; step 4 (payroll) is the next test."""
+        # 1. The employee: Home, then Log a Signal → Send.
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_employee", login="es_walk_sato")
+        logged = self.env["crm.signal"].search([("name", "=", "在庫連携のAPIがあれば購入したい")])
+        self.assertEqual(logged.employee_id, self.employee_sato)
+
+        # 2. The salesperson marks the deal won; the job credits it a moment later.
+        self.start_tour(
+            f"/odoo/crm.lead/{self.lead.id}",
+            "crm_everyone_sells_walkthrough_won",
+            login="es_walk_tanaka",
+        )
+        self.run_crediting()
+        amounts = {c.employee_id: c.amount for c in self.credits()}
+        self.assertEqual(amounts, {self.employee_sato: 60_000, self.employee_suzuki: 30_000})
+        self.start_tour(
+            f"/odoo/crm.lead/{self.lead.id}",
+            "crm_everyone_sells_walkthrough_credited",
+            login="es_walk_tanaka",
+        )
+
+        # 3. The Contribution Manager approves them.
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_approve", login="es_walk_yamamoto")
+        self.assertEqual(set(self.credits().mapped("state")), {"approved"})
+
+        # 5. Routing: an improvement request goes to 技術部, which resolves it.
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_route", login="es_walk_sato")
+        request = self.env["crm.signal"].search([("name", "=", "CSV出力に部署名を入れてほしい")])
+        self.assertEqual(request.state, "routed")
+        self.assertEqual(request.routed_department_id, self.dept_engineering)
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_resolve", login="es_walk_suzuki")
+        request.invalidate_recordset()
+        self.assertEqual(request.state, "resolved")
+
+    def test_walkthrough_payroll_in_japanese(self):
+        """Step 4, on its own: the credits of steps 2–3 are won and approved
+        here directly, dated last month as if a month had passed since the win."""
+        self.lead.write(
+            {"stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id}
+        )
+        self.run_crediting()
+        self.credits().with_user(self.yamamoto).action_approve()
+        last_month = fields.Date.today().replace(day=1) - timedelta(days=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_contribution SET date = %s, payable_date = %s WHERE lead_id = %s",
+            (last_month, last_month, self.lead.id),
+        )
+        self.env.invalidate_all()
+        # Payroll closes the month, types 佐藤's hours, confirms, marks paid;
+        # 佐藤 then finds her statement.
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_payroll", login="es_walk_payroll")
+        self.assertEqual(set(self.credits().mapped("state")), {"paid"})
+        self.start_tour("/odoo", "crm_everyone_sells_walkthrough_statement", login="es_walk_sato")

@@ -40,6 +40,10 @@ class CrmEveryoneSellsHome(models.TransientModel):
     rules_html = fields.Html(compute="_compute_home", sanitize=False)
     leaderboard_html = fields.Html(compute="_compute_home", sanitize=False)
 
+    def _compute_display_name(self):
+        for home in self:
+            home.display_name = self.env._("Home")
+
     @api.model
     def action_open(self):
         """The landing screen, fresh each time it is opened."""

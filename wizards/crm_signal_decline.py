@@ -35,17 +35,21 @@ class CrmSignalDecline(models.TransientModel):
         # not own (checked above); sales declines from the inbox itself.
         routed.sudo().write(values)
         (signals - routed).write(values)
-        routed.sudo().activity_ids.action_feedback(feedback=self.note or "")
+        routed.sudo()._close_receiver_activities()
         ledger = self.env["crm.contribution"]
         ledger._reverse(
             ledger._open_credits_for(signals=signals, trigger="signal_logged"),
             "declined",
         )
-        reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
-        body = Markup("<p>%s</p>") % self.env._(
-            "Your signal was declined: %(reason)s.", reason=reason
-        )
-        if self.note:
-            body += Markup("<p>%s</p>") % self.note
+
+        def body(env):
+            reason = dict(self._fields["reason"]._description_selection(env))[self.reason]
+            text = Markup("<p>%s</p>") % env._(
+                "Your signal was declined: %(reason)s.", reason=reason
+            )
+            if self.note:
+                text += Markup("<p>%s</p>") % self.note
+            return text
+
         signals._notify_originators(body)
         return {"type": "ir.actions.act_window_close"}

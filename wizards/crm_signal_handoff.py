@@ -275,7 +275,9 @@ class CrmSignalHandoff(models.TransientModel):
             body=self._handoff_body_for_lead(),
             subtype_xmlid="mail.mt_note",
         )
-        self.signal_ids._notify_originators(self._handoff_body_for_originator(lead))
+        self.signal_ids._notify_originators(
+            lambda env: self.with_env(env)._handoff_body_for_originator(lead.with_env(env))
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "crm.lead",
