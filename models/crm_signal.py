@@ -68,8 +68,11 @@ AUTHOR_FIELDS = {
         "estimated_revenue",
     },
 }
-# What the author gives when logging: the above, and who logs it where.
-AUTHOR_CREATE_FIELDS = AUTHOR_FIELDS["new"] | {"employee_id", "company_id"}
+# What the author gives when logging: the above, who logs it where, and the
+# chatter message it was saved from (the rest of the source link is derived
+# from that message on the server, whatever the caller sends).
+AUTHOR_CREATE_FIELDS = AUTHOR_FIELDS["new"] | {"employee_id", "company_id", "source_message_id"}
+SOURCE_DERIVED_FIELDS = ("source_model", "source_res_id", "source_name")
 
 # Signals waiting for a first answer, from sales or from the receivers.
 WAITING_STATES = ("new", "routed")
@@ -519,6 +522,8 @@ class CrmSignal(models.Model):
         """An employee logs the customer's words; who takes the signal and
         what becomes of it is not theirs to set."""
         vals.pop("department_id", None)
+        for name in SOURCE_DERIVED_FIELDS:
+            vals.pop(name, None)
         refused = sorted(
             name for name, value in vals.items() if value and name not in AUTHOR_CREATE_FIELDS
         )
@@ -1387,7 +1392,7 @@ class CrmSignal(models.Model):
         read)."""
         default_message = self.env.context.get("crm_signal_source_message_id")
         for vals in vals_list:
-            for fname in ("source_model", "source_res_id", "source_name"):
+            for fname in SOURCE_DERIVED_FIELDS:
                 vals.pop(fname, None)
             message_id = vals.get("source_message_id") or default_message
             if not message_id:

@@ -54,6 +54,8 @@ class TestStatementLanguage(JapaneseCase):
         )
         self.run = self.payout()
         self.run.action_compute()
+        # Payroll enters the hours before confirming (the overtime premium needs them).
+        self.run.line_ids.write({"worked_hours": 160})
         self.run.action_confirm()
         self.line_ja = self.line_of(self.run, self.employee_support)
         self.line_en = self.line_of(self.run, self.employee_engineer)
