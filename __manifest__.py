@@ -6,6 +6,10 @@
     "opportunities with the origin kept",
     "author": "Everyone Sells contributors",
     "license": "LGPL-3",
+    # OCA keys: where the project lives, who answers for it, how mature it is.
+    "website": "https://github.com/everyone-sells/crm_everyone_sells",
+    "maintainers": ["everyone-sells"],
+    "development_status": "Beta",
     "depends": ["crm", "hr", "gamification", "hr_gamification"],
     "data": [
         "security/crm_everyone_sells_security.xml",
@@ -55,6 +59,7 @@
         "web.assets_backend": [
             "crm_everyone_sells/static/src/log_signal/**/*",
             "crm_everyone_sells/static/src/js/form_single_record_pager.js",
+            "crm_everyone_sells/static/src/home/*",
         ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",

@@ -3,8 +3,12 @@
 # realistic company (2,000 employees in 20 departments, 10,000 opportunities,
 # 100,000 ledger entries credited by the real engine), measure, and drop it.
 #
-#   bench/run.sh              # figures on stdout, one "name: value" per line
+#   bench/run.sh              # figures on stdout, one "name: value" per line,
+#                             # and written to bench/RESULTS.md (the last run's)
 #   bench/run.sh --profile    # also cProfiles of the crediting job and the workbook (stderr)
+#
+# ES_BENCH_RESULTS names the Markdown file written (default bench/RESULTS.md
+# of this checkout; empty: none). What each figure measures: bench/README.md.
 #
 # ES_BENCH_DB names the database (default everyone_sells_bench_<pid>); it must
 # not exist. Needs Odoo 18.0 and PostgreSQL as tools/test.sh does.
@@ -38,6 +42,14 @@ log "Install $ADDON_NAME without demo data ($DB)"
 odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --without-demo=all --stop-after-init --log-level=warn
 
 log "Build the company and measure (bench/bench.py)"
+FIGURES=$PARENT/figures.txt
 (cd "$ODOO_HOME" && PYTHONPATH=$ODOO_HOME "$ODOO_PYTHON" "$PARENT/$ADDON_NAME/bench/bench.py" \
-    --config "$CONF" --database "$DB" "$@")
-echo "run_total_seconds: $(($(date +%s) - started))"
+    --config "$CONF" --database "$DB" "$@") | tee "$FIGURES"
+echo "run_total_seconds: $(($(date +%s) - started))" | tee -a "$FIGURES"
+
+RESULTS=${ES_BENCH_RESULTS-$ADDON_SRC/bench/RESULTS.md}
+if [ -n "$RESULTS" ]; then
+    commit=$(git -C "$ADDON_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    "$ODOO_PYTHON" "$ADDON_SRC/bench/results.py" "$FIGURES" "$commit" "$*" > "$RESULTS"
+    log "Figures written to $RESULTS"
+fi

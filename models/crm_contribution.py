@@ -366,13 +366,17 @@ class CrmContribution(models.Model):
     @api.model
     def _event_date(self, value):
         """The local calendar date of a datetime (a deal won at 08:00 in Tokyo
-        counts for that day, not the previous one in UTC)."""
+        counts for that day, not the previous one in UTC): in the user's time
+        zone, else the company's working calendar's, else UTC."""
         if not value:
             return fields.Date.context_today(self)
-        return fields.Datetime.context_timestamp(
-            self.with_context(tz=self.env.context.get("tz") or self.env.user.tz or "Asia/Tokyo"),
-            value,
-        ).date()
+        tz = (
+            self.env.context.get("tz")
+            or self.env.user.tz
+            or self.env.company.resource_calendar_id.tz
+            or "UTC"
+        )
+        return fields.Datetime.context_timestamp(self.with_context(tz=tz), value).date()
 
     @api.model
     def _won_events(self, leads, date=None):

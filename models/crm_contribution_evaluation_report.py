@@ -2,12 +2,13 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 # One row per fact (a signal, a won deal helped, a ledger line); the views
-# group them by employee, department and period.
+# group them by employee, department and period. A moment becomes a day in
+# the time zone of the company's working calendar (UTC without one).
 EVALUATION_QUERY = """
     SELECT 1 AS kind, s.id AS key, s.employee_id,
            s.department_id,
            s.company_id,
-           (s.create_date AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo')::date AS date,
+           (s.create_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(s_cal.tz, 'UTC'))::date AS date,
            1 AS signal_count,
            CASE WHEN s.handoff_date IS NOT NULL OR s.lead_id IS NOT NULL
                 THEN 1 ELSE 0 END AS accepted_count,
@@ -16,16 +17,20 @@ EVALUATION_QUERY = """
            0.0 AS points,
            0.0 AS amount
       FROM crm_signal s
+      LEFT JOIN res_company s_co ON s_co.id = s.company_id
+      LEFT JOIN resource_calendar s_cal ON s_cal.id = s_co.resource_calendar_id
     UNION ALL
     SELECT 2, l.id, helper.employee_id,
            helper.department_id,
            l.company_id,
-           (l.date_closed AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo')::date,
+           (l.date_closed AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(l_cal.tz, 'UTC'))::date,
            0, 0, 0,
            l.expected_revenue,
            0.0, 0.0
       FROM crm_lead l
       JOIN crm_stage st ON st.id = l.stage_id AND st.is_won
+      LEFT JOIN res_company l_co ON l_co.id = l.company_id
+      LEFT JOIN resource_calendar l_cal ON l_cal.id = l_co.resource_calendar_id
       JOIN (
             SELECT lead_id, employee_id, department_id FROM crm_lead_contributor
              UNION
@@ -60,7 +65,7 @@ class CrmContributionEvaluationReport(models.Model):
     )
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    date = fields.Date(readonly=True, help="When it happened (Japan time).")
+    date = fields.Date(readonly=True, help="When it happened (the day in the company's time zone).")
     signal_count = fields.Integer(
         string="Information Provided", readonly=True, help="Signals logged."
     )

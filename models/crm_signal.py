@@ -381,16 +381,27 @@ class CrmSignal(models.Model):
         ]
         return mine if positive else ["!", *mine]
 
-    @api.depends("state", "create_date", "routed_date", "company_id")
+    @api.depends(
+        "state",
+        "create_date",
+        "routed_date",
+        "company_id.everyone_sells_response_hours",
+        "company_id.resource_calendar_id",
+    )
     def _compute_response_deadline(self):
+        """The answer time counts working hours on the company's working
+        calendar, in the calendar's own time zone and without its public
+        holidays: a signal logged on Friday evening is not late on Monday
+        morning. A company without a calendar counts clock hours."""
         for signal in self:
             start = signal.routed_date if signal.state == "routed" else signal.create_date
             hours = signal.company_id.everyone_sells_response_hours
-            signal.response_deadline = (
-                start + timedelta(hours=hours)
-                if signal.state in WAITING_STATES and start and hours
-                else False
-            )
+            if signal.state not in WAITING_STATES or not start or not hours:
+                signal.response_deadline = False
+                continue
+            calendar = signal.company_id.resource_calendar_id
+            deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
+            signal.response_deadline = deadline or start + timedelta(hours=hours)
 
     @api.depends("state", "response_deadline")
     def _compute_is_overdue(self):

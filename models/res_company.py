@@ -24,8 +24,8 @@ class ResCompany(models.Model):
         string="Time to First Answer (hours)",
         default=48,
         help="Sales answers a new signal, and the receivers a routed one, within "
-        "this many hours; later, the signal shows as overdue and its author may "
-        "send one reminder.",
+        "this many working hours of the company's working calendar; later, the "
+        "signal shows as overdue and its author may send one reminder.",
     )
     everyone_sells_wage_deduction_agreement = fields.Boolean(
         string="Wage-Deduction Agreement (24協定)",

@@ -10,6 +10,7 @@ from . import test_hostile_input
 from . import test_lead
 from . import test_ledger
 from . import test_mail_gateway
+from . import test_packaging
 from . import test_payout
 from . import test_performance
 from . import test_program

@@ -4,8 +4,10 @@ import uuid
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, Command, api
+from odoo.api import Transaction
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
@@ -15,16 +17,34 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
     """Two real database transactions racing on one deal: nothing is credited
     twice, nothing is lost, the loser gets an error it can retry on.
 
-    These tests commit (they need two connections that see the same rows)
-    and remove what they committed at the end.
+    Why a BaseCase on connections of its own: a race needs two PostgreSQL
+    connections that see each other's committed rows and wait on each
+    other's locks. ``registry.cursor()`` cannot give that everywhere: under
+    ``odoo-bin --test-enable`` the registry may be in test mode, and then it
+    hands out test cursors that all share the test's single connection (the
+    second transaction would wait on itself, the "race" would be serial).
+    So every transaction here opens its own connection with
+    ``odoo.sql_db.db_connect(dbname).cursor()``, the same under pytest-odoo
+    and under Odoo's runner. Its ORM transaction is given the registry up
+    front: Odoo's runner runs the tests while holding ``Registry._lock``,
+    and a racing thread that looked the registry up by name would wait on
+    that lock forever. These tests therefore commit, on data tagged with a
+    random marker, and remove everything they committed at the end.
     """
+
+    @classmethod
+    def _connection(cls):
+        """A cursor on a new, real connection (never the test cursor)."""
+        cr = db_connect(cls.registry.db_name).cursor()
+        cr.transaction = Transaction(cls.registry)
+        return cr
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
         cls.tag = uuid.uuid4().hex[:8]
-        with cls.registry.cursor() as cr:
+        with cls._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
             cls.rule_id = (
@@ -57,7 +77,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
     @classmethod
     def _remove_committed_data(cls):
-        with cls.registry.cursor() as cr:
+        with cls._connection() as cr:
             # The ledger refuses deletion through the ORM; these rows exist
             # only for this test.
             cr.execute(
@@ -80,7 +100,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
             env["crm.stage"].browse([cls.stage_open_id, cls.stage_won_id]).unlink()
 
     def _make_lead(self, won=False):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"everyone_sells_no_credit": True})
             return (
                 env["crm.lead"]
@@ -100,7 +120,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
             )
 
     def _credits(self, lead_id):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             cr.execute(
                 "SELECT amount FROM crm_contribution WHERE lead_id = %s AND rule_id = %s",
                 (lead_id, self.rule_id),
@@ -115,10 +135,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
         def run(name):
             threading.current_thread().testing = True
-            with self.registry.cursor() as cr:
-                # The registry given, not looked up: under odoo-bin the main
-                # thread holds the registries' lock while it runs the tests.
-                cr.transaction = api.Transaction(self.registry)
+            with self._connection() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 try:
                     if name == "second":
@@ -154,7 +171,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
     def _run_job(self):
         """The crediting job's run, in a transaction of its own, committed."""
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             api.Environment(cr, SUPERUSER_ID, {})["crm.contribution.queue"]._process()
 
     def test_two_transactions_mark_the_same_deal_won(self):
@@ -164,7 +181,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         self.assertEqual(outcome["second"], "SerializationFailure", outcome)
         # Odoo retries a serialization failure: the retry finds the deal won
         # already, and notes nothing more.
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
         self._run_job()
@@ -175,7 +192,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         and an administrator's "Credit Now"): the second skips the notes the
         first holds, so the deal is credited once."""
         lead_id = self._make_lead()
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
         outcome = self._race(lambda env, lead: env["crm.contribution.queue"]._process(), lead_id)
@@ -197,7 +214,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
     def test_lost_and_won_racing_leave_a_consistent_ledger(self):
         lead_id = self._make_lead()
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(lead_id).write({"stage_id": self.stage_won_id})
         self._run_job()
@@ -218,7 +235,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
     def _entry(self, day, state):
         """A committed credit of the race's employee, as crediting writes it."""
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             return (
                 env["crm.contribution"]
@@ -260,7 +277,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         return compute
 
     def _payouts(self, month):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             cr.execute(
                 "SELECT id FROM crm_contribution_payout WHERE date_from = %s AND state != 'cancel'",
                 (f"2031-{month:02d}-01",),
@@ -268,7 +285,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
             return [row[0] for row in cr.fetchall()]
 
     def _entry_state(self, entry_id):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             cr.execute("SELECT state, payout_id FROM crm_contribution WHERE id = %s", (entry_id,))
             return cr.fetchone()
 
@@ -284,7 +301,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         self.assertEqual(len(payouts), 1, "one payout for the month, never two")
         self.assertEqual(self._entry_state(entry_id), ("approved", payouts[0]))
         # The retry is refused with the reason, in the user's language.
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             with self.assertRaises(UserError):
                 self._compute_payout(1)(env, None)
@@ -307,7 +324,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
         self.assertEqual(outcome, {"first": "committed", "second": "committed"})
         self.assertEqual(self._entry_state(entry_id), ("approved", None))
         # Computing the draft payout again takes it.
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.contribution.payout"].browse(self._payouts(2)).action_compute()
         self.assertEqual(self._entry_state(entry_id), ("approved", self._payouts(2)[0]))

@@ -50,21 +50,26 @@ class TestHome(ProgramCase):
         self.assertEqual(home.my_open_signal_count, 1)
         self.assertEqual(home.my_credit_month, 1000)
         self.assertEqual(home.my_points_month, 10)
-        self.assertIn("API連携の要望", home.my_signals_html)
-        self.assertIn("情報提供ポイント", home.rules_html)
-        self.assertIn("佐藤 花子", home.leaderboard_html)
+        self.assertIn("API連携の要望", home.my_signal_ids.mapped("name"))
+        self.assertIn("情報提供ポイント", home.rule_ids.mapped("name"))
+        self.assertEqual(home.leaderboard[0]["rank"], 1)
+        self.assertIn("佐藤 花子", [row["name"] for row in home.leaderboard])
+        # A real title in the breadcrumb, not "crm.everyone.sells.home,1".
+        self.assertEqual(home.display_name, self.program.name)
 
     def test_home_shows_only_my_own_signals(self):
         self.log_signal(self.user_support, name="サポートの声")
         home = self.open_home(self.user_engineer)
         self.assertEqual(home.my_signal_count, 0)
-        self.assertNotIn("サポートの声", home.my_signals_html)
+        self.assertNotIn("サポートの声", home.my_signal_ids.mapped("name"))
 
     def test_home_without_employee_or_program(self):
         home = self.open_home(self.user_no_employee)
         self.assertFalse(home.program_id)
         self.assertEqual(home.my_signal_count, 0)
-        self.assertTrue(home.leaderboard_html)
+        self.assertFalse(home.leaderboard, "nobody has points: an empty board")
+        self.assertFalse(home.my_signal_ids)
+        self.assertEqual(home.display_name, "Everyone Sells")
 
 
 @tagged("post_install", "-at_install")

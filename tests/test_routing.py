@@ -1,8 +1,11 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import ContributionCase
 
@@ -207,7 +210,7 @@ class TestRoutingAccess(RoutingCase):
         self.env.flush_all()
         self.env.cr.execute(
             "UPDATE crm_signal SET create_date = %s WHERE id = %s",
-            (fields.Datetime.now() - timedelta(hours=72), signal.id),
+            (fields.Datetime.now() - timedelta(days=30), signal.id),
         )
         signal.invalidate_recordset()
         signal._compute_response_deadline()
@@ -236,7 +239,20 @@ class TestRoutingAccess(RoutingCase):
 @tagged("post_install", "-at_install")
 class TestServiceLevels(RoutingCase):
     def _age(self, signal, field, hours):
-        self.backdate(signal, field, hours=hours)
+        """Pretend ``field`` was ``hours`` working hours ago, on the
+        company's working calendar (the answer time counts working hours)."""
+        calendar = self.company.resource_calendar_id
+        then = calendar.plan_hours(-hours, fields.Datetime.now(), compute_leaves=True)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_signal SET %s = %s WHERE id = %s",
+                SQL.identifier(field),
+                then,
+                signal.id,
+            )
+        )
+        signal.invalidate_recordset()
         signal._compute_response_deadline()
 
     def test_overdue_routed_and_new_signals(self):
@@ -330,3 +346,94 @@ class TestCustomerVoice(RoutingCase):
         self.assertEqual(sum(request.contribution_ids.mapped("points")), 5)
         lead = self.make_deal(signal_name="来週の打ち合わせ")
         self.assertIn(request, lead.with_user(self.user_salesman).customer_signal_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestAnswerTimeInWorkingHours(RoutingCase):
+    """The 48 hours to a first answer are working hours on the company's
+    working calendar, in that calendar's time zone: nothing assumes Tokyo,
+    and a weekend is nobody's delay."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # 09:00-12:00 and 13:00-18:00, Monday to Friday: 8 hours a day.
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "平日 9-18",
+                "company_id": cls.company.id,
+                "tz": "Asia/Tokyo",
+                "attendance_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {
+                            "name": f"{day} {start}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": end,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for start, end, period in ((9, 12, "morning"), (13, 18, "afternoon"))
+                ],
+            }
+        )
+        cls.company.resource_calendar_id = cls.calendar
+        cls.company.everyone_sells_response_hours = 48
+
+    def _logged_at(self, when_utc):
+        signal = self.log_signal()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_signal SET create_date = %s WHERE id = %s", (when_utc, signal.id)
+        )
+        signal.invalidate_recordset()
+        signal._compute_response_deadline()
+        return signal
+
+    def test_friday_evening_signal_is_not_overdue_on_monday_morning(self):
+        # Friday 2027-01-08 19:00 in Tokyo (10:00 UTC), after hours.
+        signal = self._logged_at(datetime(2027, 1, 8, 10, 0))
+        # 48 working hours = six working days: Monday 11th to Monday 18th,
+        # 18:00 in Tokyo (09:00 UTC).
+        self.assertEqual(signal.response_deadline, datetime(2027, 1, 18, 9, 0))
+        with freeze_time("2027-01-11 00:30:00"):  # Monday 09:30 in Tokyo
+            signal.invalidate_recordset(["is_overdue"])
+            self.assertFalse(signal.is_overdue)
+            overdue = self.env["crm.signal"].search([("is_overdue", "=", True)])
+            self.assertNotIn(signal, overdue)
+        with freeze_time("2027-01-18 09:30:00"):  # Monday after, 18:30 in Tokyo
+            signal.invalidate_recordset(["is_overdue"])
+            self.assertTrue(signal.is_overdue)
+            self.assertIn(signal, self.env["crm.signal"].search([("is_overdue", "=", True)]))
+
+    def test_the_calendar_time_zone_counts_not_tokyo(self):
+        """The same calendar in Paris: the working day starts at 09:00 Paris
+        time (08:00 UTC in winter), whatever the server or Tokyo say."""
+        self.calendar.tz = "Europe/Paris"
+        self.company.everyone_sells_response_hours = 2
+        # Monday 2027-01-11 07:00 UTC = 08:00 in Paris, before the day starts.
+        signal = self._logged_at(datetime(2027, 1, 11, 7, 0))
+        self.assertEqual(signal.response_deadline, datetime(2027, 1, 11, 10, 0))
+
+    def test_public_holidays_are_not_working_hours(self):
+        self.company.everyone_sells_response_hours = 8
+        # Monday 2027-01-11 is 成人の日: a public holiday of the calendar.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "成人の日",
+                "calendar_id": self.calendar.id,
+                "company_id": self.company.id,
+                "date_from": datetime(2027, 1, 10, 15, 0),  # 11th 00:00 in Tokyo
+                "date_to": datetime(2027, 1, 11, 15, 0),
+            }
+        )
+        signal = self._logged_at(datetime(2027, 1, 8, 10, 0))  # Friday evening
+        # Eight working hours: all of Tuesday 12th, until 18:00 in Tokyo.
+        self.assertEqual(signal.response_deadline, datetime(2027, 1, 12, 9, 0))
+
+    def test_without_a_calendar_clock_hours_count(self):
+        self.company.resource_calendar_id = False
+        signal = self._logged_at(datetime(2027, 1, 8, 10, 0))
+        self.assertEqual(signal.response_deadline, datetime(2027, 1, 10, 10, 0))

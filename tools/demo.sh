@@ -7,13 +7,15 @@ source "$(dirname "$0")/lib.sh"
 
 require_odoo
 require_postgres
-if ! command -v wkhtmltopdf >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# grep without -q: with pipefail, grep -q leaving early fails fc-list (SIGPIPE).
+if ! command -v wkhtmltopdf >/dev/null || ! fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; then
     log "Installing wkhtmltopdf and a Japanese font for the PDF statements (Debian packages)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf fonts-noto-cjk >/dev/null
 fi
 DB=${ES_DEMO_DB:-everyone_sells_demo}
 PARENT=$(mktemp -d "${TMPDIR:-/tmp}/everyone-sells-demo.XXXXXX")
+trap 'rm -rf "$PARENT"' EXIT
 # A server follows links, so the demo runs on the checkout itself.
 ln -s "$ADDON_SRC" "$PARENT/$ADDON_NAME"
 ARGS=(-d "$DB" --addons-path="$ODOO_HOME/addons,$ODOO_HOME/odoo/addons,$PARENT"

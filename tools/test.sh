@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # The whole suite on a real Odoo 18.0 server: lint, the pure-Python core,
-# installation with and without demo data, the Odoo tests (pytest-odoo) and
-# the browser tours (odoo-bin, which serves the pages a tour needs).
+# installation with demo data, then the Odoo tests under BOTH runners:
+# Odoo's own (odoo-bin -i ... --test-enable --test-tags /crm_everyone_sells,
+# as Odoo.sh, runbot and OCA's CI run them, browser tours included) and
+# pytest-odoo (the same tests, tours aside). One summary line counts both.
+#
+# Each runner alone, on a database that has the addon installed:
+#   odoo-bin -c odoo.conf -d DB -u crm_everyone_sells --test-enable \
+#       --test-tags /crm_everyone_sells --stop-after-init
+#   cd crm_everyone_sells && pytest --odoo-config=odoo.conf --odoo-database=DB \
+#       --ignore=tests/test_tour.py tests
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -49,6 +57,7 @@ run_pytest() {
 log "Lint (ruff, pylint-odoo)"
 (cd "$ADDON" && "$ODOO_PYTHON" -m ruff check . && "$ODOO_PYTHON" -m ruff format --check .)
 (cd "$PARENT" && "$ODOO_PYTHON" -m pylint --rcfile="$ADDON/.pylintrc" "$ADDON_NAME")
+"$ODOO_PYTHON" "$ADDON/tools/gen_readme.py" --check
 
 log "Pure-Python core (no Odoo)"
 # Outside the addon folder: its __init__.py imports Odoo, which pytest would
@@ -60,20 +69,19 @@ mkdir "$PARENT/pure" && cp -r "$ADDON/core" "$PARENT/pure/"
 log "Install with demo data ($DB_DEMO)"
 odoo_bin -c "$CONF" -d "$DB_DEMO" -i "$ADDON_NAME" --stop-after-init --log-level=warn
 
-log "Install without demo data ($DB)"
-odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --without-demo=all --stop-after-init --log-level=warn
+log "Odoo's runner: install without demo data and test ($DB, odoo-bin --test-tags /$ADDON_NAME)"
+odoo_bin -c "$CONF" -d "$DB" -i "$ADDON_NAME" --without-demo=all --test-enable \
+    --test-tags "/$ADDON_NAME" --stop-after-init --log-level=test \
+    2>&1 | tee "$REPORTS/odoo-bin.log" | grep -E "^(FAIL|ERROR)|ERROR .*: (FAIL|ERROR):|tests when loading|post-tests" || true
+grep -qE "[0-9]+ post-tests" "$REPORTS/odoo-bin.log" || die "Odoo's runner ran no test (log: $REPORTS/odoo-bin.log)"
+failures=()
+grep -qE " 0 failed, 0 error\(s\) of [0-9]+ tests when loading" "$REPORTS/odoo-bin.log" \
+    || failures+=("Odoo's runner (FAIL/ERROR lines above)")
 
-log "Odoo tests (pytest-odoo on $DB)"
+log "pytest-odoo on $DB (browser tours ran above: they need Odoo's HTTP server)"
 (cd "$ADDON" && PYTHONPATH=$ODOO_HOME run_pytest "$ODOO_PYTHON" -m pytest -p no:cacheprovider -q \
     --odoo-config="$CONF" --odoo-database="$DB" --junitxml="$REPORTS/odoo.xml" \
-    --ignore=tests/test_tour.py tests)
-
-log "Browser tours (odoo-bin --test-tags everyone_sells_tour)"
-odoo_bin -c "$CONF" -d "$DB" --test-tags everyone_sells_tour --stop-after-init --log-level=test \
-    2>&1 | tee "$REPORTS/tour.log" | grep -E "FAIL|ERROR|tests when loading|post-tests" || true
-grep -qE "[0-9]+ post-tests" "$REPORTS/tour.log" || die "the tours did not run"
-! grep -qE "^(FAIL|ERROR):|[1-9][0-9]* failed|[1-9][0-9]* error" "$REPORTS/tour.log" \
-    || die "a browser tour failed (log above)"
+    --ignore=tests/test_tour.py tests) || failures+=("pytest-odoo")
 
 "$ODOO_PYTHON" - "$REPORTS" <<'PY'
 import pathlib, re, sys, xml.etree.ElementTree as ET
@@ -87,7 +95,17 @@ for path in reports.glob("*.xml"):
             failed += 1
         elif "skipped" not in outcome:
             passed += 1
-tours = re.findall(r"(\d+) post-tests", (reports / "tour.log").read_text())
-passed += sum(int(n) for n in tours)
-print(f"suite: {passed} passed, {failed} failed")
+pytest_passed, pytest_failed = passed, failed
+# Odoo's runner: "F failed, E error(s) of N tests when loading database".
+log = (reports / "odoo-bin.log").read_text()
+odoo_failed = odoo_run = 0
+for f, e, n in re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading", log):
+    odoo_failed += int(f) + int(e)
+    odoo_run += int(n)
+odoo_passed = odoo_run - odoo_failed
+print(f"pytest (core + pytest-odoo): {pytest_passed} passed, {pytest_failed} failed")
+print(f"odoo-bin --test-tags /crm_everyone_sells: {odoo_passed} passed, {odoo_failed} failed")
+print(f"suite: {pytest_passed + odoo_passed} passed, {pytest_failed + odoo_failed} failed"
+      " (both runners)")
 PY
+[ ${#failures[@]} -eq 0 ] || die "failed under: ${failures[*]}"

@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 
 LEADERBOARD_SIZE = 10
@@ -18,7 +16,7 @@ class CrmEveryoneSellsHome(models.TransientModel):
         help="The running program you take part in.",
     )
     program_name = fields.Char(compute="_compute_home")
-    program_message = fields.Html(compute="_compute_home", sanitize=False)
+    program_message = fields.Html(related="program_id.message")
     my_signal_count = fields.Integer(
         string="My Signals", compute="_compute_home", help="Signals you logged, ever."
     )
@@ -36,9 +34,27 @@ class CrmEveryoneSellsHome(models.TransientModel):
     my_points_month = fields.Float(
         string="My Points This Month", compute="_compute_home", digits=(16, 1)
     )
-    my_signals_html = fields.Html(compute="_compute_home", sanitize=False)
-    rules_html = fields.Html(compute="_compute_home", sanitize=False)
-    leaderboard_html = fields.Html(compute="_compute_home", sanitize=False)
+    my_signal_ids = fields.Many2many(
+        "crm.signal",
+        string="My Latest Signals",
+        compute="_compute_home",
+        help="The last five signals you logged.",
+    )
+    rule_ids = fields.Many2many(
+        "crm.contribution.rule",
+        string="Published Rules",
+        compute="_compute_home",
+        help="The rules that credit contributions in your company, as published.",
+    )
+    leaderboard = fields.Json(
+        compute="_compute_home",
+        help="This month's points: rank, employee and points of the top ten.",
+    )
+
+    def _compute_display_name(self):
+        # The breadcrumb's title: the program's name, else the app's.
+        for home in self:
+            home.display_name = home.program_name or self.env._("Everyone Sells")
 
     def _compute_display_name(self):
         for home in self:
@@ -85,59 +101,23 @@ class CrmEveryoneSellsHome(models.TransientModel):
             "company_id": company.id,
             "program_id": program.id,
             "program_name": program.name or False,
-            "program_message": program.message or False,
             "my_signal_count": sum(state_counts.values()),
             "my_open_signal_count": state_counts.get("new", 0),
             "my_won_signal_count": state_counts.get("won", 0),
             "my_credit_month": amount or 0,
             "my_points_month": points or 0,
-            "my_signals_html": self._my_signals_html(Signal.search(mine, limit=5)),
-            "rules_html": self._rules_html(company),
-            "leaderboard_html": self._leaderboard_html(company, program, month_start),
+            "my_signal_ids": Signal.search(mine, limit=5).ids,
+            "rule_ids": self.env["crm.contribution.rule"]
+            .search([("is_published", "=", True), ("company_id", "=", company.id)])
+            .ids,
+            "leaderboard": self._leaderboard(company, program, month_start),
         }
         for home in self:
             home.update(values)
 
-    def _html_table(self, headers, rows, empty):
-        if not rows:
-            return Markup("<p class='text-muted'>%s</p>") % empty
-        head = Markup("").join(Markup("<th>%s</th>") % header for header in headers)
-        body = Markup("").join(
-            Markup("<tr>%s</tr>") % Markup("").join(Markup("<td>%s</td>") % cell for cell in row)
-            for row in rows
-        )
-        return Markup(
-            "<table class='table table-sm o_everyone_sells_home_table'>"
-            "<thead><tr>%s</tr></thead><tbody>%s</tbody></table>"
-        ) % (head, body)
-
-    def _my_signals_html(self, signals):
-        states = dict(signals._fields["state"]._description_selection(self.env))
-        return self._html_table(
-            [self.env._("Signal"), self.env._("Customer"), self.env._("Status")],
-            [
-                (
-                    signal.name,
-                    signal.partner_id.display_name or signal.contact_name or "",
-                    states.get(signal.state, signal.state),
-                )
-                for signal in signals
-            ],
-            self.env._("No signal yet: what did a customer tell you this week?"),
-        )
-
-    def _rules_html(self, company):
-        rules = self.env["crm.contribution.rule"].search(
-            [("is_published", "=", True), ("company_id", "=", company.id)]
-        )
-        triggers = dict(rules._fields["trigger"]._description_selection(self.env))
-        return self._html_table(
-            [self.env._("Rule"), self.env._("When")],
-            [(rule.name, triggers.get(rule.trigger, "")) for rule in rules],
-            self.env._("No rule is published yet."),
-        )
-
-    def _leaderboard_html(self, company, program, month_start):
+    def _leaderboard(self, company, program, month_start):
+        """Rank, name and points of the month's top participants, as data:
+        the view renders them (static/src/home/)."""
         # sudo: the leaderboard shows every participant's points of the month
         # (names and points only); each ledger line stays private.
         domain = [("company_id", "=", company.id), ("date", ">=", month_start)]
@@ -154,12 +134,9 @@ class CrmEveryoneSellsHome(models.TransientModel):
                 limit=LEADERBOARD_SIZE,
             )
         )
-        return self._html_table(
-            ["#", self.env._("Employee"), self.env._("Points")],
-            [
-                (rank, employee.name, f"{total:g}")
-                for rank, (employee, total) in enumerate(board, start=1)
-                if total
-            ],
-            self.env._("Nobody has points this month yet: be the first."),
-        )
+        return [
+            {"rank": rank, "employee_id": employee.id, "name": employee.name, "points": total}
+            for rank, (employee, total) in enumerate(
+                ((employee, total) for employee, total in board if total), start=1
+            )
+        ]
