@@ -194,6 +194,17 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_payroll"
             trigger: ".o_field_widget[name=line_ids] .o_selected_row .o_field_widget[name=overtime_hours] input",
             run: "edit 20",
         },
+        {
+            content: "鈴木's line: worked hours (every line with an incentive needs them)",
+            trigger:
+                ".o_form_view .o_field_widget[name=line_ids] .o_data_row:contains(鈴木 大輝) .o_data_cell[name=worked_hours]",
+            run: "click",
+        },
+        {
+            content: "160 hours worked",
+            trigger: ".o_field_widget[name=line_ids] .o_selected_row .o_field_widget[name=worked_hours] input",
+            run: "edit 160",
+        },
         ...stepUtils.saveForm(),
         {
             content: "The overtime premium is computed",
@@ -206,7 +217,7 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_payroll"
             run: "click",
         },
         {
-            content: "Lines have warnings (hours of 鈴木 missing): confirming is asked first",
+            content: "Lines have warnings (the minimum-wage table is due its autumn update): confirming is asked first",
             trigger: ".modal-footer .btn-primary",
             run: "click",
         },
