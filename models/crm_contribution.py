@@ -279,15 +279,10 @@ class CrmContribution(models.Model):
         if not_draft:
             skipped[self.env._("already approved or paid")] = not_draft
         to_approve = entries - mine - not_draft
+        # Outside _(): Babel cannot extract a call holding an f-string.
+        reasons = "; ".join(f"{reason} ({len(group)})" for reason, group in skipped.items())
         if not to_approve:
-            raise UserError(
-                self.env._(
-                    "Nothing was approved: %(reasons)s.",
-                    reasons="; ".join(
-                        f"{reason} ({len(group)})" for reason, group in skipped.items()
-                    ),
-                )
-            )
+            raise UserError(self.env._("Nothing was approved: %(reasons)s.", reasons=reasons))
         # sudo: the ledger is written by the addon, never by a manager's
         # write; who may approve was checked above.
         to_approve.sudo()._workflow().write(
@@ -304,12 +299,7 @@ class CrmContribution(models.Model):
             "tag": "display_notification",
             "params": {
                 "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
-                "message": self.env._(
-                    "Skipped: %(reasons)s.",
-                    reasons="; ".join(
-                        f"{reason} ({len(group)})" for reason, group in skipped.items()
-                    ),
-                ),
+                "message": self.env._("Skipped: %(reasons)s.", reasons=reasons),
                 "type": "warning",
                 "sticky": True,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},

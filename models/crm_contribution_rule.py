@@ -252,10 +252,11 @@ class CrmContributionRule(models.Model):
         total = round_money(apply_cap(total, self.cap_per_deal), digits)
         total = float(total)
         if not total and self.points:
+            points = f"{self.points:g}"  # outside _(): Babel cannot extract f-strings
             return self.env._(
                 "No money: %(points)s point(s) each time, split between the contributors "
                 "like money would be.",
-                points=f"{self.points:g}",
+                points=points,
             )
         deal = format_amount(self.env, EXAMPLE_REVENUE, currency)
         if self.split_method == "originator":

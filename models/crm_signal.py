@@ -352,9 +352,10 @@ class CrmSignal(models.Model):
         """A points-only rule earns points, not "¥ 0": say so."""
         if line["amount"] or not line["points"]:
             return line["explanation"]
+        points = f"{line['points']:g}"  # outside _(): Babel cannot extract f-strings
         return self.env._(
             "%(points)s point(s), no money — rule %(rule)s",
-            points=f"{line['points']:g}",
+            points=points,
             rule=self.env["crm.contribution.rule"].browse(line["rule_id"]).name,
         )
 
