@@ -56,10 +56,6 @@ class CrmEveryoneSellsHome(models.TransientModel):
         for home in self:
             home.display_name = home.program_name or self.env._("Everyone Sells")
 
-    def _compute_display_name(self):
-        for home in self:
-            home.display_name = self.env._("Home")
-
     @api.model
     def action_open(self):
         """The landing screen, fresh each time it is opened."""
