@@ -238,6 +238,22 @@ class CrmContribution(models.Model):
         )
         return True
 
+    @api.model
+    def _payable_domain(self, company, date_to):
+        """What a payout of ``company`` ending on ``date_to`` pays: approved
+        entries in no payout yet, of events up to that day and payable by
+        then (entries without a payable date are payable at once). The close
+        wizard's preview and the payout's own SQL both read it."""
+        return [
+            ("company_id", "=", company.id),
+            ("state", "=", "approved"),
+            ("payout_id", "=", False),
+            ("date", "<=", date_to),
+            "|",
+            ("payable_date", "=", False),
+            ("payable_date", "<=", date_to),
+        ]
+
     # ------------------------------------------------------------------
     # CREDITING ENGINE
     # ------------------------------------------------------------------
@@ -271,10 +287,6 @@ class CrmContribution(models.Model):
             contributors = [
                 (c.employee_id, c.department_id, c.weight, c.role) for c in lead.contributor_ids
             ]
-            if not contributors and lead.origin_employee_id:
-                contributors = [
-                    (lead.origin_employee_id, lead.origin_department_id, 1.0, "originator")
-                ]
             if not contributors:
                 continue
             events.append(

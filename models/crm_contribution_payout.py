@@ -268,22 +268,21 @@ class CrmContributionPayout(models.Model):
         transaction not yet committed) is not taken; it waits for the next.
         """
         self.env.flush_all()
+        # sudo: the payout takes every payable entry of its company, whoever
+        # closes it; the condition is the ledger's own (_payable_domain).
+        ledger = self.env["crm.contribution"].sudo()
+        payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE crm_contribution
                    SET payout_id = %(payout)s, write_date = NOW() AT TIME ZONE 'UTC',
                        write_uid = %(uid)s
-                 WHERE company_id = %(company)s
-                   AND state = 'approved'
-                   AND payout_id IS NULL
-                   AND date <= %(date_to)s
-                   AND COALESCE(payable_date, date) <= %(date_to)s
+                 WHERE %(payable)s
                 """,
                 payout=self.id,
                 uid=self.env.uid,
-                company=self.company_id.id,
-                date_to=self.date_to,
+                payable=payable.where_clause,
             )
         )
         self._invalidate_entry_links()

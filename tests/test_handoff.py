@@ -75,18 +75,23 @@ class TestHandoff(EveryoneSellsCase):
                 "user_id": self.user_salesman.id,
                 "team_id": self.team.id,
                 "company_id": self.company.id,
-                "origin_employee_id": self.employee_marketer.id,
-                "origin_department_id": self.dept_marketing.id,
+                # Who brought a deal is its originator contributor row.
+                "contributor_ids": [
+                    Command.create({"employee_id": self.employee_marketer.id, "role": "originator"})
+                ],
             }
         )
+        self.assertEqual(lead.origin_department_id, self.dept_marketing)
         signal = self.log_signal(user=self.user_engineer, partner_id=self.customer_other.id)
         linked, _action = self.hand_off(signal, mode="link", lead_id=lead.id)
         self.assertEqual(linked, lead)
         self.assertEqual(lead.origin_employee_id, self.employee_marketer)
         self.assertEqual(signal.lead_id, lead)
         self.assertEqual(signal.state, "handed_off")
-        self.assertEqual(lead.contributor_ids.employee_id, self.employee_engineer)
-        self.assertEqual(lead.contributor_ids.role, "originator")
+        roles = {c.employee_id: c.role for c in lead.contributor_ids}
+        self.assertEqual(
+            roles, {self.employee_marketer: "originator", self.employee_engineer: "other"}
+        )
 
     def test_link_sets_origin_when_opportunity_has_none(self):
         lead = self.env["crm.lead"].create(
