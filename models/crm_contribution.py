@@ -1,4 +1,4 @@
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -9,8 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
-from ..core.crediting import apply_cap, rule_amount
-from ..core.money import round_money, shares, split_amount
+from ..core.crediting import apply_cap
 from .boolean_search import searched_true
 
 # What may still change on an entry once written: its workflow, never its figures.
@@ -26,6 +25,11 @@ TRIGGER_SELECTION = [
 ]
 
 
+# Who shares an event's credit: the employee, their department as recorded
+# on the deal or signal, their weight, and their role (originator...).
+Contributor = namedtuple("Contributor", "employee department weight role")
+
+
 @dataclass
 class CreditEvent:
     """One thing that happened and may earn credit: a won deal, a signal."""
@@ -35,7 +39,7 @@ class CreditEvent:
     company: object
     date: object
     basis: float
-    contributors: list  # [(employee, department, weight, role)]
+    contributors: list  # [Contributor]
     lead: object = None
     signal: object = None
     partner: object = None
@@ -285,7 +289,8 @@ class CrmContribution(models.Model):
         events = []
         for lead in leads:
             contributors = [
-                (c.employee_id, c.department_id, c.weight, c.role) for c in lead.contributor_ids
+                Contributor(c.employee_id, c.department_id, c.weight, c.role)
+                for c in lead.contributor_ids
             ]
             if not contributors:
                 continue
@@ -320,7 +325,9 @@ class CrmContribution(models.Model):
                 company=signal.company_id,
                 date=self._event_date(signal[date_field]),
                 basis=signal.estimated_revenue,
-                contributors=[(signal.employee_id, signal.department_id, 1.0, "originator")],
+                contributors=[
+                    Contributor(signal.employee_id, signal.department_id, 1.0, "originator")
+                ],
                 lead=signal.lead_id,
                 signal=signal,
                 partner=signal.partner_id,
@@ -380,20 +387,24 @@ class CrmContribution(models.Model):
         return members.user_id
 
     @api.model
-    def _period_totals(self, rules, employees, dates):
-        """What each (rule, employee, month) has already earned, in one query."""
+    def _period_totals(self, rules, employees, dates, recomputed_keys=()):
+        """What each (rule, employee, month) has already earned, in one query;
+        without the events ``recomputed_keys``, whose credit is computed anew."""
         capped = [rule.id for rule in rules if rule.cap_per_period]
         if not capped or not dates:
             return {}
         start = min(dates).replace(day=1)
         end = max(dates)
+        domain = [
+            ("rule_id", "in", capped),
+            ("employee_id", "in", employees.ids),
+            ("date", ">=", start),
+            ("date", "<=", end + timedelta(days=31)),
+        ]
+        if recomputed_keys:
+            domain.append(("credit_key", "not in", list(recomputed_keys)))
         groups = self.sudo()._read_group(
-            [
-                ("rule_id", "in", capped),
-                ("employee_id", "in", employees.ids),
-                ("date", ">=", start),
-                ("date", "<=", end + timedelta(days=31)),
-            ],
+            domain,
             ["rule_id", "employee_id", "date:month"],
             ["amount:sum"],
         )
@@ -403,8 +414,10 @@ class CrmContribution(models.Model):
         }
 
     @api.model
-    def _prepare_credits(self, events, open_credits=None):
-        """Ledger values for ``events``: the matching rules, split and capped.
+    def _prepare_credits(self, events, open_credits=None, recompute=False):
+        """Ledger values for ``events``: the matching rules, split and capped;
+        what is in ``open_credits`` is skipped. With ``recompute``, the
+        events' whole credit is computed anew, as if nothing were credited.
 
         Pure bookkeeping over prefetched records: the number of queries does
         not depend on the number of events.
@@ -416,9 +429,14 @@ class CrmContribution(models.Model):
         sales_users = self._sales_users()
         all_rules = [rule for rules in rules_by_key.values() for rule in rules]
         employees = self.env["hr.employee"].browse(
-            {c[0].id for event in events for c in event.contributors}
+            {c.employee.id for event in events for c in event.contributors}
         )
-        period_totals = self._period_totals(all_rules, employees, [event.date for event in events])
+        period_totals = self._period_totals(
+            all_rules,
+            employees,
+            [event.date for event in events],
+            recomputed_keys={event.key for event in events} if recompute else (),
+        )
         texts = _Explainer(self.env)
         values = []
         for event in events:
@@ -430,29 +448,20 @@ class CrmContribution(models.Model):
                     continue
                 contributors = event.contributors
                 if rule.split_method == "originator":
-                    contributors = [c for c in contributors if c[3] == "originator"][:1]
+                    contributors = [c for c in contributors if c.role == "originator"][:1]
                 if not contributors:
                     continue
                 weights = (
                     [1] * len(contributors)
                     if rule.split_method in ("equal", "originator")
-                    else [c[2] for c in contributors]
+                    else [c.weight for c in contributors]
                 )
                 if sum(weights) <= 0:
                     continue
-                raw_total = rule_amount(
-                    rule.compute_method,
-                    event.basis or 0,
-                    fixed_amount=rule.fixed_amount,
-                    percentage=rule.percentage,
-                    tiers=[(t.threshold, t.percentage) for t in rule.tier_ids],
-                )
-                total = round_money(apply_cap(raw_total, rule.cap_per_deal), digits)
-                deal_capped = total < round_money(raw_total, digits)
-                parts = split_amount(total, weights, digits)
-                fractions = shares(weights)
+                credit = rule._deal_credit(event.basis or 0, weights, digits)
+                deal_capped = credit.capped
                 for (employee, department, _w, _role), part, fraction in zip(
-                    contributors, parts, fractions, strict=True
+                    contributors, credit.parts, credit.shares, strict=True
                 ):
                     if rule.exclude_sales and employee.user_id in sales_users:
                         continue
@@ -506,20 +515,27 @@ class CrmContribution(models.Model):
         return values
 
     @api.model
-    def _credit(self, events):
-        """Write the credits ``events`` earn, skipping what is already credited."""
-        if not events:
+    def _credit(self, events, reason=None, keys=None):
+        """Write the credits ``events`` earn, in one pass.
+
+        Without ``reason``, what is credited already stays as it is. With
+        ``reason`` (a won deal that changed), the events' credit is computed
+        anew: open credits of ``keys`` (default: the events') that no longer
+        match are reversed for that reason, and the difference credited.
+        """
+        keys = [event.key for event in events] if keys is None else keys
+        if not keys:
             return self.browse()
         # sudo: crediting is the system's act on an event; salespeople and
         # employees may not write the ledger themselves.
         ledger = self.sudo()
         existing = ledger.search_fetch(
             [
-                ("credit_key", "in", [event.key for event in events]),
+                ("credit_key", "in", keys),
                 ("reversed_entry_id", "=", False),
                 ("rule_id", "!=", False),
             ],
-            ["credit_key", "employee_id", "rule_id", "credit_sequence", "is_reversed"],
+            ["credit_key", "employee_id", "rule_id", "credit_sequence", "amount", "is_reversed"],
         )
         open_credits = {}
         generations = defaultdict(int)
@@ -528,7 +544,22 @@ class CrmContribution(models.Model):
             generations[key] = max(generations[key], entry.credit_sequence + 1)
             if not entry.is_reversed:
                 open_credits[key] = entry
-        values = ledger._prepare_credits(events, open_credits)
+        if reason is None:
+            values = ledger._prepare_credits(events, open_credits)
+        else:
+            values = ledger._prepare_credits(events, recompute=True) if events else []
+            wanted = {
+                (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
+                for vals in values
+            }
+            stale = {key for key, entry in open_credits.items() if wanted.get(key) != entry.amount}
+            ledger._reverse(ledger.browse([open_credits[key].id for key in stale]), reason)
+            values = [
+                vals
+                for vals in values
+                if (vals["credit_key"], vals["employee_id"], vals["rule_id"]) not in open_credits
+                or (vals["credit_key"], vals["employee_id"], vals["rule_id"]) in stale
+            ]
         for vals in values:
             vals["credit_sequence"] = generations[
                 vals["credit_key"], vals["employee_id"], vals["rule_id"]
@@ -673,20 +704,11 @@ class CrmContribution(models.Model):
 
     @api.model
     def _recredit_changed_leads(self, leads, reason="revenue"):
-        """A won deal's revenue or contributors changed: reverse what no
-        longer matches and credit again, so the ledger shows the difference."""
-        events = self._won_events(leads)
-        current = self._open_credits_for(leads=leads)
-        if current:
-            wanted = {
-                (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
-                for vals in self._prepare_credits(events)
-            }
-            stale = current.filtered(
-                lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
-            )
-            self._reverse(stale, reason)
-        return self._credit(events)
+        """Won deals (new, or whose revenue or contributors changed): credit
+        what is missing, reverse what no longer matches and credit it again,
+        so the ledger shows the difference. One pass per deal."""
+        keys = [f"won:lead:{lead.id}" for lead in leads]
+        return self._credit(self._won_events(leads), reason=reason, keys=keys)
 
     @api.model
     def _whatif_events(self, signal, employee, date):
@@ -696,7 +718,9 @@ class CrmContribution(models.Model):
             "date": date,
             "basis": signal.estimated_revenue,
             "contributors": [
-                (employee, signal.department_id or employee.department_id, 1.0, "originator")
+                Contributor(
+                    employee, signal.department_id or employee.department_id, 1.0, "originator"
+                )
             ],
             "signal": signal,
             "partner": signal.partner_id,
@@ -708,11 +732,6 @@ class CrmContribution(models.Model):
             CreditEvent(trigger=trigger, key=f"whatif:{trigger}", **common)
             for trigger in ("signal_logged", "handed_off", "won")
         ]
-
-    @api.model
-    def _simulate(self, events):
-        """What ``events`` would earn, without writing anything."""
-        return self._prepare_credits(events)
 
 
 class _Explainer:

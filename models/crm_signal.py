@@ -289,7 +289,7 @@ class CrmSignal(models.Model):
                 signal.whatif_explanation = False
                 continue
             events = ledger._whatif_events(signal, employee, today)
-            lines = ledger._simulate(events)
+            lines = ledger._prepare_credits(events)
             signal.whatif_amount = sum(line["amount"] for line in lines)
             signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
                 self.env._("No published rule pays for this signal yet.")

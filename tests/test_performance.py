@@ -86,14 +86,14 @@ class TestCreditingIsSetBased(ContributionCase):
         # Winning only notes the deals for the crediting job. flush=False:
         # the tracking messages crm posts on every lead at commit are crm's
         # cost, not crediting's.
-        with self.assertQueryCount(__system__=21, flush=False):
+        with self.assertQueryCount(__system__=19, flush=False):
             leads.write({"stage_id": self.stage_won.id})
             self.env.flush_all()
         self.assertFalse(self.env["crm.contribution"].search([("lead_id", "in", leads.ids)]))
         self.assertTrue(all(leads.mapped("everyone_sells_credit_pending")))
         # The job then writes the 120 ledger lines in a bounded number of queries.
         self.env.cr.flush()  # the deals' commit: crm's tracking, not the job's
-        with self.assertQueryCount(__system__=27, flush=False):
+        with self.assertQueryCount(__system__=26, flush=False):
             self.env["crm.contribution.queue"]._process()
             self.env.flush_all()
         self.env.invalidate_all()
