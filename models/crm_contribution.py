@@ -6,7 +6,7 @@ from decimal import Decimal
 import psycopg2.errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..core.crediting import apply_cap
@@ -22,6 +22,14 @@ TRIGGER_SELECTION = [
     ("resolved", "Routed signal resolved"),
     ("insight_used", "Insight used by sales"),
     ("adjustment", "Adjustment"),
+]
+
+REVERSAL_REASONS = [
+    ("lost", "Deal lost or archived"),
+    ("reopened", "Deal left the won stage"),
+    ("revenue", "Deal revenue changed"),
+    ("contributors", "Deal contributors changed"),
+    ("declined", "Signal declined"),
 ]
 
 
@@ -55,6 +63,7 @@ class CrmContribution(models.Model):
     _description = "Contribution Ledger Entry"
     _order = "date desc, id desc"
     _rec_name = "explanation"
+    _rec_names_search = ["lead_name", "employee_id", "rule_id", "note"]
     _check_company_auto = True
 
     employee_id = fields.Many2one("hr.employee", required=True, index=True, readonly=True)
@@ -109,7 +118,27 @@ class CrmContribution(models.Model):
     )
     points = fields.Float(digits=(16, 2), readonly=True)
     amount = fields.Monetary(readonly=True)
-    explanation = fields.Text(readonly=True)
+    # The entry stores figures; its sentence is written when read, in the
+    # reader's language (see _Explainer).
+    explanation = fields.Text(
+        compute="_compute_explanation",
+        search="_search_explanation",
+        help="How the amount was computed, in one sentence: rule, basis, rate, share, "
+        "cap → amount.",
+    )
+    note = fields.Text(
+        readonly=True,
+        help="The words of the manager who wrote an adjustment: why it was written.",
+    )
+    deal_capped = fields.Boolean(readonly=True, help="The rule's cap per deal reduced this credit.")
+    period_capped = fields.Boolean(
+        readonly=True, help="The rule's monthly cap per employee reduced this credit."
+    )
+    reversal_reason = fields.Selection(
+        REVERSAL_REASONS,
+        readonly=True,
+        help="On a reversal: why the credit it cancels no longer holds.",
+    )
     state = fields.Selection(
         [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")],
         default="draft",
@@ -174,6 +203,52 @@ class CrmContribution(models.Model):
             )
         )
 
+    @api.depends_context("lang", "uid", "everyone_sells_to_employee")
+    @api.depends(
+        "rule_id",
+        "basis_amount",
+        "rate",
+        "share",
+        "amount",
+        "points",
+        "deal_capped",
+        "period_capped",
+        "reversal_reason",
+        "reversed_entry_id",
+        "note",
+        "employee_id",
+    )
+    def _compute_explanation(self):
+        texts = _Explainer(self.env)
+        for entry in self:
+            entry.explanation = texts.entry(entry)
+
+    def _search_explanation(self, operator, value):
+        # The sentence exists only when read: search what it is made of.
+        if operator not in ("ilike", "not ilike", "=", "!="):
+            return NotImplemented
+        positive = operator in ("ilike", "=")
+        fields_searched = ["note", "lead_name", "rule_id.name", "employee_id.name"]
+        domain = ["|"] * (len(fields_searched) - 1) + [
+            (fname, "ilike" if operator in ("ilike", "not ilike") else "=", value)
+            for fname in fields_searched
+        ]
+        return domain if positive else ["!", *domain]
+
+    def _explained_for_employees(self):
+        """{entry id: sentence} in each entry's employee's language, as a
+        third party reads it (the payroll workbook)."""
+        sentences = {}
+        default_lang = self.env.lang or "en_US"
+        for lang, entries in self.grouped(
+            lambda e: (
+                e.employee_id.user_id.lang or e.employee_id.work_contact_id.lang or default_lang
+            )
+        ).items():
+            for entry in entries.with_context(lang=lang):
+                sentences[entry.id] = entry.explanation
+        return sentences
+
     @api.depends("reversal_entry_ids")
     def _compute_is_reversed(self):
         for entry in self:
@@ -195,6 +270,14 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
     # APPEND-ONLY
     # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # One write path: the ORM's create checks access and fills the
+        # defaults, then appends through _insert_entries like the crediting
+        # job, with the same checks.
+        self.check_access("create")
+        return self._insert_entries([self._add_missing_default_values(vals) for vals in vals_list])
 
     def write(self, vals):
         if set(vals) - WORKFLOW_FIELDS:
@@ -437,7 +520,6 @@ class CrmContribution(models.Model):
             [event.date for event in events],
             recomputed_keys={event.key for event in events} if recompute else (),
         )
-        texts = _Explainer(self.env)
         values = []
         for event in events:
             currency = event.company.currency_id
@@ -500,19 +582,34 @@ class CrmContribution(models.Model):
                             "amount": float(amount),
                             "wage_type": rule.wage_type,
                             "credit_key": event.key,
-                            "explanation": texts.credit(
-                                employee,
-                                rule,
-                                event,
-                                currency,
-                                fraction,
-                                amount,
-                                deal_capped=deal_capped,
-                                period_capped=period_capped,
-                            ),
+                            "deal_capped": deal_capped,
+                            "period_capped": period_capped,
                         }
                     )
         return values
+
+    @api.model
+    def _explain_values(self, values):
+        """The sentences of ledger values not written (what a signal could
+        earn), as the entries would say them."""
+        texts = _Explainer(self.env)
+        # sudo: the rules that matched are published; their figures are read
+        # whoever asks (the engine read them already, as the system).
+        rules = self.env["crm.contribution.rule"].sudo()
+        return [
+            texts.credit(
+                rules.browse(vals["rule_id"]),
+                self.env["hr.employee"].browse(vals["employee_id"]),
+                self.env["res.company"].browse(vals["company_id"]).currency_id,
+                basis=vals["basis_amount"],
+                share=vals["share"],
+                amount=vals["amount"],
+                points=vals["points"],
+                deal_capped=vals["deal_capped"],
+                period_capped=vals["period_capped"],
+            )
+            for vals in values
+        ]
 
     @api.model
     def _credit(self, events, reason=None, keys=None):
@@ -569,11 +666,10 @@ class CrmContribution(models.Model):
     @api.model
     def _reverse(self, entries, reason):
         """Cancel ``entries`` with negative, linked entries; ``reason`` is a
-        code of ``_Explainer.reasons``, said in each employee's language."""
+        code of REVERSAL_REASONS, said in the reader's language."""
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
         if not entries:
             return self.browse()
-        texts = _Explainer(self.env)
         values = [
             {
                 "employee_id": entry.employee_id.id,
@@ -601,7 +697,7 @@ class CrmContribution(models.Model):
                 # A reversal follows its credit: a draft credit's reversal waits
                 # with it, an approved or paid one is booked at once.
                 "state": "draft" if entry.state == "draft" else "approved",
-                "explanation": texts.reversal(entry, reason),
+                "reversal_reason": reason,
             }
             for entry in entries
         ]
@@ -623,15 +719,27 @@ class CrmContribution(models.Model):
 
     @api.model
     def _insert_entries(self, values):
-        """Append ledger lines in one INSERT, whatever their number.
+        """Append ledger lines in one INSERT, whatever their number: the one
+        way lines enter the ledger (``create`` comes here too).
 
-        The ORM inserts 100 rows per query; crediting a thousand won deals
-        would then cost queries in proportion. Ledger lines have no computed
-        stored field, no tracking and no side effect to run, so one
-        statement writes them all; the database checks the rest.
+        The ORM's create makes the crediting job of a thousand deals about
+        2.5 times slower (measured: 1.7-2.3 s against 4.2-6.2 s for 6,000
+        lines). Ledger lines have no computed stored field, no tracking and
+        no side effect to run, so one statement writes them all, after the
+        checks the ORM would run: every line's employee, deal, signal and
+        rule belong to its company, and the model's constraints
+        (``_validate_fields``) hold; the database checks the rest. A sentence
+        given at creation is a person's words (an adjustment's reason) and
+        is kept as the line's note: credits and reversals store figures and
+        are explained when read.
         """
         if not values:
             return self.browse()
+        values = [
+            {("note" if name == "explanation" else name): value for name, value in vals.items()}
+            for vals in values
+        ]
+        self._check_company_of_values(values)
         columns = sorted({name for vals in values for name in vals})
         audit = ["create_uid", "create_date", "write_uid", "write_date"]
         stamp = [self.env.uid, self.env.cr.now(), self.env.uid, self.env.cr.now()]
@@ -671,12 +779,34 @@ class CrmContribution(models.Model):
                 )
             ) from error
         entries = self.browse(ids)
+        entries._validate_fields(columns)
         # What pointed at the ledger before (a deal's, a signal's or a
         # credit's lines) must be read again.
         self.invalidate_model(["reversal_entry_ids", "is_reversed"])
         self.env["crm.lead"].invalidate_model(["contribution_ids"])
         self.env["crm.signal"].invalidate_model(["contribution_ids"])
         return entries
+
+    @api.model
+    def _check_company_of_values(self, values):
+        """What ``_check_company_auto`` checks on an ORM create: a line's
+        employee, deal, signal and rule are of the line's company (or of
+        none). Read from the records the engine has in its cache."""
+        for fname in ("employee_id", "lead_id", "signal_id", "rule_id"):
+            comodel = self.env[self._fields[fname].comodel_name].sudo()
+            ids = {vals[fname] for vals in values if vals.get(fname)}
+            companies = {record.id: record.company_id.id for record in comodel.browse(ids)}
+            for vals in values:
+                company = companies.get(vals.get(fname))
+                if company and company != vals.get("company_id"):
+                    raise ValidationError(
+                        self.env._(
+                            "A ledger line of %(company)s cannot point to %(record)s of "
+                            "another company.",
+                            company=self.env["res.company"].browse(vals.get("company_id")).name,
+                            record=comodel.browse(vals[fname]).display_name,
+                        )
+                    )
 
     @api.model
     def _open_credits_for(self, leads=None, signals=None, trigger="won"):
@@ -735,66 +865,96 @@ class CrmContribution(models.Model):
 
 
 class _Explainer:
-    """One sentence per ledger line, in the language of the employee it is for."""
+    """One sentence per ledger line, written when it is read: from the
+    entry's stored figures, in the reader's language. The entry's employee
+    reads "your 67 % share"; anyone else "the 67 % share of 佐藤"."""
 
     def __init__(self, env):
         self.env = env
-        self.default_lang = env.context.get("lang") or env.lang or "en_US"
-        self._envs = {}
+        self.lang = env.lang or "en_US"
+        self.to_employee = env.context.get("everyone_sells_to_employee")
         self._formats = {}
 
-    def _env_for(self, employee):
-        lang = employee.user_id.lang or self.default_lang
-        if lang not in self._envs:
-            self._envs[lang] = self.env(context=dict(self.env.context, lang=lang))
-        return self._envs[lang], lang
-
-    def _money(self, env, lang, amount, currency):
+    def _money(self, amount, currency):
         """format_amount, with the language's and currency's formats looked up
-        once per batch: a batch writes thousands of sentences."""
-        key = (lang, currency.id)
+        once: a list or a workbook shows thousands of sentences."""
+        key = currency.id
         if key not in self._formats:
-            sample = format_amount(env, 1234567.0, currency, lang_code=lang)
-            self._formats[key] = sample
+            self._formats[key] = format_amount(self.env, 1234567.0, currency, lang_code=self.lang)
         sample = self._formats[key]
         digits = currency.decimal_places
         reference = f"{1234567.0:,.{digits}f}"
         rounded = round(float(amount), digits)
         if rounded < 0 or reference not in sample:
             # Other separators, or a sign: let Odoo lay it out.
-            return format_amount(env, float(amount), currency, lang_code=lang)
+            return format_amount(self.env, float(amount), currency, lang_code=self.lang)
         return sample.replace(reference, f"{rounded:,.{digits}f}")
 
-    def credit(self, employee, rule, event, currency, fraction, amount, **capped):
-        env, lang = self._env_for(employee)
-        money = lambda value: self._money(env, lang, value, currency)  # noqa: E731
-        share = f"{float(fraction) * 100:.0f} %"
-        rate = f"{rule.percentage:g} %"
-        points = f"{rule.points * float(fraction):g}"
+    def entry(self, entry):
+        if entry.reversed_entry_id:
+            return self.env._(
+                "Reversal (%(reason)s) of: %(original)s",
+                reason=self.reasons().get(entry.reversal_reason, entry.reversal_reason or ""),
+                original=self.entry(entry.reversed_entry_id),
+            )
+        if not entry.rule_id:
+            return entry.note or ""
+        return self.credit(
+            entry.rule_id,
+            entry.employee_id,
+            entry.currency_id,
+            basis=entry.basis_amount,
+            share=entry.share,
+            amount=entry.amount,
+            points=entry.points,
+            deal_capped=entry.deal_capped,
+            period_capped=entry.period_capped,
+        )
+
+    def credit(self, rule, employee, currency, **figures):
+        money = lambda value: self._money(value, currency)  # noqa: E731
+        env = self.env
+        share = f"{float(figures['share']) * 100:.0f} %"
         if rule.compute_method == "percentage":
-            base = env._("%(rate)s of %(basis)s", rate=rate, basis=money(event.basis or 0))
+            base = env._(
+                "%(rate)s of %(basis)s",
+                rate=f"{rule.percentage:g} %",
+                basis=money(figures["basis"] or 0),
+            )
         elif rule.compute_method == "tiered":
-            base = env._("the tiered rate on %(basis)s", basis=money(event.basis or 0))
+            base = env._("the tiered rate on %(basis)s", basis=money(figures["basis"] or 0))
         else:
             base = env._("%(amount)s per event", amount=money(rule.fixed_amount))
-        sentence = env._(
-            "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
-            base=base,
-            share=share,
-            amount=money(amount),
-            rule=rule.with_context(lang=lang).name,
-        )
-        if capped.get("deal_capped"):
+        rule_name = rule.with_context(lang=self.lang).name
+        if self.to_employee or employee.user_id == env.user:
+            sentence = env._(
+                "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
+                base=base,
+                share=share,
+                amount=money(figures["amount"]),
+                rule=rule_name,
+            )
+        else:
+            sentence = env._(
+                "%(base)s × the %(share)s share of %(employee)s = %(amount)s — rule %(rule)s",
+                base=base,
+                share=share,
+                employee=employee.name,
+                amount=money(figures["amount"]),
+                rule=rule_name,
+            )
+        if figures.get("deal_capped"):
             sentence += env._(" (capped at %(cap)s per deal)", cap=money(rule.cap_per_deal))
-        if capped.get("period_capped"):
+        if figures.get("period_capped"):
             sentence += env._(
                 " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
             )
-        if rule.points:
-            sentence += env._(", %(points)s points", points=points)
+        if figures.get("points"):
+            sentence += env._(", %(points)s points", points=f"{figures['points']:g}")
         return sentence
 
-    def reasons(self, env):
+    def reasons(self):
+        env = self.env
         return {
             "lost": env._("the deal was lost or archived"),
             "reopened": env._("the deal left the won stage"),
@@ -802,11 +962,3 @@ class _Explainer:
             "contributors": env._("the deal's contributors changed"),
             "declined": env._("the signal was declined"),
         }
-
-    def reversal(self, entry, reason):
-        env, _lang = self._env_for(entry.employee_id)
-        return env._(
-            "Reversal (%(reason)s) of: %(original)s",
-            reason=self.reasons(env).get(reason, reason),
-            original=entry.explanation,
-        )

@@ -554,8 +554,7 @@ class CrmContributionPayout(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points,
-                       explanation
+                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
                   FROM crm_contribution
                  WHERE payout_id = %s
               ORDER BY employee_id, date, id
@@ -565,6 +564,12 @@ class CrmContributionPayout(models.Model):
         )
         entries = cr.fetchall()
         entry_employees = self._employee_identities({entry[1] for entry in entries})
+        # Each sentence in its employee's language, written from the figures.
+        explanations = (
+            self.env["crm.contribution"]
+            .browse([entry[7] for entry in entries])
+            ._explained_for_employees()
+        )
         rule_names = {
             rule.id: rule.name
             for rule in self.env["crm.contribution.rule"]
@@ -580,9 +585,9 @@ class CrmContributionPayout(models.Model):
                 wage_types.get(wage_type, ""),
                 amount,
                 points,
-                explanation or "",
+                explanations.get(entry_id) or "",
             ]
-            for day, employee_id, lead_name, rule_id, wage_type, amount, points, explanation in (
+            for day, employee_id, lead_name, rule_id, wage_type, amount, points, entry_id in (
                 entries
             )
         )

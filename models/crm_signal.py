@@ -291,7 +291,7 @@ class CrmSignal(models.Model):
             events = ledger._whatif_events(signal, employee, today)
             lines = ledger._prepare_credits(events)
             signal.whatif_amount = sum(line["amount"] for line in lines)
-            signal.whatif_explanation = "\n".join(line["explanation"] for line in lines) or (
+            signal.whatif_explanation = "\n".join(ledger._explain_values(lines)) or (
                 self.env._("No published rule pays for this signal yet.")
             )
 

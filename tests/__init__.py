@@ -4,6 +4,7 @@ from . import test_concurrency
 from . import test_crediting_queue
 from . import test_disputes
 from . import test_duplicates
+from . import test_explanations
 from . import test_handoff
 from . import test_hostile_input
 from . import test_lead
