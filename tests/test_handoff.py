@@ -67,6 +67,34 @@ class TestHandoff(EveryoneSellsCase):
         self.assertEqual(lead.email_from, "kimura@hikari.example.jp")
         self.assertEqual(lead.phone, "03-1234-5678")
 
+    def test_typed_contact_follows_through_the_wizard_to_the_opportunity(self):
+        # Issue 17.7: what the employee typed instead of a customer is shown
+        # in the inbox and the wizard, and lands in the opportunity's
+        # contact fields.
+        signal = self.log_signal(partner_id=False, contact_name="東邦精工 購買部 小野様")
+        inbox = self.env["crm.signal"].with_user(self.user_salesman)
+        self.assertIn("contact_name", inbox.get_views([(False, "list")])["views"]["list"]["arch"])
+        self.assertEqual(inbox.browse(signal.id).contact_name, "東邦精工 購買部 小野様")
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create({"signal_ids": [Command.set(signal.ids)], "team_id": self.team.id})
+        )
+        self.assertEqual(wizard.contact_name, "東邦精工 購買部 小野様")
+        self.assertIn(
+            'name="contact_name"', wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        wizard.write({"partner_name": "東邦精工株式会社", "contact_name": "購買部 小野様"})
+        lead = self.env["crm.lead"].browse(wizard.action_apply()["res_id"])
+        self.assertFalse(lead.partner_id)
+        self.assertEqual(lead.partner_name, "東邦精工株式会社")
+        self.assertEqual(lead.contact_name, "購買部 小野様")
+
+    def test_typed_contact_is_kept_as_typed_by_default(self):
+        signal = self.log_signal(partner_id=False, contact_name="東邦精工 購買部 小野様")
+        lead, _action = self.hand_off(signal)
+        self.assertEqual(lead.contact_name, "東邦精工 購買部 小野様")
+
     def test_link_to_existing_opportunity_keeps_its_origin(self):
         lead = self.env["crm.lead"].create(
             {
