@@ -139,7 +139,7 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         if not self._everyone_sells_crediting_off():
-            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won(), "won")
+            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won())
         return leads
 
     def write(self, vals):
@@ -153,16 +153,11 @@ class CrmLead(models.Model):
         revenue_before = {lead.id: lead.expected_revenue for lead in was_won}
         result = super().write(vals)
         now_won = self._everyone_sells_won()
-        queue = self.env["crm.contribution.queue"]
-        left = was_won - now_won
-        lost = left.filtered(lambda lead: not lead.active)
-        queue._enqueue(lost, "lost")
-        queue._enqueue(left - lost, "reopened")
-        queue._enqueue(now_won - was_won, "won")
         changed = (was_won & now_won).filtered(
             lambda lead: lead.expected_revenue != revenue_before[lead.id]
         )
-        queue._enqueue(changed, "revenue")
+        moved = (was_won - now_won) | (now_won - was_won)
+        self.env["crm.contribution.queue"]._enqueue(moved | changed)
         return result
 
     def _everyone_sells_recredit_contributors(self):

@@ -93,7 +93,7 @@ class TestCreditingIsSetBased(ContributionCase):
         self.assertTrue(all(leads.mapped("everyone_sells_credit_pending")))
         # The job then writes the 120 ledger lines in a bounded number of queries.
         self.env.cr.flush()  # the deals' commit: crm's tracking, not the job's
-        with self.assertQueryCount(__system__=26, flush=False):
+        with self.assertQueryCount(__system__=24, flush=False):
             self.env["crm.contribution.queue"]._process()
             self.env.flush_all()
         self.env.invalidate_all()
