@@ -272,10 +272,11 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
 
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
         # One write path: the ORM's create checks access and fills the
         # defaults, then appends through _insert_entries like the crediting
-        # job, with the same checks.
+        # job, with the same checks (no super(): its per-row INSERTs are the
+        # path _insert_entries replaces).
         self.check_access("create")
         return self._insert_entries([self._add_missing_default_values(vals) for vals in vals_list])
 

@@ -2,6 +2,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import ContributionCase
+from .test_payout import PayoutCase
 
 
 @tagged("post_install", "-at_install")
@@ -95,3 +96,31 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
         entry = self._split_deal()
         found = self.env["crm.contribution"].search([("explanation", "ilike", "受注貢献")])
         self.assertIn(entry, found)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementSpeaksToItsEmployee(PayoutCase):
+    def test_statement_printed_by_payroll_is_in_the_employees_language(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.user_support.lang = "ja_JP"
+        _lead, _entries = self.won_and_approved(
+            contributors=[
+                (self.employee_support, 2, "originator"),
+                (self.employee_engineer, 1, "technical"),
+            ]
+        )
+        run = self.payout()
+        run.action_compute()
+        line = self.line_of(run, self.employee_support)
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_admin)
+            .with_context(lang="en_US")
+            ._render_qweb_html("crm_everyone_sells.action_report_payout_statement", line.ids)
+        )
+        self.assertIn("あなたの配分 67 %", html.decode())
+        # Payroll reading the same line in the back office: whose share, in English.
+        self.assertIn(
+            "share of 佐藤 花子",
+            line.entry_ids.with_user(self.user_admin).with_context(lang="en_US").explanation,
+        )
