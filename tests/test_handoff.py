@@ -89,6 +89,9 @@ class TestHandoff(EveryoneSellsCase):
         self.assertFalse(lead.partner_id)
         self.assertEqual(lead.partner_name, "東邦精工株式会社")
         self.assertEqual(lead.contact_name, "購買部 小野様")
+        # On the opportunity's first tab, not only under Extra Information.
+        form = lead.with_user(self.user_salesman).get_views([(False, "form")])["views"]["form"]
+        self.assertIn('id="contact_name_everyone_sells"', form["arch"])
 
     def test_typed_contact_is_kept_as_typed_by_default(self):
         signal = self.log_signal(partner_id=False, contact_name="東邦精工 購買部 小野様")
