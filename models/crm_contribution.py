@@ -901,7 +901,9 @@ class _Explainer:
         if not entry.rule_id:
             return entry.note or ""
         return self.credit(
-            entry.rule_id,
+            # sudo: the rule that credited a line is part of its explanation,
+            # even once it is unpublished or archived for its readers.
+            entry.rule_id.sudo(),
             entry.employee_id,
             entry.currency_id,
             basis=entry.basis_amount,
