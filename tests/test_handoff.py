@@ -98,6 +98,32 @@ class TestHandoff(EveryoneSellsCase):
         lead, _action = self.hand_off(signal)
         self.assertEqual(lead.contact_name, "東邦精工 購買部 小野様")
 
+    def test_origin_is_the_originator_row(self):
+        lead, _action = self.hand_off(self.log_signal())
+        lead.contributor_ids.write({"role": "other"})
+        self.assertFalse(lead.origin_employee_id)
+        lead.contributor_ids = [
+            Command.create({"employee_id": self.employee_engineer.id, "role": "originator"})
+        ]
+        self.assertEqual(lead.origin_employee_id, self.employee_engineer)
+        self.assertEqual(lead.origin_department_id, self.dept_engineering)
+
+    def test_a_signals_life_reads_on_the_signal(self):
+        # The wizards only collect input: the same steps run on crm.signal.
+        first = self.log_signal()
+        second = self.log_signal(user=self.user_engineer, partner_id=self.customer_other.id)
+        signals = (first | second).with_user(self.user_salesman)
+        self.assertEqual(signals._first_signal(), first)
+        lead = signals._create_lead({"name": "直接の引き渡し", "team_id": self.team.id})
+        signals._hand_off(lead, "来週訪問します")
+        self.assertEqual(lead.origin_employee_id, self.employee_support)
+        self.assertTrue(all(signals.mapped("is_handed_off")))
+        third = self.log_signal(name="別件", partner_id=False).with_user(self.user_salesman)
+        with self.assertRaisesRegex(UserError, "note is required"):
+            third._decline("other")
+        third._decline("duplicate", "既に対応中")
+        self.assertEqual(third.state, "declined")
+
     def test_link_to_existing_opportunity_keeps_its_origin(self):
         lead = self.env["crm.lead"].create(
             {
