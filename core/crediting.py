@@ -1,8 +1,9 @@
 """What a scoring rule pays for one event, before it is split."""
 
+from collections import namedtuple
 from decimal import Decimal
 
-from .money import to_decimal
+from .money import round_money, shares, split_amount, to_decimal
 
 HUNDRED = Decimal(100)
 
@@ -55,3 +56,28 @@ def apply_cap(amount, cap, already=0):
         return amount
     room = to_decimal(cap) - to_decimal(already)
     return max(Decimal(0), min(amount, room))
+
+
+DealCredit = namedtuple("DealCredit", "total parts shares capped")
+
+
+def deal_credit(method, basis, weights, digits, fixed_amount=0, percentage=0, tiers=(), cap=0):
+    """What a rule pays for one event and how it splits, in one pass.
+
+    The rule's amount, limited by its cap per deal (0: none), rounded
+    half-up to ``digits``, then split by ``weights`` so that the parts add
+    up to the total. Returns the total, the parts, each weight's share
+    (a fraction, not rounded) and whether the cap cut the amount.
+
+    >>> deal_credit("percentage", 1_000_000, [70, 30], 0, percentage=5, cap=40_000)
+    DealCredit(total=Decimal('40000'), parts=[Decimal('28000'), Decimal('12000')], \
+shares=[Decimal('0.7'), Decimal('0.3')], capped=True)
+    """
+    raw = rule_amount(method, basis, fixed_amount=fixed_amount, percentage=percentage, tiers=tiers)
+    total = round_money(apply_cap(raw, cap), digits)
+    return DealCredit(
+        total=total,
+        parts=split_amount(total, weights, digits),
+        shares=shares(weights),
+        capped=total < round_money(raw, digits),
+    )

@@ -1,4 +1,4 @@
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -6,11 +6,10 @@ from decimal import Decimal
 import psycopg2.errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 
-from ..core.crediting import apply_cap, rule_amount
-from ..core.money import round_money, shares, split_amount
+from ..core.crediting import apply_cap
 from .boolean_search import searched_true
 
 # What may still change on an entry once written: its workflow, never its figures.
@@ -34,6 +33,19 @@ TRIGGER_SELECTION = [
     ("adjustment", "Adjustment"),
 ]
 
+REVERSAL_REASONS = [
+    ("lost", "Deal lost or archived"),
+    ("reopened", "Deal left the won stage"),
+    ("revenue", "Deal revenue changed"),
+    ("contributors", "Deal contributors changed"),
+    ("declined", "Signal declined"),
+]
+
+
+# Who shares an event's credit: the employee, their department as recorded
+# on the deal or signal, their weight, and their role (originator...).
+Contributor = namedtuple("Contributor", "employee department weight role")
+
 
 @dataclass
 class CreditEvent:
@@ -44,7 +56,7 @@ class CreditEvent:
     company: object
     date: object
     basis: float
-    contributors: list  # [(employee, department, weight, role)]
+    contributors: list  # [Contributor]
     lead: object = None
     signal: object = None
     partner: object = None
@@ -60,6 +72,7 @@ class CrmContribution(models.Model):
     _description = "Contribution Ledger Entry"
     _order = "date desc, id desc"
     _rec_name = "explanation"
+    _rec_names_search = ["lead_name", "employee_id", "rule_id", "note"]
     _check_company_auto = True
 
     employee_id = fields.Many2one("hr.employee", required=True, index=True, readonly=True)
@@ -114,7 +127,27 @@ class CrmContribution(models.Model):
     )
     points = fields.Float(digits=(16, 2), readonly=True)
     amount = fields.Monetary(readonly=True)
-    explanation = fields.Text(readonly=True)
+    # The entry stores figures; its sentence is written when read, in the
+    # reader's language (see _Explainer).
+    explanation = fields.Text(
+        compute="_compute_explanation",
+        search="_search_explanation",
+        help="How the amount was computed, in one sentence: rule, basis, rate, share, "
+        "cap → amount.",
+    )
+    note = fields.Text(
+        readonly=True,
+        help="The words of the manager who wrote an adjustment: why it was written.",
+    )
+    deal_capped = fields.Boolean(readonly=True, help="The rule's cap per deal reduced this credit.")
+    period_capped = fields.Boolean(
+        readonly=True, help="The rule's monthly cap per employee reduced this credit."
+    )
+    reversal_reason = fields.Selection(
+        REVERSAL_REASONS,
+        readonly=True,
+        help="On a reversal: why the credit it cancels no longer holds.",
+    )
     state = fields.Selection(
         [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")],
         default="draft",
@@ -179,6 +212,52 @@ class CrmContribution(models.Model):
             )
         )
 
+    @api.depends_context("lang", "uid", "everyone_sells_to_employee")
+    @api.depends(
+        "rule_id",
+        "basis_amount",
+        "rate",
+        "share",
+        "amount",
+        "points",
+        "deal_capped",
+        "period_capped",
+        "reversal_reason",
+        "reversed_entry_id",
+        "note",
+        "employee_id",
+    )
+    def _compute_explanation(self):
+        texts = _Explainer(self.env)
+        for entry in self:
+            entry.explanation = texts.entry(entry)
+
+    def _search_explanation(self, operator, value):
+        # The sentence exists only when read: search what it is made of.
+        if operator not in ("ilike", "not ilike", "=", "!="):
+            return NotImplemented
+        positive = operator in ("ilike", "=")
+        fields_searched = ["note", "lead_name", "rule_id.name", "employee_id.name"]
+        domain = ["|"] * (len(fields_searched) - 1) + [
+            (fname, "ilike" if operator in ("ilike", "not ilike") else "=", value)
+            for fname in fields_searched
+        ]
+        return domain if positive else ["!", *domain]
+
+    def _explained_for_employees(self):
+        """{entry id: sentence} in each entry's employee's language, as a
+        third party reads it (the payroll workbook)."""
+        sentences = {}
+        default_lang = self.env.lang or "en_US"
+        for lang, entries in self.grouped(
+            lambda e: (
+                e.employee_id.user_id.lang or e.employee_id.work_contact_id.lang or default_lang
+            )
+        ).items():
+            for entry in entries.with_context(lang=lang):
+                sentences[entry.id] = entry.explanation
+        return sentences
+
     @api.depends("reversal_entry_ids")
     def _compute_is_reversed(self):
         for entry in self:
@@ -200,6 +279,15 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
     # APPEND-ONLY
     # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        # One write path: the ORM's create checks access and fills the
+        # defaults, then appends through _insert_entries like the crediting
+        # job, with the same checks (no super(): its per-row INSERTs are the
+        # path _insert_entries replaces).
+        self.check_access("create")
+        return self._insert_entries([self._add_missing_default_values(vals) for vals in vals_list])
 
     def write(self, vals):
         if set(vals) - WORKFLOW_FIELDS:
@@ -338,6 +426,22 @@ class CrmContribution(models.Model):
         # sudo: paying is the payout's act, checked by its caller.
         entries._workflow().write({"state": "paid"})
 
+    @api.model
+    def _payable_domain(self, company, date_to):
+        """What a payout of ``company`` ending on ``date_to`` pays: approved
+        entries in no payout yet, of events up to that day and payable by
+        then (entries without a payable date are payable at once). The close
+        wizard's preview and the payout's own SQL both read it."""
+        return [
+            ("company_id", "=", company.id),
+            ("state", "=", "approved"),
+            ("payout_id", "=", False),
+            ("date", "<=", date_to),
+            "|",
+            ("payable_date", "=", False),
+            ("payable_date", "<=", date_to),
+        ]
+
     # ------------------------------------------------------------------
     # CREDITING ENGINE
     # ------------------------------------------------------------------
@@ -373,12 +477,9 @@ class CrmContribution(models.Model):
         events = []
         for lead in leads:
             contributors = [
-                (c.employee_id, c.department_id, c.weight, c.role) for c in lead.contributor_ids
+                Contributor(c.employee_id, c.department_id, c.weight, c.role)
+                for c in lead.contributor_ids
             ]
-            if not contributors and lead.origin_employee_id:
-                contributors = [
-                    (lead.origin_employee_id, lead.origin_department_id, 1.0, "originator")
-                ]
             if not contributors:
                 continue
             events.append(
@@ -412,7 +513,9 @@ class CrmContribution(models.Model):
                 company=signal.company_id,
                 date=self._event_date(signal[date_field]),
                 basis=signal.estimated_revenue,
-                contributors=[(signal.employee_id, signal.department_id, 1.0, "originator")],
+                contributors=[
+                    Contributor(signal.employee_id, signal.department_id, 1.0, "originator")
+                ],
                 lead=signal.lead_id,
                 signal=signal,
                 partner=signal.partner_id,
@@ -472,20 +575,24 @@ class CrmContribution(models.Model):
         return members.user_id
 
     @api.model
-    def _period_totals(self, rules, employees, dates):
-        """What each (rule, employee, month) has already earned, in one query."""
+    def _period_totals(self, rules, employees, dates, recomputed_keys=()):
+        """What each (rule, employee, month) has already earned, in one query;
+        without the events ``recomputed_keys``, whose credit is computed anew."""
         capped = [rule.id for rule in rules if rule.cap_per_period]
         if not capped or not dates:
             return {}
         start = min(dates).replace(day=1)
         end = max(dates)
+        domain = [
+            ("rule_id", "in", capped),
+            ("employee_id", "in", employees.ids),
+            ("date", ">=", start),
+            ("date", "<=", end + timedelta(days=31)),
+        ]
+        if recomputed_keys:
+            domain.append(("credit_key", "not in", list(recomputed_keys)))
         groups = self.sudo()._read_group(
-            [
-                ("rule_id", "in", capped),
-                ("employee_id", "in", employees.ids),
-                ("date", ">=", start),
-                ("date", "<=", end + timedelta(days=31)),
-            ],
+            domain,
             ["rule_id", "employee_id", "date:month"],
             ["amount:sum"],
         )
@@ -495,8 +602,10 @@ class CrmContribution(models.Model):
         }
 
     @api.model
-    def _prepare_credits(self, events, open_credits=None):
-        """Ledger values for ``events``: the matching rules, split and capped.
+    def _prepare_credits(self, events, open_credits=None, recompute=False):
+        """Ledger values for ``events``: the matching rules, split and capped;
+        what is in ``open_credits`` is skipped. With ``recompute``, the
+        events' whole credit is computed anew, as if nothing were credited.
 
         Pure bookkeeping over prefetched records: the number of queries does
         not depend on the number of events.
@@ -508,10 +617,14 @@ class CrmContribution(models.Model):
         sales_users = self._sales_users()
         all_rules = [rule for rules in rules_by_key.values() for rule in rules]
         employees = self.env["hr.employee"].browse(
-            {c[0].id for event in events for c in event.contributors}
+            {c.employee.id for event in events for c in event.contributors}
         )
-        period_totals = self._period_totals(all_rules, employees, [event.date for event in events])
-        texts = _Explainer(self.env)
+        period_totals = self._period_totals(
+            all_rules,
+            employees,
+            [event.date for event in events],
+            recomputed_keys={event.key for event in events} if recompute else (),
+        )
         values = []
         for event in events:
             currency = event.company.currency_id
@@ -522,29 +635,20 @@ class CrmContribution(models.Model):
                     continue
                 contributors = event.contributors
                 if rule.split_method == "originator":
-                    contributors = [c for c in contributors if c[3] == "originator"][:1]
+                    contributors = [c for c in contributors if c.role == "originator"][:1]
                 if not contributors:
                     continue
                 weights = (
                     [1] * len(contributors)
                     if rule.split_method in ("equal", "originator")
-                    else [c[2] for c in contributors]
+                    else [c.weight for c in contributors]
                 )
                 if sum(weights) <= 0:
                     continue
-                raw_total = rule_amount(
-                    rule.compute_method,
-                    event.basis or 0,
-                    fixed_amount=rule.fixed_amount,
-                    percentage=rule.percentage,
-                    tiers=[(t.threshold, t.percentage) for t in rule.tier_ids],
-                )
-                total = round_money(apply_cap(raw_total, rule.cap_per_deal), digits)
-                deal_capped = total < round_money(raw_total, digits)
-                parts = split_amount(total, weights, digits)
-                fractions = shares(weights)
+                credit = rule._deal_credit(event.basis or 0, weights, digits)
+                deal_capped = credit.capped
                 for (employee, department, _w, _role), part, fraction in zip(
-                    contributors, parts, fractions, strict=True
+                    contributors, credit.parts, credit.shares, strict=True
                 ):
                     if rule.exclude_sales and employee.user_id in sales_users:
                         continue
@@ -583,35 +687,57 @@ class CrmContribution(models.Model):
                             "amount": float(amount),
                             "wage_type": rule.wage_type,
                             "credit_key": event.key,
-                            "explanation": texts.credit(
-                                employee,
-                                rule,
-                                event,
-                                currency,
-                                fraction,
-                                amount,
-                                deal_capped=deal_capped,
-                                period_capped=period_capped,
-                            ),
+                            "deal_capped": deal_capped,
+                            "period_capped": period_capped,
                         }
                     )
         return values
 
     @api.model
-    def _credit(self, events):
-        """Write the credits ``events`` earn, skipping what is already credited."""
-        if not events:
+    def _explain_values(self, values):
+        """The sentences of ledger values not written (what a signal could
+        earn), as the entries would say them."""
+        texts = _Explainer(self.env)
+        # sudo: the rules that matched are published; their figures are read
+        # whoever asks (the engine read them already, as the system).
+        rules = self.env["crm.contribution.rule"].sudo()
+        return [
+            texts.credit(
+                rules.browse(vals["rule_id"]),
+                self.env["hr.employee"].browse(vals["employee_id"]),
+                self.env["res.company"].browse(vals["company_id"]).currency_id,
+                basis=vals["basis_amount"],
+                share=vals["share"],
+                amount=vals["amount"],
+                points=vals["points"],
+                deal_capped=vals["deal_capped"],
+                period_capped=vals["period_capped"],
+            )
+            for vals in values
+        ]
+
+    @api.model
+    def _credit(self, events, reason=None, keys=None):
+        """Write the credits ``events`` earn, in one pass.
+
+        Without ``reason``, what is credited already stays as it is. With
+        ``reason`` (a won deal that changed), the events' credit is computed
+        anew: open credits of ``keys`` (default: the events') that no longer
+        match are reversed for that reason, and the difference credited.
+        """
+        keys = [event.key for event in events] if keys is None else keys
+        if not keys:
             return self.browse()
         # sudo: crediting is the system's act on an event; salespeople and
         # employees may not write the ledger themselves.
         ledger = self.sudo()
         existing = ledger.search_fetch(
             [
-                ("credit_key", "in", [event.key for event in events]),
+                ("credit_key", "in", keys),
                 ("reversed_entry_id", "=", False),
                 ("rule_id", "!=", False),
             ],
-            ["credit_key", "employee_id", "rule_id", "credit_sequence", "is_reversed"],
+            ["credit_key", "employee_id", "rule_id", "credit_sequence", "amount", "is_reversed"],
         )
         open_credits = {}
         generations = defaultdict(int)
@@ -620,7 +746,22 @@ class CrmContribution(models.Model):
             generations[key] = max(generations[key], entry.credit_sequence + 1)
             if not entry.is_reversed:
                 open_credits[key] = entry
-        values = ledger._prepare_credits(events, open_credits)
+        if reason is None:
+            values = ledger._prepare_credits(events, open_credits)
+        else:
+            values = ledger._prepare_credits(events, recompute=True) if events else []
+            wanted = {
+                (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
+                for vals in values
+            }
+            stale = {key for key, entry in open_credits.items() if wanted.get(key) != entry.amount}
+            ledger._reverse(ledger.browse([open_credits[key].id for key in stale]), reason)
+            values = [
+                vals
+                for vals in values
+                if (vals["credit_key"], vals["employee_id"], vals["rule_id"]) not in open_credits
+                or (vals["credit_key"], vals["employee_id"], vals["rule_id"]) in stale
+            ]
         for vals in values:
             vals["credit_sequence"] = generations[
                 vals["credit_key"], vals["employee_id"], vals["rule_id"]
@@ -630,11 +771,10 @@ class CrmContribution(models.Model):
     @api.model
     def _reverse(self, entries, reason):
         """Cancel ``entries`` with negative, linked entries; ``reason`` is a
-        code of ``_Explainer.reasons``, said in each employee's language."""
+        code of REVERSAL_REASONS, said in the reader's language."""
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
         if not entries:
             return self.browse()
-        texts = _Explainer(self.env)
         values = [
             {
                 "employee_id": entry.employee_id.id,
@@ -665,7 +805,7 @@ class CrmContribution(models.Model):
                 # A reversal follows its credit: a draft credit's reversal waits
                 # with it, an approved or paid one is booked at once.
                 "state": "draft" if entry.state == "draft" else "approved",
-                "explanation": texts.reversal(entry, reason),
+                "reversal_reason": reason,
             }
             for entry in entries
         ]
@@ -693,15 +833,27 @@ class CrmContribution(models.Model):
 
     @api.model
     def _insert_entries(self, values):
-        """Append ledger lines in one INSERT, whatever their number.
+        """Append ledger lines in one INSERT, whatever their number: the one
+        way lines enter the ledger (``create`` comes here too).
 
-        The ORM inserts 100 rows per query; crediting a thousand won deals
-        would then cost queries in proportion. Ledger lines have no computed
-        stored field, no tracking and no side effect to run, so one
-        statement writes them all; the database checks the rest.
+        The ORM's create makes the crediting job of a thousand deals about
+        2.5 times slower (measured: 1.7-2.3 s against 4.2-6.2 s for 6,000
+        lines). Ledger lines have no computed stored field, no tracking and
+        no side effect to run, so one statement writes them all, after the
+        checks the ORM would run: every line's employee, deal, signal and
+        rule belong to its company, and the model's constraints
+        (``_validate_fields``) hold; the database checks the rest. A sentence
+        given at creation is a person's words (an adjustment's reason) and
+        is kept as the line's note: credits and reversals store figures and
+        are explained when read.
         """
         if not values:
             return self.browse()
+        values = [
+            {("note" if name == "explanation" else name): value for name, value in vals.items()}
+            for vals in values
+        ]
+        self._check_company_of_values(values)
         columns = sorted({name for vals in values for name in vals})
         audit = ["create_uid", "create_date", "write_uid", "write_date"]
         stamp = [self.env.uid, self.env.cr.now(), self.env.uid, self.env.cr.now()]
@@ -744,12 +896,34 @@ class CrmContribution(models.Model):
                 )
             ) from error
         entries = self.browse(ids)
+        entries._validate_fields(columns)
         # What pointed at the ledger before (a deal's, a signal's or a
         # credit's lines) must be read again.
         self.invalidate_model(["reversal_entry_ids", "is_reversed"])
         self.env["crm.lead"].invalidate_model(["contribution_ids"])
         self.env["crm.signal"].invalidate_model(["contribution_ids"])
         return entries
+
+    @api.model
+    def _check_company_of_values(self, values):
+        """What ``_check_company_auto`` checks on an ORM create: a line's
+        employee, deal, signal and rule are of the line's company (or of
+        none). Read from the records the engine has in its cache."""
+        for fname in ("employee_id", "lead_id", "signal_id", "rule_id"):
+            comodel = self.env[self._fields[fname].comodel_name].sudo()
+            ids = {vals[fname] for vals in values if vals.get(fname)}
+            companies = {record.id: record.company_id.id for record in comodel.browse(ids)}
+            for vals in values:
+                company = companies.get(vals.get(fname))
+                if company and company != vals.get("company_id"):
+                    raise ValidationError(
+                        self.env._(
+                            "A ledger line of %(company)s cannot point to %(record)s of "
+                            "another company.",
+                            company=self.env["res.company"].browse(vals.get("company_id")).name,
+                            record=comodel.browse(vals[fname]).display_name,
+                        )
+                    )
 
     @api.model
     def _open_credits_for(self, leads=None, signals=None, trigger="won"):
@@ -777,20 +951,11 @@ class CrmContribution(models.Model):
 
     @api.model
     def _recredit_changed_leads(self, leads, reason="revenue"):
-        """A won deal's revenue or contributors changed: reverse what no
-        longer matches and credit again, so the ledger shows the difference."""
-        events = self._won_events(leads)
-        current = self._open_credits_for(leads=leads)
-        if current:
-            wanted = {
-                (vals["credit_key"], vals["employee_id"], vals["rule_id"]): vals["amount"]
-                for vals in self._prepare_credits(events)
-            }
-            stale = current.filtered(
-                lambda e: wanted.get((e.credit_key, e.employee_id.id, e.rule_id.id)) != e.amount
-            )
-            self._reverse(stale, reason)
-        return self._credit(events)
+        """Won deals (new, or whose revenue or contributors changed): credit
+        what is missing, reverse what no longer matches and credit it again,
+        so the ledger shows the difference. One pass per deal."""
+        keys = [f"won:lead:{lead.id}" for lead in leads]
+        return self._credit(self._won_events(leads), reason=reason, keys=keys)
 
     @api.model
     def _whatif_events(self, signal, employee, date):
@@ -800,7 +965,9 @@ class CrmContribution(models.Model):
             "date": date,
             "basis": signal.estimated_revenue,
             "contributors": [
-                (employee, signal.department_id or employee.department_id, 1.0, "originator")
+                Contributor(
+                    employee, signal.department_id or employee.department_id, 1.0, "originator"
+                )
             ],
             "signal": signal,
             "partner": signal.partner_id,
@@ -813,73 +980,100 @@ class CrmContribution(models.Model):
             for trigger in ("signal_logged", "handed_off", "won")
         ]
 
-    @api.model
-    def _simulate(self, events):
-        """What ``events`` would earn, without writing anything."""
-        return self._prepare_credits(events)
-
 
 class _Explainer:
-    """One sentence per ledger line, in the language of the employee it is for."""
+    """One sentence per ledger line, written when it is read: from the
+    entry's stored figures, in the reader's language. The entry's employee
+    reads "your 67 % share"; anyone else "the 67 % share of 佐藤"."""
 
     def __init__(self, env):
         self.env = env
-        self.default_lang = env.context.get("lang") or env.lang or "en_US"
-        self._envs = {}
+        self.lang = env.lang or "en_US"
+        self.to_employee = env.context.get("everyone_sells_to_employee")
         self._formats = {}
 
-    def _env_for(self, employee):
-        lang = employee.user_id.lang or self.default_lang
-        if lang not in self._envs:
-            self._envs[lang] = self.env(context=dict(self.env.context, lang=lang))
-        return self._envs[lang], lang
-
-    def _money(self, env, lang, amount, currency):
+    def _money(self, amount, currency):
         """format_amount, with the language's and currency's formats looked up
-        once per batch: a batch writes thousands of sentences."""
-        key = (lang, currency.id)
+        once: a list or a workbook shows thousands of sentences."""
+        key = currency.id
         if key not in self._formats:
-            sample = format_amount(env, 1234567.0, currency, lang_code=lang)
-            self._formats[key] = sample
+            self._formats[key] = format_amount(self.env, 1234567.0, currency, lang_code=self.lang)
         sample = self._formats[key]
         digits = currency.decimal_places
         reference = f"{1234567.0:,.{digits}f}"
         rounded = round(float(amount), digits)
         if rounded < 0 or reference not in sample:
             # Other separators, or a sign: let Odoo lay it out.
-            return format_amount(env, float(amount), currency, lang_code=lang)
+            return format_amount(self.env, float(amount), currency, lang_code=self.lang)
         return sample.replace(reference, f"{rounded:,.{digits}f}")
 
-    def credit(self, employee, rule, event, currency, fraction, amount, **capped):
-        env, lang = self._env_for(employee)
-        money = lambda value: self._money(env, lang, value, currency)  # noqa: E731
-        share = f"{float(fraction) * 100:.0f} %"
-        rate = f"{rule.percentage:g} %"
-        points = f"{rule.points * float(fraction):g}"
+    def entry(self, entry):
+        if entry.reversed_entry_id:
+            return self.env._(
+                "Reversal (%(reason)s) of: %(original)s",
+                reason=self.reasons().get(entry.reversal_reason, entry.reversal_reason or ""),
+                original=self.entry(entry.reversed_entry_id),
+            )
+        if not entry.rule_id:
+            return entry.note or ""
+        return self.credit(
+            # sudo: the rule that credited a line is part of its explanation,
+            # even once it is unpublished or archived for its readers.
+            entry.rule_id.sudo(),
+            entry.employee_id,
+            entry.currency_id,
+            basis=entry.basis_amount,
+            share=entry.share,
+            amount=entry.amount,
+            points=entry.points,
+            deal_capped=entry.deal_capped,
+            period_capped=entry.period_capped,
+        )
+
+    def credit(self, rule, employee, currency, **figures):
+        money = lambda value: self._money(value, currency)  # noqa: E731
+        env = self.env
+        share = f"{float(figures['share']) * 100:.0f} %"
         if rule.compute_method == "percentage":
-            base = env._("%(rate)s of %(basis)s", rate=rate, basis=money(event.basis or 0))
+            base = env._(
+                "%(rate)s of %(basis)s",
+                rate=f"{rule.percentage:g} %",
+                basis=money(figures["basis"] or 0),
+            )
         elif rule.compute_method == "tiered":
-            base = env._("the tiered rate on %(basis)s", basis=money(event.basis or 0))
+            base = env._("the tiered rate on %(basis)s", basis=money(figures["basis"] or 0))
         else:
             base = env._("%(amount)s per event", amount=money(rule.fixed_amount))
-        sentence = env._(
-            "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
-            base=base,
-            share=share,
-            amount=money(amount),
-            rule=rule.with_context(lang=lang).name,
-        )
-        if capped.get("deal_capped"):
+        rule_name = rule.with_context(lang=self.lang).name
+        if self.to_employee or employee.user_id == env.user:
+            sentence = env._(
+                "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",
+                base=base,
+                share=share,
+                amount=money(figures["amount"]),
+                rule=rule_name,
+            )
+        else:
+            sentence = env._(
+                "%(base)s × the %(share)s share of %(employee)s = %(amount)s — rule %(rule)s",
+                base=base,
+                share=share,
+                employee=employee.name,
+                amount=money(figures["amount"]),
+                rule=rule_name,
+            )
+        if figures.get("deal_capped"):
             sentence += env._(" (capped at %(cap)s per deal)", cap=money(rule.cap_per_deal))
-        if capped.get("period_capped"):
+        if figures.get("period_capped"):
             sentence += env._(
                 " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
             )
-        if rule.points:
-            sentence += env._(", %(points)s points", points=points)
+        if figures.get("points"):
+            sentence += env._(", %(points)s points", points=f"{figures['points']:g}")
         return sentence
 
-    def reasons(self, env):
+    def reasons(self):
+        env = self.env
         return {
             "lost": env._("the deal was lost or archived"),
             "reopened": env._("the deal left the won stage"),
@@ -888,11 +1082,3 @@ class _Explainer:
             "declined": env._("the signal was declined"),
             "deleted": env._("the signal was deleted"),
         }
-
-    def reversal(self, entry, reason):
-        env, _lang = self._env_for(entry.employee_id)
-        return env._(
-            "Reversal (%(reason)s) of: %(original)s",
-            reason=self.reasons(env).get(reason, reason),
-            original=entry.explanation,
-        )

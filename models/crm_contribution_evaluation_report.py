@@ -10,8 +10,7 @@ EVALUATION_QUERY = """
            s.company_id,
            (s.create_date AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(s_cal.tz, 'UTC'))::date AS date,
            1 AS signal_count,
-           CASE WHEN s.handoff_date IS NOT NULL OR s.lead_id IS NOT NULL
-                THEN 1 ELSE 0 END AS accepted_count,
+           CASE WHEN s.is_handed_off THEN 1 ELSE 0 END AS accepted_count,
            CASE WHEN s.state = 'won' THEN 1 ELSE 0 END AS won_count,
            0.0 AS revenue_influenced,
            0.0 AS points,
@@ -28,16 +27,10 @@ EVALUATION_QUERY = """
            l.expected_revenue,
            0.0, 0.0
       FROM crm_lead l
-      JOIN crm_stage st ON st.id = l.stage_id AND st.is_won
       LEFT JOIN res_company l_co ON l_co.id = l.company_id
       LEFT JOIN resource_calendar l_cal ON l_cal.id = l_co.resource_calendar_id
-      JOIN (
-            SELECT lead_id, employee_id, department_id FROM crm_lead_contributor
-             UNION
-            SELECT id, origin_employee_id, origin_department_id
-              FROM crm_lead WHERE origin_employee_id IS NOT NULL
-           ) helper ON helper.lead_id = l.id
-     WHERE l.active AND l.probability = 100 AND l.date_closed IS NOT NULL
+      JOIN crm_lead_contributor helper ON helper.lead_id = l.id
+     WHERE l.everyone_sells_is_won AND l.date_closed IS NOT NULL
     UNION ALL
     SELECT 3, c.id, c.employee_id,
            c.department_id,

@@ -285,6 +285,10 @@ class CrmContributionPayout(models.Model):
         transaction not yet committed) is not taken; it waits for the next.
         """
         self.env.flush_all()
+        # sudo: the payout takes every payable entry of its company, whoever
+        # closes it; the condition is the ledger's own (_payable_domain).
+        ledger = self.env["crm.contribution"].sudo()
+        payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
         # A credit never paid and the reversal that cancels it are taken
         # together or not at all: they net to zero before payroll sees them.
         self.env.cr.execute(
@@ -293,11 +297,7 @@ class CrmContributionPayout(models.Model):
                 WITH candidate AS (
                     SELECT id, reversed_entry_id
                       FROM crm_contribution
-                     WHERE company_id = %(company)s
-                       AND state = 'approved'
-                       AND payout_id IS NULL
-                       AND date <= %(date_to)s
-                       AND COALESCE(payable_date, date) <= %(date_to)s
+                     WHERE %(payable)s
                 ), waiting AS (
                     SELECT candidate.id
                       FROM candidate
@@ -318,8 +318,7 @@ class CrmContributionPayout(models.Model):
                 """,
                 payout=self.id,
                 uid=self.env.uid,
-                company=self.company_id.id,
-                date_to=self.date_to,
+                payable=payable.where_clause,
             )
         )
         self._invalidate_entry_links()

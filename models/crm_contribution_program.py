@@ -1,7 +1,3 @@
-from collections import defaultdict
-
-from markupsafe import Markup
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -125,7 +121,8 @@ class CrmContributionProgram(models.Model):
     won_count = fields.Integer(
         string="Won",
         compute="_compute_kpis",
-        help="The program's signals whose opportunity was won.",
+        help="Won opportunities that came from the program's signals (each deal "
+        "counted once, on its first signal).",
     )
     won_revenue = fields.Monetary(
         compute="_compute_kpis",
@@ -162,77 +159,37 @@ class CrmContributionProgram(models.Model):
     # ------------------------------------------------------------------
 
     def _compute_kpis(self):
+        """The figures of the analysis report (crm.everyone.sells.report),
+        summed per program: one definition of handed off, won and cost for
+        both screens."""
         # sudo: the program's figures are aggregates every participant may
         # see, while each signal or credit is readable only by its owner.
-        signals = self.env["crm.signal"].sudo()
-        program_ids = self.ids
-        counts = defaultdict(lambda: defaultdict(int))
-        for program, state, count in signals._read_group(
-            [("program_id", "in", program_ids)], ["program_id", "state"], ["__count"]
-        ):
-            counts[program.id]["signals"] += count
-            if state == "won":
-                counts[program.id]["won"] += count
-        for program, count in signals._read_group(
-            [
-                ("program_id", "in", program_ids),
-                "|",
-                ("handoff_date", "!=", False),
-                ("lead_id", "!=", False),
-            ],
-            ["program_id"],
-            ["__count"],
-        ):
-            counts[program.id]["handed"] = count
-        revenue = defaultdict(float)
-        for program, lead in signals._read_group(
-            [("program_id", "in", program_ids), ("state", "=", "won"), ("lead_id", "!=", False)],
-            ["program_id", "lead_id"],
-        ):
-            revenue[program.id] += lead.expected_revenue
-        # Credits: on a program signal, or on a deal one of its signals became.
-        program_of_signal = {}
-        program_of_lead = {}
-        for program, signal_ids, lead_ids in signals._read_group(
-            [("program_id", "in", program_ids)],
-            ["program_id"],
-            ["id:array_agg", "lead_id:array_agg"],
-        ):
-            program_of_signal.update(dict.fromkeys(signal_ids, program.id))
-            program_of_lead.update(dict.fromkeys(filter(None, lead_ids), program.id))
-        incentive = defaultdict(float)
-        if program_of_signal:
-            for signal, lead, amount in (
-                self.env["crm.contribution"]
-                .sudo()
-                ._read_group(
-                    [
-                        "|",
-                        ("signal_id", "in", list(program_of_signal)),
-                        ("lead_id", "in", list(program_of_lead)),
-                    ],
-                    ["signal_id", "lead_id"],
-                    ["amount:sum"],
-                )
-            ):
-                program_id = program_of_signal.get(signal.id) or program_of_lead.get(lead.id)
-                incentive[program_id] += amount
+        groups = (
+            self.env["crm.everyone.sells.report"]
+            .sudo()
+            ._read_group(
+                [("program_id", "in", self.ids)],
+                ["program_id"],
+                [
+                    "signal_count:sum",
+                    "handoff_count:sum",
+                    "won_count:sum",
+                    "won_revenue:sum",
+                    "incentive_cost:sum",
+                ],
+            )
+        )
+        figures = {program.id: rest for program, *rest in groups}
         for program in self:
-            figures = counts[program.id]
-            program.signal_count = figures["signals"]
-            program.handoff_count = figures["handed"]
-            program.won_count = figures["won"]
-            program.won_revenue = revenue[program.id]
-            program.incentive_total = incentive[program.id]
-            program.conversion_rate = (
-                100.0 * figures["won"] / figures["signals"] if figures["signals"] else 0.0
-            )
-            program.handoff_rate = (
-                100.0 * figures["handed"] / figures["signals"] if figures["signals"] else 0.0
-            )
-            program.revenue_per_incentive = (
-                revenue[program.id] / incentive[program.id] if incentive[program.id] > 0 else 0.0
-            )
+            signals, handed, won, revenue, incentive = figures.get(program.id, (0, 0, 0, 0.0, 0.0))
+            program.signal_count = signals
+            program.handoff_count = handed
+            program.won_count = won
+            program.won_revenue = revenue
+            program.incentive_total = incentive
+            program.conversion_rate = 100.0 * won / signals if signals else 0.0
+            program.handoff_rate = 100.0 * handed / signals if signals else 0.0
+            program.revenue_per_incentive = revenue / incentive if incentive > 0 else 0.0
 
     def _compute_challenge_count(self):
         counts = dict(
@@ -424,8 +381,3 @@ class CrmContributionProgram(models.Model):
             (program for program in programs if program._covers_department(department)),
             programs[:1],
         )
-
-    def _summary_html(self):
-        """The program in three lines, for the landing screen."""
-        self.ensure_one()
-        return Markup("<h2>%s</h2>%s") % (self.name, self.message or "")

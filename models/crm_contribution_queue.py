@@ -76,10 +76,20 @@ class CrmContributionQueue(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _enqueue(self, leads, reason):
-        """Note ``leads`` for the crediting job, in one query, and wake it."""
+    def _enqueue(self, leads, reason=None):
+        """Note ``leads`` for the crediting job, in one query, and wake it.
+        Without ``reason``, each deal's state says it (won, lost or left the
+        won stage): the job reads the state again when it runs."""
         if not leads:
             return
+        reasons = (
+            [reason] * len(leads)
+            if reason
+            else [
+                "won" if lead.everyone_sells_is_won else "reopened" if lead.active else "lost"
+                for lead in leads
+            ]
+        )
         cr = self.env.cr
         # One INSERT whatever the number of deals: the ORM would insert a
         # hundred rows per query and build a record for each; these rows
@@ -88,13 +98,13 @@ class CrmContributionQueue(models.Model):
             SQL(
                 """
                 INSERT INTO crm_contribution_queue (lead_id, reason, user_id, date)
-                SELECT lead_id, %(reason)s, %(uid)s, %(now)s
-                  FROM unnest(%(ids)s::int[]) AS lead_id
+                SELECT lead_id, reason, %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int[], %(reasons)s::varchar[]) AS note(lead_id, reason)
                 """,
-                reason=reason,
                 uid=self.env.uid,
                 now=cr.now(),
                 ids=list(leads.ids),
+                reasons=reasons,
             )
         )
         self.invalidate_model()

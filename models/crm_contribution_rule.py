@@ -5,8 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
-from ..core.crediting import apply_cap, rule_amount
-from ..core.money import round_money, split_amount
+from ..core.crediting import deal_credit
 
 TRIGGERS = [
     ("signal_logged", "Signal logged"),
@@ -239,19 +238,26 @@ class CrmContributionRule(models.Model):
         for rule in self:
             rule.example_text = rule._example_text()
 
-    def _example_text(self):
-        currency = self.currency_id or self.env.company.currency_id
-        digits = currency.decimal_places
-        total = rule_amount(
+    def _deal_credit(self, basis, weights, digits):
+        """What this rule pays for one event of ``basis``, split by
+        ``weights``: the one computation of the engine and the example."""
+        self.ensure_one()
+        return deal_credit(
             self.compute_method,
-            EXAMPLE_REVENUE,
+            basis,
+            weights,
+            digits,
             fixed_amount=self.fixed_amount,
             percentage=self.percentage,
             tiers=[(t.threshold, t.percentage) for t in self.tier_ids],
+            cap=self.cap_per_deal,
         )
-        total = round_money(apply_cap(total, self.cap_per_deal), digits)
-        total = float(total)
-        if not total and self.points:
+
+    def _example_text(self):
+        currency = self.currency_id or self.env.company.currency_id
+        weights = {"originator": [1], "equal": [1, 1]}.get(self.split_method, [70, 30])
+        credit = self._deal_credit(EXAMPLE_REVENUE, weights, currency.decimal_places)
+        if not credit.total and self.points:
             points = f"{self.points:g}"  # outside _(): Babel cannot extract f-strings
             return self.env._(
                 "No money: %(points)s point(s) each time, split between the contributors "
@@ -259,19 +265,19 @@ class CrmContributionRule(models.Model):
                 points=points,
             )
         deal = format_amount(self.env, EXAMPLE_REVENUE, currency)
+        total = format_amount(self.env, float(credit.total), currency)
         if self.split_method == "originator":
             return self.env._(
                 "A %(deal)s deal pays %(total)s, all to the employee who brought it.",
                 deal=deal,
-                total=format_amount(self.env, total, currency),
+                total=total,
             )
-        weights = [1, 1] if self.split_method == "equal" else [70, 30]
-        first, second = (float(part) for part in split_amount(total, weights, digits))
+        first, second = (float(part) for part in credit.parts)
         return self.env._(
             "A %(deal)s deal pays %(total)s; with two contributors weighted "
             "70/30 this rule gives %(first)s and %(second)s.",
             deal=deal,
-            total=format_amount(self.env, total, currency),
+            total=total,
             first=format_amount(self.env, first, currency),
             second=format_amount(self.env, second, currency),
         )

@@ -26,7 +26,7 @@ class CrmContributionSuccessStory(models.Model):
         required=True,
         index=True,
         check_company=True,
-        domain="[('stage_id.is_won', '=', True)]",
+        domain="[('everyone_sells_is_won', '=', True)]",
         help="The won opportunity the story tells.",
     )
     partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
@@ -85,11 +85,7 @@ class CrmContributionSuccessStory(models.Model):
             # sudo: the author of a story may not read every signal and
             # contributor line of the deal; the story names who helped.
             lead_sudo = lead.sudo()
-            story.helper_ids = [
-                Command.set(
-                    (lead_sudo.origin_employee_id | lead_sudo.contributor_ids.employee_id).ids
-                )
-            ]
+            story.helper_ids = [Command.set(lead_sudo.contributor_ids.employee_id.ids)]
             story.program_id = lead_sudo.signal_ids.program_id[:1]
 
     def _channel(self):
@@ -116,7 +112,7 @@ class CrmContributionSuccessStory(models.Model):
         for story in self:
             if story.state != "draft":
                 raise UserError(self.env._("%(story)s is already published.", story=story.name))
-            if not story.lead_id.sudo()._everyone_sells_is_won():
+            if not story.lead_id.sudo().everyone_sells_is_won:
                 raise UserError(
                     self.env._(
                         "%(deal)s is not won: a success story tells a won deal.",

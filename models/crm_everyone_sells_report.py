@@ -6,11 +6,7 @@ from odoo.tools import SQL
 # employee-sourced pipeline compares with every other source. Rates are
 # averages of 0/100 values, NULL where they do not apply (AVG skips NULL).
 REPORT_QUERY = """
-    WITH won_lead AS (
-        SELECT l.id, (l.active AND l.probability = 100 AND st.is_won) AS is_won
-          FROM crm_lead l
-          LEFT JOIN crm_stage st ON st.id = l.stage_id
-    ), first_signal AS (
+    WITH first_signal AS (
         SELECT DISTINCT ON (lead_id) lead_id, id AS signal_id
           FROM crm_signal
          WHERE lead_id IS NOT NULL
@@ -39,18 +35,18 @@ REPORT_QUERY = """
            l.team_id,
            s.create_date AS date,
            1 AS signal_count,
-           CASE WHEN s.handoff_date IS NOT NULL OR l.id IS NOT NULL THEN 1 ELSE 0 END
-               AS handoff_count,
-           CASE WHEN s.handoff_date IS NOT NULL OR l.id IS NOT NULL THEN 100.0 ELSE 0.0 END
-               AS handoff_rate,
+           CASE WHEN s.is_handed_off THEN 1 ELSE 0 END AS handoff_count,
+           CASE WHEN s.is_handed_off THEN 100.0 ELSE 0.0 END AS handoff_rate,
            EXTRACT(EPOCH FROM (s.handoff_date - s.create_date)) / 86400.0 AS days_to_handoff,
            CASE WHEN fs.signal_id = s.id THEN 1 ELSE 0 END AS lead_count,
-           CASE WHEN fs.signal_id = s.id AND wl.is_won THEN 1 ELSE 0 END AS won_count,
-           CASE WHEN fs.signal_id = s.id THEN CASE WHEN wl.is_won THEN 100.0 ELSE 0.0 END END
+           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won THEN 1 ELSE 0 END AS won_count,
+           CASE WHEN fs.signal_id = s.id
+                THEN CASE WHEN l.everyone_sells_is_won THEN 100.0 ELSE 0.0 END END
                AS conversion_rate,
-           CASE WHEN fs.signal_id = s.id AND wl.is_won THEN l.expected_revenue ELSE 0 END
+           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won
+                THEN l.expected_revenue ELSE 0 END
                AS won_revenue,
-           CASE WHEN fs.signal_id = s.id AND wl.is_won
+           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won
                 THEN EXTRACT(EPOCH FROM (l.date_closed - s.create_date)) / 86400.0 END
                AS cycle_days,
            COALESCE(sc.amount, 0)
@@ -58,7 +54,6 @@ REPORT_QUERY = """
                AS incentive_cost
       FROM crm_signal s
       LEFT JOIN crm_lead l ON l.id = s.lead_id
-      LEFT JOIN won_lead wl ON wl.id = l.id
       LEFT JOIN first_signal fs ON fs.lead_id = l.id
       LEFT JOIN signal_credit sc ON sc.signal_id = s.id
       LEFT JOIN lead_credit lc ON lc.lead_id = l.id
@@ -77,14 +72,13 @@ REPORT_QUERY = """
            l.create_date,
            0, 0, NULL, NULL,
            1,
-           CASE WHEN wl.is_won THEN 1 ELSE 0 END,
-           CASE WHEN wl.is_won THEN 100.0 ELSE 0.0 END,
-           CASE WHEN wl.is_won THEN l.expected_revenue ELSE 0 END,
-           CASE WHEN wl.is_won
+           CASE WHEN l.everyone_sells_is_won THEN 1 ELSE 0 END,
+           CASE WHEN l.everyone_sells_is_won THEN 100.0 ELSE 0.0 END,
+           CASE WHEN l.everyone_sells_is_won THEN l.expected_revenue ELSE 0 END,
+           CASE WHEN l.everyone_sells_is_won
                 THEN EXTRACT(EPOCH FROM (l.date_closed - l.create_date)) / 86400.0 END,
            COALESCE(lc.amount, 0)
       FROM crm_lead l
-      JOIN won_lead wl ON wl.id = l.id
       LEFT JOIN lead_credit lc ON lc.lead_id = l.id
      WHERE l.type = 'opportunity'
        AND NOT EXISTS (SELECT 1 FROM crm_signal s WHERE s.lead_id = l.id)

@@ -7,17 +7,33 @@ CREDIT_FIELDS = {"stage_id", "probability", "active", "expected_revenue", "compa
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
+    # Who brought the deal is its originator contributor row, and nothing
+    # else: these two only mirror it (for search, grouping and the reports'
+    # SQL), so a merge or a conversion has nothing to reconcile.
     origin_employee_id = fields.Many2one(
         "hr.employee",
         string="Brought By",
+        compute="_compute_origin",
+        store=True,
         tracking=True,
         index="btree_not_null",
-        help="The employee whose signal started this opportunity.",
+        help="The employee whose signal started this opportunity: its contributor "
+        "with the role Originator.",
     )
     origin_department_id = fields.Many2one(
         "hr.department",
+        compute="_compute_origin",
+        store=True,
         index="btree_not_null",
         help="The originator's department when the signal was logged.",
+    )
+    everyone_sells_is_won = fields.Boolean(
+        string="Won (Everyone Sells)",
+        compute="_compute_everyone_sells_is_won",
+        store=True,
+        index=True,
+        help="Active, at probability 100, in a won stage: the one definition of a won "
+        "deal that crediting, reports and goals share.",
     )
     signal_channel_id = fields.Many2one(
         "crm.signal.channel",
@@ -66,6 +82,24 @@ class CrmLead(models.Model):
         for lead in self:
             lead.everyone_sells_credit_pending = lead._origin.id in pending
 
+    @api.depends(
+        "contributor_ids.role", "contributor_ids.employee_id", "contributor_ids.department_id"
+    )
+    def _compute_origin(self):
+        for lead in self:
+            originator = lead.contributor_ids.filtered(lambda c: c.role == "originator")[:1]
+            lead.origin_employee_id = originator.employee_id
+            lead.origin_department_id = originator.department_id
+
+    @api.depends("active", "probability", "stage_id.is_won")
+    def _compute_everyone_sells_is_won(self):
+        # Odoo 18 has no stored won flag: won is an active lead at
+        # probability 100 in a won stage.
+        for lead in self:
+            lead.everyone_sells_is_won = bool(
+                lead.active and lead.probability == 100 and lead.stage_id.is_won
+            )
+
     @api.depends("signal_ids")
     def _compute_signal_count(self):
         counts = dict(
@@ -92,20 +126,11 @@ class CrmLead(models.Model):
 
     def _everyone_sells_is_won(self):
         self.ensure_one()
-        return bool(self._everyone_sells_won())
+        return self.everyone_sells_is_won
 
     def _everyone_sells_won(self):
-        """The won leads of ``self``. Odoo 18 has no stored won flag: won is an
-        active lead at probability 100 in a won stage (looked up once for the
-        batch, not per lead)."""
-        won_stages = {stage.id for stage in self.stage_id if stage.is_won}
-        return self.browse(
-            [
-                lead.id
-                for lead in self
-                if lead.active and lead.probability == 100 and lead.stage_id.id in won_stages
-            ]
-        )
+        """The won leads of ``self`` (see ``everyone_sells_is_won``)."""
+        return self.filtered("everyone_sells_is_won")
 
     def _everyone_sells_crediting_off(self):
         return self.env["crm.contribution"]._crediting_off()
@@ -114,7 +139,7 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         if not self._everyone_sells_crediting_off():
-            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won(), "won")
+            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won())
         return leads
 
     def write(self, vals):
@@ -128,16 +153,11 @@ class CrmLead(models.Model):
         revenue_before = {lead.id: lead.expected_revenue for lead in was_won}
         result = super().write(vals)
         now_won = self._everyone_sells_won()
-        queue = self.env["crm.contribution.queue"]
-        left = was_won - now_won
-        lost = left.filtered(lambda lead: not lead.active)
-        queue._enqueue(lost, "lost")
-        queue._enqueue(left - lost, "reopened")
-        queue._enqueue(now_won - was_won, "won")
         changed = (was_won & now_won).filtered(
             lambda lead: lead.expected_revenue != revenue_before[lead.id]
         )
-        queue._enqueue(changed, "revenue")
+        moved = (was_won - now_won) | (now_won - was_won)
+        self.env["crm.contribution.queue"]._enqueue(moved | changed)
         return result
 
     def _everyone_sells_recredit_contributors(self):
@@ -155,16 +175,12 @@ class CrmLead(models.Model):
         return "won" if self._everyone_sells_is_won() else "handed_off"
 
     def _everyone_sells_set_origin(self, signal):
-        """Record ``signal`` as the origin where the opportunity has none yet."""
-        for lead in self:
-            values = {}
-            if not lead.origin_employee_id:
-                values["origin_employee_id"] = signal.employee_id.id
-                values["origin_department_id"] = signal.department_id.id
-            if not lead.signal_channel_id and signal.channel_id:
-                values["signal_channel_id"] = signal.channel_id.id
-            if values:
-                lead.write(values)
+        """Record where ``signal`` was heard where the opportunity does not say
+        yet (who brought it is its originator contributor row)."""
+        if signal.channel_id:
+            self.filtered(lambda lead: not lead.signal_channel_id).write(
+                {"signal_channel_id": signal.channel_id.id}
+            )
 
     def action_view_signals(self):
         self.ensure_one()
@@ -182,8 +198,6 @@ class CrmLead(models.Model):
     def _merge_get_fields(self):
         return [
             *super()._merge_get_fields(),
-            "origin_employee_id",
-            "origin_department_id",
             "signal_channel_id",
         ]
 
@@ -197,10 +211,10 @@ class CrmLead(models.Model):
         moving = opportunities.sudo().contributor_ids
         repeated = moving.filtered(lambda c: c.employee_id in kept.employee_id)
         moving -= repeated
-        if kept.filtered(lambda c: c.role == "originator"):
-            # The surviving opportunity's originator came first; the others
-            # stay as contributors.
-            moving.filtered(lambda c: c.role == "originator").write({"role": "other"})
+        # One originator: the surviving opportunity's, else the first one
+        # merged; the others stay as contributors. The origin fields follow.
+        originators = (kept | moving).filtered(lambda c: c.role == "originator")
+        (originators[1:] & moving).write({"role": "other"})
         moving.write({"lead_id": self.id})
         repeated.unlink()
         return result

@@ -263,8 +263,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         cr.execute(
             SQL(
                 """
-                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points,
-                       explanation
+                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
                   FROM crm_contribution
                  WHERE payout_id = %s
               ORDER BY employee_id, date, id
@@ -274,6 +273,12 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         )
         entries = cr.fetchall()
         employees = self._employee_identities({entry[1] for entry in entries})
+        # Each sentence in its employee's language, written from the figures.
+        explanations = (
+            self.env["crm.contribution"]
+            .browse([entry[7] for entry in entries])
+            ._explained_for_employees()
+        )
         rule_names = {
             rule.id: rule.name
             for rule in self.env["crm.contribution.rule"]
@@ -290,9 +295,9 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 amount,
                 points,
                 treatments.get(wage_type, "") if amount else "",
-                explanation or "",
+                explanations.get(entry_id) or "",
             ]
-            for day, employee_id, lead_name, rule_id, wage_type, amount, points, explanation in (
+            for day, employee_id, lead_name, rule_id, wage_type, amount, points, entry_id in (
                 entries
             )
         )

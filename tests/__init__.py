@@ -5,6 +5,7 @@ from . import test_crediting_queue
 from . import test_disputes
 from . import test_duplicates
 from . import test_from_anywhere
+from . import test_explanations
 from . import test_handoff
 from . import test_hostile_input
 from . import test_lead

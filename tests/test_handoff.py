@@ -67,6 +67,63 @@ class TestHandoff(EveryoneSellsCase):
         self.assertEqual(lead.email_from, "kimura@hikari.example.jp")
         self.assertEqual(lead.phone, "03-1234-5678")
 
+    def test_typed_contact_follows_through_the_wizard_to_the_opportunity(self):
+        # Issue 17.7: what the employee typed instead of a customer is shown
+        # in the inbox and the wizard, and lands in the opportunity's
+        # contact fields.
+        signal = self.log_signal(partner_id=False, contact_name="東邦精工 購買部 小野様")
+        inbox = self.env["crm.signal"].with_user(self.user_salesman)
+        self.assertIn("contact_name", inbox.get_views([(False, "list")])["views"]["list"]["arch"])
+        self.assertEqual(inbox.browse(signal.id).contact_name, "東邦精工 購買部 小野様")
+        wizard = (
+            self.env["crm.signal.handoff"]
+            .with_user(self.user_salesman)
+            .create({"signal_ids": [Command.set(signal.ids)], "team_id": self.team.id})
+        )
+        self.assertEqual(wizard.contact_name, "東邦精工 購買部 小野様")
+        self.assertIn(
+            'name="contact_name"', wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        wizard.write({"partner_name": "東邦精工株式会社", "contact_name": "購買部 小野様"})
+        lead = self.env["crm.lead"].browse(wizard.action_apply()["res_id"])
+        self.assertFalse(lead.partner_id)
+        self.assertEqual(lead.partner_name, "東邦精工株式会社")
+        self.assertEqual(lead.contact_name, "購買部 小野様")
+        # On the opportunity's first tab, not only under Extra Information.
+        form = lead.with_user(self.user_salesman).get_views([(False, "form")])["views"]["form"]
+        self.assertIn('id="contact_name_everyone_sells"', form["arch"])
+
+    def test_typed_contact_is_kept_as_typed_by_default(self):
+        signal = self.log_signal(partner_id=False, contact_name="東邦精工 購買部 小野様")
+        lead, _action = self.hand_off(signal)
+        self.assertEqual(lead.contact_name, "東邦精工 購買部 小野様")
+
+    def test_origin_is_the_originator_row(self):
+        lead, _action = self.hand_off(self.log_signal())
+        lead.contributor_ids.write({"role": "other"})
+        self.assertFalse(lead.origin_employee_id)
+        lead.contributor_ids = [
+            Command.create({"employee_id": self.employee_engineer.id, "role": "originator"})
+        ]
+        self.assertEqual(lead.origin_employee_id, self.employee_engineer)
+        self.assertEqual(lead.origin_department_id, self.dept_engineering)
+
+    def test_a_signals_life_reads_on_the_signal(self):
+        # The wizards only collect input: the same steps run on crm.signal.
+        first = self.log_signal()
+        second = self.log_signal(user=self.user_engineer, partner_id=self.customer_other.id)
+        signals = (first | second).with_user(self.user_salesman)
+        self.assertEqual(signals._first_signal(), first)
+        lead = signals._create_lead({"name": "直接の引き渡し", "team_id": self.team.id})
+        signals._hand_off(lead, "来週訪問します")
+        self.assertEqual(lead.origin_employee_id, self.employee_support)
+        self.assertTrue(all(signals.mapped("is_handed_off")))
+        third = self.log_signal(name="別件", partner_id=False).with_user(self.user_salesman)
+        with self.assertRaisesRegex(UserError, "note is required"):
+            third._decline("other")
+        third._decline("duplicate", "既に対応中")
+        self.assertEqual(third.state, "declined")
+
     def test_link_to_existing_opportunity_keeps_its_origin(self):
         lead = self.env["crm.lead"].create(
             {
@@ -75,18 +132,23 @@ class TestHandoff(EveryoneSellsCase):
                 "user_id": self.user_salesman.id,
                 "team_id": self.team.id,
                 "company_id": self.company.id,
-                "origin_employee_id": self.employee_marketer.id,
-                "origin_department_id": self.dept_marketing.id,
+                # Who brought a deal is its originator contributor row.
+                "contributor_ids": [
+                    Command.create({"employee_id": self.employee_marketer.id, "role": "originator"})
+                ],
             }
         )
+        self.assertEqual(lead.origin_department_id, self.dept_marketing)
         signal = self.log_signal(user=self.user_engineer, partner_id=self.customer_other.id)
         linked, _action = self.hand_off(signal, mode="link", lead_id=lead.id)
         self.assertEqual(linked, lead)
         self.assertEqual(lead.origin_employee_id, self.employee_marketer)
         self.assertEqual(signal.lead_id, lead)
         self.assertEqual(signal.state, "handed_off")
-        self.assertEqual(lead.contributor_ids.employee_id, self.employee_engineer)
-        self.assertEqual(lead.contributor_ids.role, "originator")
+        roles = {c.employee_id: c.role for c in lead.contributor_ids}
+        self.assertEqual(
+            roles, {self.employee_marketer: "originator", self.employee_engineer: "other"}
+        )
 
     def test_link_sets_origin_when_opportunity_has_none(self):
         lead = self.env["crm.lead"].create(

@@ -86,7 +86,7 @@ class TestCreditingIsSetBased(ContributionCase):
         # Winning only notes the deals for the crediting job. flush=False:
         # the tracking messages crm posts on every lead at commit are crm's
         # cost, not crediting's.
-        with self.assertQueryCount(__system__=21, flush=False):
+        with self.assertQueryCount(__system__=19, flush=False):
             leads.write({"stage_id": self.stage_won.id})
             self.env.flush_all()
         self.assertFalse(self.env["crm.contribution"].search([("lead_id", "in", leads.ids)]))
@@ -96,7 +96,7 @@ class TestCreditingIsSetBased(ContributionCase):
         # reads the time zone of the company's working calendar once (the
         # job's user has none, and nothing assumes Tokyo).
         self.env.cr.flush()  # the deals' commit: crm's tracking, not the job's
-        with self.assertQueryCount(__system__=33, flush=False):
+        with self.assertQueryCount(__system__=30, flush=False):
             self.env["crm.contribution.queue"]._process()
             self.env.flush_all()
         self.env.invalidate_all()

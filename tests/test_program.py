@@ -220,7 +220,7 @@ class TestProgramKpis(ProgramCase):
         self.log_signal(self.user_engineer, name="技術の声", partner_id=False)
         programs = self.program | other
         programs.invalidate_recordset()
-        with self.assertQueryCount(8):
+        with self.assertQueryCount(1):
             counts = programs.mapped("signal_count")
         self.assertEqual(counts, [3, 1])
 

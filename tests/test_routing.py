@@ -218,15 +218,19 @@ class TestRoutingAccess(RoutingCase):
         reminder = signal.message_ids.filtered(lambda m: "Reminder" in (m.body or ""))
         self.assertIn(self.user_sales_manager.partner_id, reminder.partner_ids)
 
-    def test_reversal_reason_speaks_the_employees_language(self):
+    def test_reversal_reason_speaks_the_readers_language(self):
+        # Ledger sentences are written when read (issue 17.3): the Japanese
+        # employee reads Japanese, an English reader English.
         self.env["res.lang"]._activate_lang("ja_JP")
         self.user_support.lang = "ja_JP"
         lead = self.make_deal()
         self.mark_won(lead)
         lead.action_set_lost()
         reversal = self.credits(lead).filtered("reversed_entry_id")
-        self.assertTrue(reversal.explanation)
-        self.assertNotIn("lost", reversal.explanation.split("of:")[0])
+        as_employee = reversal.with_user(self.user_support).with_context(lang="ja_JP").explanation
+        self.assertTrue(as_employee)
+        self.assertNotIn("lost", as_employee.split("of:")[0])
+        self.assertIn("lost", reversal.with_context(lang="en_US").explanation)
 
     def test_named_receiver_outside_the_department_sees_it(self):
         signal = self.log_signal(name="請求書の表記")

@@ -55,7 +55,7 @@ class CrmContributionAdjust(models.TransientModel):
                     "share": 1.0,
                     "wage_type": self.wage_type,
                     "credit_key": f"adjustment:dispute:{dispute.id}",
-                    "explanation": self.explanation,
+                    "note": self.explanation,
                     "state": "approved",
                     "approved_by_id": self.env.uid,
                     "approved_date": fields.Datetime.now(),

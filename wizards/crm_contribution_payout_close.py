@@ -67,13 +67,7 @@ class CrmContributionPayoutClose(models.TransientModel):
                 )
 
     def _payable_domain(self):
-        return [
-            ("company_id", "=", self._company().id),
-            ("state", "=", "approved"),
-            ("payout_id", "=", False),
-            ("date", "<=", self.date_to),
-            ("payable_date", "<=", self.date_to),
-        ]
+        return self.env["crm.contribution"]._payable_domain(self._company(), self.date_to)
 
     @api.depends("date_from", "date_to", "company_id")
     def _compute_preview(self):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.crediting import apply_cap, marginal_tiers, rule_amount
+from core.crediting import apply_cap, deal_credit, marginal_tiers, rule_amount
 
 TIERS = [(0, 5), (1_000_000, 3)]
 
@@ -71,3 +71,30 @@ def test_marginal_tiers_continuous(tiers, basis):
     top = max(p for _, p in tiers)
     step = marginal_tiers(basis + 1, tiers) - marginal_tiers(basis, tiers)
     assert 0 <= step <= Decimal(top) / 100
+
+
+def test_deal_credit_caps_rounds_and_splits_in_one_pass():
+    credit = deal_credit("percentage", 1_000_000, [70, 30], 0, percentage=5, cap=40_000)
+    assert credit.total == Decimal(40_000)
+    assert credit.parts == [Decimal(28_000), Decimal(12_000)]
+    assert credit.shares == [Decimal("0.7"), Decimal("0.3")]
+    assert credit.capped
+
+
+def test_deal_credit_rounds_half_up_before_splitting():
+    credit = deal_credit("percentage", 333_333, [1, 1, 1], 0, percentage=1.5)
+    assert credit.total == Decimal(5_000)
+    assert sum(credit.parts) == credit.total
+    assert not credit.capped
+
+
+@given(
+    basis=st.integers(min_value=0, max_value=10**10),
+    weights=st.lists(st.integers(min_value=1, max_value=100), min_size=1, max_size=6),
+    cap=st.integers(min_value=0, max_value=10**7),
+)
+def test_deal_credit_parts_add_up_and_respect_the_cap(basis, weights, cap):
+    credit = deal_credit("percentage", basis, weights, 0, percentage=5, cap=cap)
+    assert sum(credit.parts) == credit.total
+    if cap:
+        assert credit.total <= cap

@@ -1,0 +1,126 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import ContributionCase
+from .test_payout import PayoutCase
+
+
+@tagged("post_install", "-at_install")
+class TestExplanationsAreWrittenWhenRead(ContributionCase):
+    """A ledger line stores figures; its sentence is written when read, in
+    the reader's language, and says whose share it is (issue 17.3)."""
+
+    def _split_deal(self):
+        lead = self.make_deal(
+            contributors=[
+                (self.employee_support, 2, "originator"),
+                (self.employee_engineer, 1, "technical"),
+            ]
+        )
+        self.mark_won(lead)
+        return self.credits(lead, self.employee_support)
+
+    def test_the_record_keeps_figures_not_a_sentence(self):
+        entry = self._split_deal()
+        self.assertFalse(self.env["crm.contribution"]._fields["explanation"].store)
+        self.assertFalse(entry.note)
+        self.assertAlmostEqual(entry.share, 2 / 3, places=4)
+        self.assertEqual((entry.basis_amount, entry.rate, entry.amount), (1_000_000, 5, 33_334))
+
+    def test_the_employee_reads_your_share_a_manager_reads_whose(self):
+        entry = self._split_deal()
+        mine = entry.with_user(self.user_support).with_context(lang="en_US").explanation
+        self.assertIn("× your 67 % share", mine)
+        theirs = entry.with_user(self.user_manager).with_context(lang="en_US").explanation
+        self.assertIn("the 67 % share of 佐藤 花子", theirs)
+        self.assertNotIn("your", theirs)
+
+    def test_read_in_japanese_and_in_english(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        entry = self._split_deal()
+        english = entry.with_user(self.user_manager).with_context(lang="en_US").explanation
+        japanese = entry.with_user(self.user_manager).with_context(lang="ja_JP").explanation
+        self.assertIn("share of 佐藤 花子", english)
+        self.assertIn("佐藤 花子の配分 67 %", japanese)
+        self.assertNotIn("share", japanese)
+        own = entry.with_user(self.user_support).with_context(lang="ja_JP").explanation
+        self.assertIn("あなたの配分 67 %", own)
+
+    def test_the_statement_speaks_to_its_employee(self):
+        entry = self._split_deal()
+        addressed = (
+            entry.with_user(self.user_admin)
+            .with_context(lang="en_US", everyone_sells_to_employee=True)
+            .explanation
+        )
+        self.assertIn("your 67 % share", addressed)
+
+    def test_an_adjustment_keeps_the_managers_words(self):
+        entry = (
+            self.env["crm.contribution"]
+            .sudo()
+            .create(
+                {
+                    "employee_id": self.employee_support.id,
+                    "company_id": self.company.id,
+                    "trigger": "adjustment",
+                    "date": "2026-01-10",
+                    "amount": 1_000,
+                    "credit_key": "adjustment:test",
+                    "explanation": "技術支援の分を追加",
+                }
+            )
+        )
+        self.assertEqual(entry.note, "技術支援の分を追加")
+        self.assertEqual(entry.explanation, "技術支援の分を追加")
+        self.assertEqual(entry.state, "draft")
+        self.assertEqual(entry.wage_type, "incentive")
+
+    def test_the_one_write_path_refuses_another_companys_employee(self):
+        other_employee = self.env["hr.employee"].create(
+            {"name": "別会社の社員", "company_id": self.other_company.id}
+        )
+        with self.assertRaisesRegex(ValidationError, "another company"):
+            self.env["crm.contribution"].sudo().create(
+                {
+                    "employee_id": other_employee.id,
+                    "company_id": self.company.id,
+                    "trigger": "adjustment",
+                    "date": "2026-01-10",
+                    "amount": 1_000,
+                    "credit_key": "adjustment:other",
+                }
+            )
+
+    def test_the_explanation_is_searchable(self):
+        entry = self._split_deal()
+        found = self.env["crm.contribution"].search([("explanation", "ilike", "受注貢献")])
+        self.assertIn(entry, found)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementSpeaksToItsEmployee(PayoutCase):
+    def test_statement_printed_by_payroll_is_in_the_employees_language(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.user_support.lang = "ja_JP"
+        _lead, _entries = self.won_and_approved(
+            contributors=[
+                (self.employee_support, 2, "originator"),
+                (self.employee_engineer, 1, "technical"),
+            ]
+        )
+        run = self.payout()
+        run.action_compute()
+        line = self.line_of(run, self.employee_support)
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_admin)
+            .with_context(lang="en_US")
+            ._render_qweb_html("crm_everyone_sells.action_report_payout_statement", line.ids)
+        )
+        self.assertIn("あなたの配分 67 %", html.decode())
+        # Payroll reading the same line in the back office: whose share, in English.
+        self.assertIn(
+            "share of 佐藤 花子",
+            line.entry_ids.with_user(self.user_admin).with_context(lang="en_US").explanation,
+        )
