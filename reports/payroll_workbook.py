@@ -102,20 +102,34 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
 
     @api.model
     def _employee_identities(self, employee_ids):
-        """{employee id: (number for payroll, name)}, in one query; the number
-        is the badge, else the ID number, else Odoo's id."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, COALESCE(NULLIF(barcode, ''), NULLIF(identification_id, ''), id::text),
-                       name
-                  FROM hr_employee
-                 WHERE id = ANY(%s)
-                """,
-                list(employee_ids),
-            )
-        )
-        return {employee_id: (code, name) for employee_id, code, name in self.env.cr.fetchall()}
+        """{employee id: (number for payroll, name)}; the number is the badge,
+        else the ID number, else Odoo's id.
+
+        Read through the ORM with the access they require: the badge and the
+        ID number are HR data (``hr.group_hr_user``, Employees / Officer). A
+        payroll user without that group gets the employee's name and Odoo's
+        id, which payroll can map, never HR fields it may not read."""
+        ids = list(employee_ids)
+        names = {
+            row["id"]: row["name"]
+            for row in self.env["hr.employee.public"]
+            .with_context(active_test=False)
+            .browse(ids)
+            .read(["name"])
+        }
+        codes = {}
+        if self.env.su or self.env.user.has_group("hr.group_hr_user"):
+            for row in (
+                self.env["hr.employee"]
+                .with_context(active_test=False)
+                .browse(ids)
+                .read(["barcode", "identification_id"])
+            ):
+                codes[row["id"]] = row["barcode"] or row["identification_id"]
+        return {
+            employee_id: (codes.get(employee_id) or str(employee_id), names.get(employee_id))
+            for employee_id in ids
+        }
 
     @api.model
     def _sheets(self, payout):
