@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..core.xlsx import write_workbook
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
@@ -108,7 +108,12 @@ class CrmContributionPayout(models.Model):
         index=True,
     )
     line_ids = fields.One2many("crm.contribution.payout.line", "payout_id", string="Lines")
-    entry_ids = fields.One2many("crm.contribution", "payout_id", string="Entries")
+    entry_ids = fields.One2many(
+        "crm.contribution",
+        compute="_compute_entry_ids",
+        string="Entries",
+        help="The ledger entries this payout pays (taken by Compute, never edited).",
+    )
     entry_count = fields.Integer(compute="_compute_totals")
     incentive_total = fields.Monetary(compute="_compute_totals")
     award_total = fields.Monetary(compute="_compute_totals")
@@ -142,10 +147,30 @@ class CrmContributionPayout(models.Model):
                 )
 
     @api.depends("line_ids.payable_amount", "line_ids.warning", "entry_ids")
+    def _compute_entry_ids(self):
+        for payout in self:
+            payout.entry_ids = self.env["crm.contribution"].search(
+                [("payout_id", "=", payout.id)] if payout.id else [("id", "=", False)]
+            )
+
+    def _entry_counts(self):
+        """{payout id: number of entries taken}, in one query."""
+        if not self.ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT payout_id, count(*) FROM %s WHERE payout_id = ANY(%s) GROUP BY payout_id",
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
+                list(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
     def _compute_totals(self):
+        counts = self._entry_counts()
         for payout in self:
             lines = payout.line_ids
-            payout.entry_count = len(payout.entry_ids)
+            payout.entry_count = counts.get(payout.id, 0)
             payout.incentive_total = sum(lines.mapped("incentive_amount"))
             payout.award_total = sum(lines.mapped("award_amount"))
             payout.premium_total = sum(lines.mapped("overtime_premium_amount"))
@@ -204,13 +229,23 @@ class CrmContributionPayout(models.Model):
         # Say why before the INSERT: the database's exclusion constraint
         # (see _sql_constraints) would refuse it too, in fewer words.
         for vals in vals_list:
+            if "entry_ids" in vals:
+                raise UserError(self._entries_by_compute_only())
             payout = self.new(vals)
             if payout.date_from and payout.date_to and payout.company_id:
                 payout._raise_if_overlapping()
         return super().create(vals_list)
 
+    def _entries_by_compute_only(self):
+        return self.env._(
+            "A payout's credits are taken by Compute, from the approved ledger; "
+            "they cannot be added or removed by hand."
+        )
+
     def write(self, vals):
         workflow = self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+        if "entry_ids" in vals:
+            raise UserError(self._entries_by_compute_only())
         if "state" in vals and not workflow:
             raise UserError(
                 self.env._(
@@ -287,7 +322,8 @@ class CrmContributionPayout(models.Model):
     def _release_entries(self):
         self.env.cr.execute(
             SQL(
-                "UPDATE crm_contribution SET payout_id = NULL WHERE payout_id = %s",
+                "DELETE FROM %s WHERE payout_id = %s",
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
                 self.id,
             )
         )
@@ -297,13 +333,16 @@ class CrmContributionPayout(models.Model):
         """Entries were moved by SQL: forget what the cache knew of the links."""
         self.env["crm.contribution"].invalidate_model(["payout_id"])
         self.env["crm.contribution.payout.line"].invalidate_model(["entry_ids"])
-        self.invalidate_model(["entry_ids"])
+        self.invalidate_model(["entry_ids", "entry_count"])
 
     def _take_entries(self):
         """Reserve every approved, unpaid, payable entry up to the period end.
 
-        One UPDATE: an entry taken by another run (or approved in a
+        One INSERT into the narrow link table (the ledger's rows are not
+        rewritten): an entry taken by another run (or approved in a
         transaction not yet committed) is not taken; it waits for the next.
+        Two runs taking the same entry at once: the link's unique index on
+        the entry makes the second wait for the first, then fail.
         """
         self.env.flush_all()
         # A credit never paid and the reversal that cancels it are taken
@@ -313,12 +352,12 @@ class CrmContributionPayout(models.Model):
                 """
                 WITH candidate AS (
                     SELECT id, reversed_entry_id
-                      FROM crm_contribution
+                      FROM crm_contribution entry
                      WHERE company_id = %(company)s
                        AND state = 'approved'
-                       AND payout_id IS NULL
                        AND date <= %(date_to)s
                        AND COALESCE(payable_date, date) <= %(date_to)s
+                       AND NOT EXISTS (SELECT 1 FROM %(links)s link WHERE link.entry_id = entry.id)
                 ), waiting AS (
                     SELECT candidate.id
                       FROM candidate
@@ -332,13 +371,12 @@ class CrmContributionPayout(models.Model):
                      WHERE credit.state != 'paid'
                        AND credit.id NOT IN (SELECT id FROM candidate)
                 )
-                UPDATE crm_contribution
-                   SET payout_id = %(payout)s, write_date = NOW() AT TIME ZONE 'UTC',
-                       write_uid = %(uid)s
-                 WHERE id IN (SELECT id FROM candidate EXCEPT SELECT id FROM waiting)
+                INSERT INTO %(links)s (payout_id, entry_id)
+                SELECT %(payout)s, id
+                  FROM (SELECT id FROM candidate EXCEPT SELECT id FROM waiting) taken
                 """,
                 payout=self.id,
-                uid=self.env.uid,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 company=self.company_id.id,
                 date_to=self.date_to,
             )
@@ -367,14 +405,16 @@ class CrmContributionPayout(models.Model):
                        SUM(entry.points),
                        BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
                                AND entry.wage_type = 'award')
-                  FROM crm_contribution entry
+                  FROM %(links)s link
+                  JOIN crm_contribution entry ON entry.id = link.entry_id
              LEFT JOIN crm_contribution paid
                     ON paid.id = entry.reversed_entry_id AND paid.state = 'paid'
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
-                 WHERE entry.payout_id = %(payout)s
+                 WHERE link.payout_id = %(payout)s
               GROUP BY entry.employee_id
                 """,
                 payout=self.id,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 in_force=bool(window),
                 start=start,
                 end=end,
@@ -677,9 +717,10 @@ class CrmContributionPayout(models.Model):
                 SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points,
                        explanation
                   FROM crm_contribution
-                 WHERE payout_id = %s
+                 WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
               ORDER BY employee_id, date, id
                 """,
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
                 self.id,
             )
         )
