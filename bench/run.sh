@@ -5,6 +5,9 @@
 #
 #   bench/run.sh              # figures on stdout, one "name: value" per line
 #   bench/run.sh --profile    # also cProfiles of the crediting job and the workbook (stderr)
+#   bench/run.sh --large      # also the large profile (bench/large.py: 50,000 employees,
+#                             # 1,000,000 ledger entries); --scale 0.1 for a tenth of it,
+#                             # --large-only without the standard figures
 #
 # ES_BENCH_DB names the database (default everyone_sells_bench_<pid>); it must
 # not exist. Needs Odoo 18.0 and PostgreSQL as tools/test.sh does.
