@@ -13,6 +13,15 @@ from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
 EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
+BACKGROUND_FIELDS = {
+    "background_action",
+    "background_state",
+    "background_user_id",
+    "background_error",
+    "background_started",
+}
+# Set by the background job when it runs an action: do it now, here.
+_IN_BACKGROUND_KEY = "everyone_sells_payout_background"
 
 
 def last_complete_month(today):
@@ -127,6 +136,27 @@ class CrmContributionPayout(models.Model):
         default=lambda self: "ja_JP" if (self.env.lang or "").startswith("ja") else "en_US",
         required=True,
     )
+    background_action = fields.Selection(
+        [("compute", "Compute"), ("confirm", "Confirm")],
+        readonly=True,
+        copy=False,
+        help="A Compute or Confirm too large for one screen's request runs as a job; "
+        "this is the one waiting or running.",
+    )
+    background_state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("failed", "Failed")],
+        readonly=True,
+        copy=False,
+        help="Where the background Compute or Confirm is; a failed one says why.",
+    )
+    background_user_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        copy=False,
+        help="Who started the background work: it runs as them and notifies them.",
+    )
+    background_error = fields.Text(readonly=True, copy=False)
+    background_started = fields.Datetime(readonly=True, copy=False)
     xlsx_file = fields.Binary(string="Payroll Workbook", attachment=True, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
 
@@ -246,6 +276,10 @@ class CrmContributionPayout(models.Model):
         workflow = self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
         if "entry_ids" in vals:
             raise UserError(self._entries_by_compute_only())
+        if BACKGROUND_FIELDS & set(vals) and not workflow:
+            raise UserError(
+                self.env._("Background work is started by the Compute and Confirm buttons only.")
+            )
         if "state" in vals and not workflow:
             raise UserError(
                 self.env._(
@@ -257,6 +291,8 @@ class CrmContributionPayout(models.Model):
         changed = {
             name for name in vals if name not in EXPORT_FIELDS and not name.startswith("message_")
         }
+        if workflow:  # the background job's own bookkeeping, not the wage record
+            changed -= BACKGROUND_FIELDS
         if frozen and changed - {"state"}:
             raise UserError(
                 self.env._(
@@ -312,6 +348,9 @@ class CrmContributionPayout(models.Model):
 
     def action_compute(self):
         self._check_state("draft")
+        background = self._maybe_in_background("compute")
+        if background:
+            return background
         for payout in self:
             payout._release_entries()
             payout.line_ids.unlink()
@@ -491,6 +530,9 @@ class CrmContributionPayout(models.Model):
 
     def action_confirm(self):
         self._check_state("draft")
+        background = self._maybe_in_background("confirm")
+        if background:
+            return background
         for payout in self:
             if not payout.line_ids:
                 raise UserError(
@@ -553,6 +595,7 @@ class CrmContributionPayout(models.Model):
 
     def action_cancel(self):
         self._check_state("draft")
+        self._check_no_background()
         for payout in self:
             payout._release_entries()
             payout.line_ids.unlink()
@@ -834,3 +877,169 @@ class CrmContributionPayout(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
+
+    # ------------------------------------------------------------------
+    # BACKGROUND WORK: Compute and Confirm of a large payout run as a job
+    # ------------------------------------------------------------------
+
+    def _background_size(self, action):
+        """How many entries ``action`` would handle: those Compute would take
+        (approved, not taken, up to the period end), or those taken."""
+        self.env.flush_all()
+        if action == "confirm":
+            return sum(self._entry_counts().values())
+        size = 0
+        for payout in self:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT count(*) FROM crm_contribution entry
+                     WHERE company_id = %(company)s AND state = 'approved'
+                       AND date <= %(date_to)s
+                       AND NOT EXISTS (SELECT 1 FROM %(links)s link
+                                        WHERE link.entry_id = entry.id
+                                          AND link.payout_id != %(payout)s)
+                    """,
+                    company=payout.company_id.id,
+                    date_to=payout.date_to,
+                    links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                    payout=payout.id,
+                )
+            )
+            size += self.env.cr.fetchone()[0]
+        return size
+
+    def _check_no_background(self):
+        busy = self.filtered(lambda p: p.background_state in ("queued", "running"))
+        if busy:
+            raise UserError(
+                self.env._(
+                    "%(payout)s is being worked on in the background: wait for its "
+                    "notification, then try again.",
+                    payout=busy[0].display_name,
+                )
+            )
+
+    def _maybe_in_background(self, action):
+        """Above the company's size, queue ``action`` for the background job
+        and say so; return False to run it now. Only one at a time per payout."""
+        if self.env.context.get(_IN_BACKGROUND_KEY):
+            return False
+        self._check_no_background()
+        threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
+        if not threshold or self._background_size(action) <= threshold:
+            return False
+        self._workflow().write(
+            {
+                "background_action": action,
+                "background_state": "queued",
+                "background_user_id": self.env.uid,
+                "background_error": False,
+                "background_started": fields.Datetime.now(),
+            }
+        )
+        # sudo: whoever may compute a payout may wake the system's job.
+        self.env.ref("crm_everyone_sells.ir_cron_payout_background").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Running in the background"),
+                "message": self.env._(
+                    "This payout is large: %(action)s runs in the background. You "
+                    "will be notified when it is done; the form shows where it is.",
+                    action=dict(self._fields["background_action"]._description_selection(self.env))[
+                        action
+                    ],
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_background(self):
+        """Scheduled action: run the oldest queued Compute or Confirm, as the
+        user who started it, in a transaction of its own; notify them. Runs
+        again while others wait (Odoo 18's progress protocol). SKIP LOCKED:
+        two cron workers never run the same payout."""
+        self.env.flush_all()
+        # A cursor of its own: the claim commits first (the form shows
+        # "Running" while the work runs), and the cron's own transaction
+        # never writes a row this one changed.
+        with self.env.registry.cursor() as cr:
+            # A claim older than two hours is a worker that died: claimed again.
+            cr.execute(
+                """
+                UPDATE crm_contribution_payout
+                   SET background_state = 'running',
+                       background_started = NOW() AT TIME ZONE 'UTC'
+                 WHERE id = (
+                        SELECT id FROM crm_contribution_payout
+                         WHERE background_state = 'queued'
+                            OR (background_state = 'running'
+                                AND background_started
+                                    < NOW() AT TIME ZONE 'UTC' - INTERVAL '2 hours')
+                         ORDER BY background_started, id
+                         LIMIT 1
+                           FOR UPDATE SKIP LOCKED)
+             RETURNING id
+                """
+            )
+            row = cr.fetchone()
+            if row:
+                cr.commit()
+                self.with_env(self.env(cr=cr)).browse(row[0])._run_background()
+            cr.execute(
+                "SELECT count(*) FROM crm_contribution_payout WHERE background_state = 'queued'"
+            )
+            remaining = cr.fetchone()[0]
+        self.env.invalidate_all()
+        self.env["ir.cron"]._notify_progress(done=1 if row else 0, remaining=remaining)
+
+    def _run_background(self):
+        self.ensure_one()
+        user = self.background_user_id
+        action = self.background_action
+        error = False
+        try:
+            with self.env.cr.savepoint():
+                worker = self.with_user(user).with_context(
+                    **{_IN_BACKGROUND_KEY: True, "lang": user.lang, "tz": user.tz}
+                )
+                getattr(worker, f"action_{action}")()
+                self.env.flush_all()
+        except Exception as failure:  # any failure is the user's to see and retry
+            self.env.invalidate_all()
+            error = str(failure) or failure.__class__.__name__
+        self._workflow().write(
+            {
+                "background_action": action if error else False,
+                "background_state": "failed" if error else False,
+                "background_error": error,
+            }
+        )
+        self._notify_background_end(user, action, error)
+
+    def _notify_background_end(self, user, action, error):
+        payout = self.with_context(lang=user.lang)
+        label = dict(self._fields["background_action"]._description_selection(payout.env))[action]
+        if error:
+            body = payout.env._(
+                "%(action)s of %(payout)s failed: %(error)s",
+                action=label,
+                payout=self.display_name,
+                error=error,
+            )
+        else:
+            body = payout.env._(
+                "%(action)s of %(payout)s is done.", action=label, payout=self.display_name
+            )
+        # A note on the payout that notifies its starter (inbox or e-mail, as
+        # they chose), and a toast if they are online.
+        self.message_post(body=body, partner_ids=user.partner_id.ids, subtype_xmlid="mail.mt_note")
+        self.env["bus.bus"]._sendone(
+            user.partner_id,
+            "simple_notification",
+            {"type": "danger" if error else "success", "message": body, "sticky": bool(error)},
+        )

@@ -19,3 +19,4 @@ from . import test_rules
 from . import test_signal
 from . import test_tour
 from . import test_payout_links
+from . import test_payout_background
