@@ -744,11 +744,12 @@ class Bench:
         self._ledger_indexes()
         self.env.invalidate_all()
         limit = min(self._grouped_select(payout.date_from, payout.date_to) for _ in range(3))
-        start = time.perf_counter()
-        payout.action_compute()
-        self.env.flush_all()
-        seconds = time.perf_counter() - start
-        self.cr.commit()
+        # Above the company's background size (20,000 entries) the button
+        # queues the payout and the job computes it: both are timed.
+        import large  # noqa: PLC0415 - bench/large.py, beside this file
+
+        seconds, request = large.compute_as_the_job(self.env, payout)
+        figure("payout_100k_request_seconds", f"{request:.2f}")
         assert payout.entry_count == LEDGER, payout.entry_count
         figure("payout_100k_seconds", f"{seconds:.2f}")
         figure("payout_100k_lines", len(payout.line_ids))
@@ -849,11 +850,11 @@ def main():
     figure("postgresql", server)
     figure("load_average_at_start", " ".join(f"{load:.2f}" for load in os.getloadavg()))
 
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if args.large or args.large_only:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import large  # noqa: PLC0415 - only for this profile
 
             figure("large_scale", args.scale)

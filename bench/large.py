@@ -424,14 +424,10 @@ class Large:
             {"company_id": self.company.id, "date_from": start, "date_to": end}
         )
         self.cr.commit()
-        self.env.invalidate_all()
-        started = time.perf_counter()
-        payout.action_compute()
-        self.env.flush_all()
-        seconds = time.perf_counter() - started
-        self.cr.commit()
+        seconds, request = compute_as_the_job(self.env, payout)
         assert payout.entry_count == expected, (payout.entry_count, expected)
         figure("payout_1m_seconds", f"{seconds:.2f}")
+        figure("payout_1m_request_seconds", f"{request:.2f}")
         figure("payout_1m_lines", len(payout.line_ids))
         figure("payout_1m_entries", payout.entry_count)
         figure("payout_1m_grouped_select_seconds", f"{limit:.2f}")
@@ -458,18 +454,24 @@ class Large:
         payout = self.env["crm.contribution.payout"].create(
             {"company_id": self.company.id, "date_from": start, "date_to": end}
         )
-        payout.action_compute()
+        self.cr.commit()
+        compute_as_the_job(self.env, payout)
         self.cr.execute(
             "UPDATE crm_contribution_payout_line SET worked_hours = 176, overtime_hours = 12 "
             "WHERE payout_id = %s",
             [payout.id],
         )
+        self.cr.commit()
         self.env.invalidate_all()
         started = time.perf_counter()
-        payout.action_confirm()
+        if isinstance(payout.action_confirm(), dict):
+            self.cr.commit()
+            self.env["crm.contribution.payout"]._cron_background()
         self.env.flush_all()
         figure("payout_100k_confirm_seconds", f"{time.perf_counter() - started:.2f}")
         self.cr.commit()
+        self.env.invalidate_all()
+        assert payout.state == "confirmed", (payout.state, payout.background_error)
         self.env.invalidate_all()
         started = time.perf_counter()
         payout.action_export_xlsx()
@@ -634,6 +636,27 @@ class Large:
         figure("approval_queue_ms", self._median_ms(approval_queue))
         figure("analysis_pivot_ms", self._median_ms(pivot))
         self.cr.rollback()
+
+
+def compute_as_the_job(env, payout):
+    """Compute ``payout`` as a user does: the button's request (which queues
+    a large payout for the background job), then the job's run. Returns
+    (the job's seconds, the request's seconds)."""
+    env.invalidate_all()
+    started = time.perf_counter()
+    result = payout.action_compute()
+    env.flush_all()
+    env.cr.commit()
+    request = time.perf_counter() - started
+    started = time.perf_counter()
+    if isinstance(result, dict):  # queued: the job's run, as the cron does it
+        env["crm.contribution.payout"]._cron_background()
+    seconds = time.perf_counter() - started
+    env.invalidate_all()
+    assert not payout.background_state, (payout.background_state, payout.background_error)
+    if not isinstance(result, dict):
+        seconds, request = request, request
+    return seconds, request
 
 
 def run(env, config_path, database, scale):
