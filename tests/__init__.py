@@ -20,3 +20,4 @@ from . import test_signal
 from . import test_tour
 from . import test_payout_links
 from . import test_payout_background
+from . import test_crediting_workers
