@@ -325,9 +325,10 @@ class Large:
         return lead_ids
 
     def _ledger(self):
-        """``ledger_n`` approved won credits over the 13 months up to today,
-        ten a deal (five contributors x two rules), as the engine writes
-        them (same columns, keys and explanations)."""
+        """``ledger_n`` approved won credits over the 13 months up to today
+        (``xlsx_n`` of them today, for the workbook's payout), ten a deal
+        (five contributors x two rules), as the engine writes them (same
+        columns, keys and explanations)."""
         today = datetime.date.today()
         self.cr.execute(
             """
@@ -348,7 +349,10 @@ class Large:
                    1, now() AT TIME ZONE 'UTC', 1, 1, now() AT TIME ZONE 'UTC',
                    now() AT TIME ZONE 'UTC'
               FROM (SELECT id, name, partner_id, expected_revenue,
-                           %(today)s::date - (row_number() OVER (ORDER BY id) %% 395)::int AS day
+                           CASE WHEN row_number() OVER (ORDER BY id) <= %(today_deals)s
+                                THEN %(today)s::date
+                                ELSE %(today)s::date - (row_number() OVER (ORDER BY id) %% 395)::int
+                           END AS day
                       FROM crm_lead WHERE id = ANY(%(leads)s) ORDER BY id LIMIT %(deals)s) lead
               JOIN crm_lead_contributor contributor ON contributor.lead_id = lead.id
              CROSS JOIN unnest(%(rules)s::int[], %(names)s::text[]) WITH ORDINALITY
@@ -359,6 +363,8 @@ class Large:
                 "today": today,
                 "leads": self.lead_ids,
                 "deals": self.ledger_n // (CONTRIBUTORS * 2),
+                # The workbook's payout (this month) has xlsx_n entries at least.
+                "today_deals": self.xlsx_n // (CONTRIBUTORS * 2),
                 "rules": self.rules.ids,
                 "names": self.rules.mapped("name"),
             },
@@ -613,18 +619,21 @@ class Large:
                 domain,
                 {"date": {}, "lead_name": {}, "amount": {}, "points": {}, "state": {}},
                 limit=80,
+                count_limit=10_001,
             )
             return groups
 
         def approval_queue():
             Ledger = manager_env["crm.contribution"]
             domain = [("state", "=", "draft"), ("is_mine", "=", False)]
+            # The list's first page and its count (the web client counts up
+            # to 10,000).
             Ledger.web_search_read(
                 domain,
                 {"date": {}, "employee_id": {"fields": {"display_name": {}}}, "amount": {}},
                 limit=80,
+                count_limit=10_001,
             )
-            Ledger.search_count(domain)
 
         def pivot():
             env["crm.contribution"].read_group(

@@ -238,7 +238,9 @@ class CrmContribution(models.Model):
         (the approval queue, the payout's candidates), the company has no
         selectivity in a one-company database, and credit keys are looked up
         with the open-credit unique index. A partial index on what is not yet
-        paid replaces them; paid history leaves it.
+        paid replaces them; paid history leaves it. It ends with (date, id),
+        the ledger's order: the approval queue's first page reads 80 rows of
+        it, not every credit waiting (80,000 at the bench's large profile).
         """
         self.env.cr.execute(
             """
@@ -248,7 +250,7 @@ class CrmContribution(models.Model):
             DROP INDEX IF EXISTS crm_contribution__state_index;
             DROP INDEX IF EXISTS crm_contribution__reversed_entry_id_index;
             CREATE INDEX IF NOT EXISTS crm_contribution_unpaid_index
-                ON crm_contribution (state, company_id, date)
+                ON crm_contribution (state, company_id, date, id)
              WHERE state != 'paid';
             """
         )
