@@ -988,7 +988,8 @@ class CrmContributionPayout(models.Model):
             )
             row = cr.fetchone()
             if row:
-                cr.commit()
+                # Its own cursor, committed: the claim shows before the work ends.
+                cr.commit()  # pylint: disable=invalid-commit
                 self.with_env(self.env(cr=cr)).browse(row[0])._run_background()
             cr.execute(
                 "SELECT count(*) FROM crm_contribution_payout WHERE background_state = 'queued'"
