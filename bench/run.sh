@@ -6,6 +6,9 @@
 #   bench/run.sh              # figures on stdout, one "name: value" per line,
 #                             # and written to bench/RESULTS.md (the last run's)
 #   bench/run.sh --profile    # also cProfiles of the crediting job and the workbook (stderr)
+#   bench/run.sh --large      # also the large profile (bench/large.py: 50,000 employees,
+#                             # 1,000,000 ledger entries); --scale 0.1 for a tenth of it,
+#                             # --large-only without the standard figures
 #
 # ES_BENCH_RESULTS names the Markdown file written (default bench/RESULTS.md
 # of this checkout; empty: none). What each figure measures: bench/README.md.

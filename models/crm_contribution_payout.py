@@ -7,11 +7,20 @@ from odoo.tools import SQL
 
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
 EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
+BACKGROUND_FIELDS = {
+    "background_action",
+    "background_state",
+    "background_user_id",
+    "background_error",
+    "background_started",
+}
+# Set by the background job when it runs an action: do it now, here.
+_IN_BACKGROUND_KEY = "everyone_sells_payout_background"
 
 
 def _default_period(model):
@@ -98,7 +107,12 @@ class CrmContributionPayout(models.Model):
         index=True,
     )
     line_ids = fields.One2many("crm.contribution.payout.line", "payout_id", string="Lines")
-    entry_ids = fields.One2many("crm.contribution", "payout_id", string="Entries")
+    entry_ids = fields.One2many(
+        "crm.contribution",
+        compute="_compute_entry_ids",
+        string="Entries",
+        help="The ledger entries this payout pays (taken by Compute, never edited).",
+    )
     entry_count = fields.Integer(compute="_compute_totals")
     incentive_total = fields.Monetary(compute="_compute_totals")
     award_total = fields.Monetary(compute="_compute_totals")
@@ -112,6 +126,27 @@ class CrmContributionPayout(models.Model):
         default=lambda self: "ja_JP" if (self.env.lang or "").startswith("ja") else "en_US",
         required=True,
     )
+    background_action = fields.Selection(
+        [("compute", "Compute"), ("confirm", "Confirm")],
+        readonly=True,
+        copy=False,
+        help="A Compute or Confirm too large for one screen's request runs as a job; "
+        "this is the one waiting or running.",
+    )
+    background_state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("failed", "Failed")],
+        readonly=True,
+        copy=False,
+        help="Where the background Compute or Confirm is; a failed one says why.",
+    )
+    background_user_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        copy=False,
+        help="Who started the background work: it runs as them and notifies them.",
+    )
+    background_error = fields.Text(readonly=True, copy=False)
+    background_started = fields.Datetime(readonly=True, copy=False)
     xlsx_file = fields.Binary(string="Payroll Workbook", attachment=True, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
 
@@ -141,10 +176,30 @@ class CrmContributionPayout(models.Model):
                 )
 
     @api.depends("line_ids.payable_amount", "line_ids.warning", "entry_ids")
+    def _compute_entry_ids(self):
+        for payout in self:
+            payout.entry_ids = self.env["crm.contribution"].search(
+                [("payout_id", "=", payout.id)] if payout.id else [("id", "=", False)]
+            )
+
+    def _entry_counts(self):
+        """{payout id: number of entries taken}, in one query."""
+        if not self.ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT payout_id, count(*) FROM %s WHERE payout_id = ANY(%s) GROUP BY payout_id",
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
+                list(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
     def _compute_totals(self):
+        counts = self._entry_counts()
         for payout in self:
             lines = payout.line_ids
-            payout.entry_count = len(payout.entry_ids)
+            payout.entry_count = counts.get(payout.id, 0)
             payout.incentive_total = sum(lines.mapped("incentive_amount"))
             payout.award_total = sum(lines.mapped("award_amount"))
             payout.premium_total = sum(lines.mapped("overtime_premium_amount"))
@@ -203,13 +258,27 @@ class CrmContributionPayout(models.Model):
         # Say why before the INSERT: the database's exclusion constraint
         # (see _sql_constraints) would refuse it too, in fewer words.
         for vals in vals_list:
+            if "entry_ids" in vals:
+                raise UserError(self._entries_by_compute_only())
             payout = self.new(vals)
             if payout.date_from and payout.date_to and payout.company_id:
                 payout._raise_if_overlapping()
         return super().create(vals_list)
 
+    def _entries_by_compute_only(self):
+        return self.env._(
+            "A payout's credits are taken by Compute, from the approved ledger; "
+            "they cannot be added or removed by hand."
+        )
+
     def write(self, vals):
         workflow = self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+        if "entry_ids" in vals:
+            raise UserError(self._entries_by_compute_only())
+        if BACKGROUND_FIELDS & set(vals) and not workflow:
+            raise UserError(
+                self.env._("Background work is started by the Compute and Confirm buttons only.")
+            )
         if "state" in vals and not workflow:
             raise UserError(
                 self.env._(
@@ -221,6 +290,8 @@ class CrmContributionPayout(models.Model):
         changed = {
             name for name in vals if name not in EXPORT_FIELDS and not name.startswith("message_")
         }
+        if workflow:  # the background job's own bookkeeping, not the wage record
+            changed -= BACKGROUND_FIELDS
         if frozen and changed - {"state"}:
             raise UserError(
                 self.env._(
@@ -256,6 +327,9 @@ class CrmContributionPayout(models.Model):
 
     def action_compute(self):
         self._check_state("draft")
+        background = self._maybe_in_background("compute")
+        if background:
+            return background
         for payout in self:
             payout._release_entries()
             payout.line_ids.unlink()
@@ -266,7 +340,8 @@ class CrmContributionPayout(models.Model):
     def _release_entries(self):
         self.env.cr.execute(
             SQL(
-                "UPDATE crm_contribution SET payout_id = NULL WHERE payout_id = %s",
+                "DELETE FROM %s WHERE payout_id = %s",
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
                 self.id,
             )
         )
@@ -276,13 +351,16 @@ class CrmContributionPayout(models.Model):
         """Entries were moved by SQL: forget what the cache knew of the links."""
         self.env["crm.contribution"].invalidate_model(["payout_id"])
         self.env["crm.contribution.payout.line"].invalidate_model(["entry_ids"])
-        self.invalidate_model(["entry_ids"])
+        self.invalidate_model(["entry_ids", "entry_count"])
 
     def _take_entries(self):
         """Reserve every approved, unpaid, payable entry up to the period end.
 
-        One UPDATE: an entry taken by another run (or approved in a
+        One INSERT into the narrow link table (the ledger's rows are not
+        rewritten): an entry taken by another run (or approved in a
         transaction not yet committed) is not taken; it waits for the next.
+        Two runs taking the same entry at once: the link's unique index on
+        the entry makes the second wait for the first, then fail.
         """
         self.env.flush_all()
         # sudo: the payout takes every payable entry of its company, whoever
@@ -311,14 +389,13 @@ class CrmContributionPayout(models.Model):
                      WHERE credit.state != 'paid'
                        AND credit.id NOT IN (SELECT id FROM candidate)
                 )
-                UPDATE crm_contribution
-                   SET payout_id = %(payout)s, write_date = NOW() AT TIME ZONE 'UTC',
-                       write_uid = %(uid)s
-                 WHERE id IN (SELECT id FROM candidate EXCEPT SELECT id FROM waiting)
+                INSERT INTO %(links)s (payout_id, entry_id)
+                SELECT %(payout)s, id
+                  FROM (SELECT id FROM candidate EXCEPT SELECT id FROM waiting) taken
                 """,
                 payout=self.id,
-                uid=self.env.uid,
                 payable=payable.where_clause,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
             )
         )
         self._invalidate_entry_links()
@@ -345,14 +422,16 @@ class CrmContributionPayout(models.Model):
                        SUM(entry.points),
                        BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
                                AND entry.wage_type = 'award')
-                  FROM crm_contribution entry
+                  FROM %(links)s link
+                  JOIN crm_contribution entry ON entry.id = link.entry_id
              LEFT JOIN crm_contribution paid
                     ON paid.id = entry.reversed_entry_id AND paid.state = 'paid'
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
-                 WHERE entry.payout_id = %(payout)s
+                 WHERE link.payout_id = %(payout)s
               GROUP BY entry.employee_id
                 """,
                 payout=self.id,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 in_force=bool(window),
                 start=start,
                 end=end,
@@ -435,6 +514,9 @@ class CrmContributionPayout(models.Model):
     def action_confirm(self):
         self.check_access("write")
         self._check_state("draft")
+        background = self._maybe_in_background("confirm")
+        if background:
+            return background
         for payout in self:
             if not payout.line_ids:
                 raise UserError(
@@ -501,6 +583,7 @@ class CrmContributionPayout(models.Model):
 
     def action_cancel(self):
         self._check_state("draft")
+        self._check_no_background()
         for payout in self:
             payout._release_entries()
             payout.line_ids.unlink()
@@ -615,3 +698,170 @@ class CrmContributionPayout(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
+
+    # ------------------------------------------------------------------
+    # BACKGROUND WORK: Compute and Confirm of a large payout run as a job
+    # ------------------------------------------------------------------
+
+    def _background_size(self, action):
+        """How many entries ``action`` would handle: those Compute would take
+        (approved, not taken, up to the period end), or those taken."""
+        self.env.flush_all()
+        if action == "confirm":
+            return sum(self._entry_counts().values())
+        size = 0
+        for payout in self:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT count(*) FROM crm_contribution entry
+                     WHERE company_id = %(company)s AND state = 'approved'
+                       AND date <= %(date_to)s
+                       AND NOT EXISTS (SELECT 1 FROM %(links)s link
+                                        WHERE link.entry_id = entry.id
+                                          AND link.payout_id != %(payout)s)
+                    """,
+                    company=payout.company_id.id,
+                    date_to=payout.date_to,
+                    links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                    payout=payout.id,
+                )
+            )
+            size += self.env.cr.fetchone()[0]
+        return size
+
+    def _check_no_background(self):
+        busy = self.filtered(lambda p: p.background_state in ("queued", "running"))
+        if busy:
+            raise UserError(
+                self.env._(
+                    "%(payout)s is being worked on in the background: wait for its "
+                    "notification, then try again.",
+                    payout=busy[0].display_name,
+                )
+            )
+
+    def _maybe_in_background(self, action):
+        """Above the company's size, queue ``action`` for the background job
+        and say so; return False to run it now. Only one at a time per payout."""
+        if self.env.context.get(_IN_BACKGROUND_KEY):
+            return False
+        self._check_no_background()
+        threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
+        if not threshold or self._background_size(action) <= threshold:
+            return False
+        self._workflow().write(
+            {
+                "background_action": action,
+                "background_state": "queued",
+                "background_user_id": self.env.uid,
+                "background_error": False,
+                "background_started": fields.Datetime.now(),
+            }
+        )
+        # sudo: whoever may compute a payout may wake the system's job.
+        self.env.ref("crm_everyone_sells.ir_cron_payout_background").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Running in the background"),
+                "message": self.env._(
+                    "This payout is large: %(action)s runs in the background. You "
+                    "will be notified when it is done; the form shows where it is.",
+                    action=dict(self._fields["background_action"]._description_selection(self.env))[
+                        action
+                    ],
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_background(self):
+        """Scheduled action: run the oldest queued Compute or Confirm, as the
+        user who started it, in a transaction of its own; notify them. Runs
+        again while others wait (Odoo 18's progress protocol). SKIP LOCKED:
+        two cron workers never run the same payout."""
+        self.env.flush_all()
+        # A cursor of its own: the claim commits first (the form shows
+        # "Running" while the work runs), and the cron's own transaction
+        # never writes a row this one changed.
+        with self.env.registry.cursor() as cr:
+            # A claim older than two hours is a worker that died: claimed again.
+            cr.execute(
+                """
+                UPDATE crm_contribution_payout
+                   SET background_state = 'running',
+                       background_started = NOW() AT TIME ZONE 'UTC'
+                 WHERE id = (
+                        SELECT id FROM crm_contribution_payout
+                         WHERE background_state = 'queued'
+                            OR (background_state = 'running'
+                                AND background_started
+                                    < NOW() AT TIME ZONE 'UTC' - INTERVAL '2 hours')
+                         ORDER BY background_started, id
+                         LIMIT 1
+                           FOR UPDATE SKIP LOCKED)
+             RETURNING id
+                """
+            )
+            row = cr.fetchone()
+            if row:
+                # Its own cursor, committed: the claim shows before the work ends.
+                cr.commit()  # pylint: disable=invalid-commit
+                self.with_env(self.env(cr=cr)).browse(row[0])._run_background()
+            cr.execute(
+                "SELECT count(*) FROM crm_contribution_payout WHERE background_state = 'queued'"
+            )
+            remaining = cr.fetchone()[0]
+        self.env.invalidate_all()
+        self.env["ir.cron"]._notify_progress(done=1 if row else 0, remaining=remaining)
+
+    def _run_background(self):
+        self.ensure_one()
+        user = self.background_user_id
+        action = self.background_action
+        error = False
+        try:
+            with self.env.cr.savepoint():
+                worker = self.with_user(user).with_context(
+                    **{_IN_BACKGROUND_KEY: True, "lang": user.lang, "tz": user.tz}
+                )
+                getattr(worker, f"action_{action}")()
+                self.env.flush_all()
+        except Exception as failure:  # any failure is the user's to see and retry
+            self.env.invalidate_all()
+            error = str(failure) or failure.__class__.__name__
+        self._workflow().write(
+            {
+                "background_action": action if error else False,
+                "background_state": "failed" if error else False,
+                "background_error": error,
+            }
+        )
+        self._notify_background_end(user, action, error)
+
+    def _notify_background_end(self, user, action, error):
+        payout = self.with_context(lang=user.lang)
+        label = dict(self._fields["background_action"]._description_selection(payout.env))[action]
+        if error:
+            body = payout.env._(
+                "%(action)s of %(payout)s failed: %(error)s",
+                action=label,
+                payout=self.display_name,
+                error=error,
+            )
+        else:
+            body = payout.env._(
+                "%(action)s of %(payout)s is done.", action=label, payout=self.display_name
+            )
+        # A note on the payout that notifies its starter (inbox or e-mail, as
+        # they chose), and a toast if they are online.
+        self.message_post(body=body, partner_ids=user.partner_id.ids, subtype_xmlid="mail.mt_note")
+        self.env["bus.bus"]._sendone(
+            user.partner_id,
+            "simple_notification",
+            {"type": "danger" if error else "success", "message": body, "sticky": bool(error)},
+        )

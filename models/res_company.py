@@ -12,6 +12,13 @@ class ResCompany(models.Model):
         "still open inside this many days is marked as its duplicate: the "
         "first signal keeps the originator role.",
     )
+    everyone_sells_payout_background_size = fields.Integer(
+        string="Background Payout Size (entries)",
+        default=20_000,
+        help="A payout's Compute or Confirm over more ledger entries than this runs "
+        "as a background job: the screen stays usable and whoever started it is "
+        "notified when it ends. 0 runs everything at once.",
+    )
     everyone_sells_hold_days = fields.Integer(
         string="Credit Hold Period (days)",
         default=30,

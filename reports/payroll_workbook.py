@@ -10,6 +10,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..core.xlsx import write_workbook
+from ..models.crm_contribution import PAYOUT_ENTRY_TABLE
 
 PAYROLL_FORMATS = [
     "text",  # employee ID
@@ -279,9 +280,10 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 """
                 SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
                   FROM crm_contribution
-                 WHERE payout_id = %s
+                 WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
               ORDER BY employee_id, date, id
                 """,
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
                 payout.id,
             )
         )

@@ -28,3 +28,6 @@ from . import test_integrity
 from . import test_integrity_concurrency
 from . import test_integrity_rpc
 from . import test_walkthrough
+from . import test_payout_links
+from . import test_payout_background
+from . import test_crediting_workers

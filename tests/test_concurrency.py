@@ -286,7 +286,12 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
 
     def _entry_state(self, entry_id):
         with self._connection() as cr:
-            cr.execute("SELECT state, payout_id FROM crm_contribution WHERE id = %s", (entry_id,))
+            cr.execute(
+                "SELECT state, link.payout_id FROM crm_contribution entry "
+                "LEFT JOIN crm_contribution_payout_entry link ON link.entry_id = entry.id "
+                "WHERE entry.id = %s",
+                (entry_id,),
+            )
             return cr.fetchone()
 
     def test_two_payouts_of_the_same_period(self):
