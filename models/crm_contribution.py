@@ -1149,12 +1149,11 @@ class _Explainer:
         money = lambda value: self._money(value, currency)  # noqa: E731
         env = self.env
         share = f"{float(figures['share']) * 100:.0f} %"
+        # Figures formatted outside _(): Babel cannot extract a call holding an f-string.
+        rate = f"{rule.percentage:g} %"
+        points = f"{figures.get('points') or 0:g}"
         if rule.compute_method == "percentage":
-            base = env._(
-                "%(rate)s of %(basis)s",
-                rate=f"{rule.percentage:g} %",
-                basis=money(figures["basis"] or 0),
-            )
+            base = env._("%(rate)s of %(basis)s", rate=rate, basis=money(figures["basis"] or 0))
         elif rule.compute_method == "tiered":
             base = env._("the tiered rate on %(basis)s", basis=money(figures["basis"] or 0))
         else:
@@ -1184,7 +1183,7 @@ class _Explainer:
                 " (limited by the monthly cap of %(cap)s)", cap=money(rule.cap_per_period)
             )
         if figures.get("points"):
-            sentence += env._(", %(points)s points", points=f"{figures['points']:g}")
+            sentence += env._(", %(points)s points", points=points)
         return sentence
 
     def reasons(self):
