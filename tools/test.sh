@@ -58,6 +58,7 @@ log "Lint (ruff, pylint-odoo)"
 (cd "$ADDON" && "$ODOO_PYTHON" -m ruff check . && "$ODOO_PYTHON" -m ruff format --check .)
 (cd "$PARENT" && "$ODOO_PYTHON" -m pylint --rcfile="$ADDON/.pylintrc" "$ADDON_NAME")
 "$ODOO_PYTHON" "$ADDON/tools/gen_readme.py" --check
+"$ODOO_PYTHON" "$ADDON/tools/check_i18n.py"
 
 log "Pure-Python core (no Odoo)"
 # Outside the addon folder: its __init__.py imports Odoo, which pytest would
