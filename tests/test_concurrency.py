@@ -4,46 +4,22 @@ import uuid
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.api import Transaction
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .real_connections import RealConnectionsCase
 
 
 @tagged("post_install", "-at_install")
-class TestNeverTwiceUnderConcurrency(BaseCase):
+class TestNeverTwiceUnderConcurrency(RealConnectionsCase):
     """Two real database transactions racing on one deal: nothing is credited
-    twice, nothing is lost, the loser gets an error it can retry on.
-
-    Why a BaseCase on connections of its own: a race needs two PostgreSQL
-    connections that see each other's committed rows and wait on each
-    other's locks. ``registry.cursor()`` cannot give that everywhere: under
-    ``odoo-bin --test-enable`` the registry may be in test mode, and then it
-    hands out test cursors that all share the test's single connection (the
-    second transaction would wait on itself, the "race" would be serial).
-    So every transaction here opens its own connection with
-    ``odoo.sql_db.db_connect(dbname).cursor()``, the same under pytest-odoo
-    and under Odoo's runner. Its ORM transaction is given the registry up
-    front: Odoo's runner runs the tests while holding ``Registry._lock``,
-    and a racing thread that looked the registry up by name would wait on
-    that lock forever. These tests therefore commit, on data tagged with a
-    random marker, and remove everything they committed at the end.
-    """
-
-    @classmethod
-    def _connection(cls):
-        """A cursor on a new, real connection (never the test cursor)."""
-        cr = db_connect(cls.registry.db_name).cursor()
-        cr.transaction = Transaction(cls.registry)
-        return cr
+    twice, nothing is lost, the loser gets an error it can retry on (on
+    connections of their own: see RealConnectionsCase)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.tag = uuid.uuid4().hex[:8]
         with cls._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
@@ -78,13 +54,7 @@ class TestNeverTwiceUnderConcurrency(BaseCase):
     @classmethod
     def _remove_committed_data(cls):
         with cls._connection() as cr:
-            # The ledger refuses deletion through the ORM; these rows exist
-            # only for this test.
-            cr.execute(
-                "DELETE FROM crm_contribution WHERE rule_id = %s AND reversed_entry_id IS NOT NULL",
-                (cls.rule_id,),
-            )
-            cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
+            cls._delete_ledger_of(cr, cls.rule_id)
             # Payouts of the race tests, in 2031 (no other test pays then).
             cr.execute(
                 "DELETE FROM crm_contribution_payout_line WHERE payout_id IN ("

@@ -1,18 +1,16 @@
 import threading
-import uuid
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.api import Transaction
-from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
+
+from .real_connections import RealConnectionsCase
 
 DEALS = 24
 BATCH = 4
 
 
 @tagged("post_install", "-at_install")
-class TestTwoCreditingWorkers(BaseCase):
+class TestTwoCreditingWorkers(RealConnectionsCase):
     """Issue 16: two cron workers (two real database connections) run the
     crediting job at the same time over many won deals. They share the
     deals (SKIP LOCKED: each holds its own batch), and every deal is
@@ -23,21 +21,8 @@ class TestTwoCreditingWorkers(BaseCase):
     """
 
     @classmethod
-    def _connection(cls):
-        """A cursor on a new, real connection, never the test cursor: under
-        ``odoo-bin --test-enable`` the registry is in test mode (its cursors
-        share one connection) and the runner holds the registries' lock, so
-        the ORM transaction is given the registry up front (see
-        test_concurrency.TestNeverTwiceUnderConcurrency)."""
-        cr = db_connect(cls.registry.db_name).cursor()
-        cr.transaction = Transaction(cls.registry)
-        return cr
-
-    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.tag = uuid.uuid4().hex[:8]
         with cls._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"everyone_sells_no_credit": True})
             company = env.ref("base.main_company")

@@ -1,17 +1,17 @@
 import threading
-import uuid
 
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .real_connections import RealConnectionsCase
 
 
 @tagged("post_install", "-at_install")
-class TestApprovalRacingADetach(BaseCase):
+class TestApprovalRacingADetach(RealConnectionsCase):
     """Two real transactions: a manager approves a signal's credit while its
     author deletes the signal (which detaches the credit from it and
     reverses it). One wins; the other fails with an error Odoo retries, and
@@ -24,9 +24,7 @@ class TestApprovalRacingADetach(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        cls.tag = uuid.uuid4().hex[:8]
-        with cls.registry.cursor() as cr:
+        with cls._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
             cls.rule_id = (
@@ -53,21 +51,15 @@ class TestApprovalRacingADetach(BaseCase):
 
     @classmethod
     def _remove_committed_data(cls):
-        with cls.registry.cursor() as cr:
-            # The ledger refuses deletion through the ORM; these rows exist
-            # only for this test.
-            cr.execute(
-                "DELETE FROM crm_contribution WHERE rule_id = %s AND reversed_entry_id IS NOT NULL",
-                (cls.rule_id,),
-            )
-            cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
+        with cls._connection() as cr:
+            cls._delete_ledger_of(cr, cls.rule_id)
             cr.execute("DELETE FROM crm_signal WHERE employee_id = %s", (cls.employee_id,))
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.contribution.rule"].browse(cls.rule_id).unlink()
             env["hr.employee"].browse(cls.employee_id).unlink()
 
     def _signal_with_credit(self):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             signal = env["crm.signal"].create(
                 {"name": f"競合の信号 {self.tag}", "employee_id": self.employee_id}
@@ -82,10 +74,8 @@ class TestApprovalRacingADetach(BaseCase):
 
         def run(name, action):
             threading.current_thread().testing = True
-            with self.registry.cursor() as cr:
-                # The registry given, not looked up: under odoo-bin the main
-                # thread holds the registries' lock while it runs the tests.
-                cr.transaction = api.Transaction(self.registry)
+            with self._connection() as cr:
+                # A connection of its own, the registry given (RealConnectionsCase).
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 try:
                     if name == "second":
@@ -117,7 +107,7 @@ class TestApprovalRacingADetach(BaseCase):
         return outcome
 
     def _ledger(self, credit_id):
-        with self.registry.cursor() as cr:
+        with self._connection() as cr:
             cr.execute("SELECT state, signal_id FROM crm_contribution WHERE id = %s", (credit_id,))
             state, signal_id = cr.fetchone()
             cr.execute(
