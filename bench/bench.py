@@ -669,8 +669,6 @@ class Bench:
                     "wage_type": "incentive",
                     "credit_key": f"won:history:{index}",
                     "state": "approved",
-                    "explanation": f"5 % of ¥ {revenue:,} × your 50 % share = ¥ {amount:,} "
-                    f"— rule {rule.name}",
                 }
             )
         self.env["crm.contribution"]._insert_entries(values)

@@ -328,14 +328,14 @@ class Large:
         """``ledger_n`` approved won credits over the 13 months up to today
         (``xlsx_n`` of them today, for the workbook's payout), ten a deal
         (five contributors x two rules), as the engine writes them (same
-        columns, keys and explanations)."""
+        columns and keys; the sentences are written when read, from the figures)."""
         today = datetime.date.today()
         self.cr.execute(
             """
             INSERT INTO crm_contribution
                    (employee_id, department_id, company_id, lead_id, lead_name, partner_id,
                     rule_id, trigger, date, payable_date, basis_amount, rate, share, points,
-                    amount, wage_type, credit_key, credit_sequence, state, explanation,
+                    amount, wage_type, credit_key, credit_sequence, state,
                     approved_by_id, approved_date, create_uid, write_uid, create_date,
                     write_date)
             SELECT contributor.employee_id, contributor.department_id, %(company)s,
@@ -344,8 +344,6 @@ class Large:
                    CASE WHEN rule.n = 1 THEN 5 ELSE 0 END, 0.2, 0,
                    CASE WHEN rule.n = 1 THEN round(lead.expected_revenue * 0.01) ELSE 6000 END,
                    'incentive', 'won:lead:' || lead.id, 0, 'approved',
-                   '5 %% of ¥ ' || lead.expected_revenue || ' × your 20 %% share — rule '
-                       || rule.name,
                    1, now() AT TIME ZONE 'UTC', 1, 1, now() AT TIME ZONE 'UTC',
                    now() AT TIME ZONE 'UTC'
               FROM (SELECT id, name, partner_id, expected_revenue,
