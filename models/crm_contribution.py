@@ -364,12 +364,17 @@ class CrmContribution(models.Model):
         third party reads it (the payroll workbook)."""
         sentences = {}
         default_lang = self.env.lang or "en_US"
-        for lang, entries in self.grouped(
-            lambda e: (
-                e.employee_id.user_id.lang or e.employee_id.work_contact_id.lang or default_lang
-            )
-        ).items():
-            for entry in entries.with_context(lang=lang):
+        # The language once per employee, not once per line (a workbook reads
+        # ten thousand lines of a few hundred employees).
+        lang_of = {
+            employee.id: employee.user_id.lang or employee.work_contact_id.lang or default_lang
+            for employee in self.employee_id
+        }
+        by_lang = defaultdict(list)
+        for entry in self:
+            by_lang[lang_of.get(entry.employee_id.id, default_lang)].append(entry.id)
+        for lang, ids in by_lang.items():
+            for entry in self.browse(ids).with_context(lang=lang):
                 sentences[entry.id] = entry.explanation
         return sentences
 
@@ -1106,6 +1111,7 @@ class _Explainer:
         self.lang = env.lang or "en_US"
         self.to_employee = env.context.get("everyone_sells_to_employee")
         self._formats = {}
+        self._rule_names = {}
 
     def _money(self, amount, currency):
         """format_amount, with the language's and currency's formats looked up
@@ -1158,7 +1164,9 @@ class _Explainer:
             base = env._("the tiered rate on %(basis)s", basis=money(figures["basis"] or 0))
         else:
             base = env._("%(amount)s per event", amount=money(rule.fixed_amount))
-        rule_name = rule.with_context(lang=self.lang).name
+        if rule.id not in self._rule_names:
+            self._rule_names[rule.id] = rule.with_context(lang=self.lang).name
+        rule_name = self._rule_names[rule.id]
         if self.to_employee or employee.user_id == env.user:
             sentence = env._(
                 "%(base)s × your %(share)s share = %(amount)s — rule %(rule)s",

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import format_amount
 
 # Writing any of these may move a deal into or out of won, or change its credit.
 CREDIT_FIELDS = {"stage_id", "probability", "active", "expected_revenue", "company_id"}
@@ -239,9 +240,12 @@ class CrmLead(models.Model):
         # What mail.message would look up deal by deal, looked up for all at once.
         reply_to = leads._notify_get_reply_to(default=author.email_formatted)
         messages = self.env["mail.message"]
+
+        def money(entry):
+            return format_amount(env, entry.amount, entry.currency_id)
+
         values = []
-        for lead in leads:
-            lead_entries = entries.filtered(lambda e, lead=lead: e.lead_id == lead)
+        for lead, lead_entries in entries.grouped("lead_id").items():
             values.append(
                 {
                     "model": "crm.lead",
@@ -257,7 +261,14 @@ class CrmLead(models.Model):
                     ),
                     "body": env["ir.qweb"]._render(
                         "crm_everyone_sells.crm_lead_credit_summary",
-                        {"entries": lead_entries.with_env(env).sorted(lambda e: (-e.amount, e.id))},
+                        {
+                            "entries": lead_entries.with_env(env).sorted(
+                                lambda e: (-e.amount, e.id)
+                            ),
+                            # Formatted here, not by QWeb's monetary widget: a
+                            # thousand deals' notes are written in one job.
+                            "money": money,
+                        },
                     ),
                 }
             )
