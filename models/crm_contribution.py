@@ -309,8 +309,22 @@ class CrmContribution(models.Model):
         record rule)."""
         links = SQL.identifier(PAYOUT_ENTRY_TABLE)
         if operator in ("=", "!=") and not value:
-            taken = operator == "!="
-            return [("id", "in" if taken else "not in", SQL("(SELECT entry_id FROM %s)", links))]
+            if operator == "!=":
+                return [("id", "in", SQL("(SELECT entry_id FROM %s)", links))]
+            # Not taken: an anti-join, not "NOT IN (all links)", which
+            # PostgreSQL can hash only while the links fit in work_mem (at a
+            # million links it compares row by row, for minutes).
+            return [
+                (
+                    "id",
+                    "in",
+                    SQL(
+                        "(SELECT entry.id FROM crm_contribution entry"
+                        " WHERE NOT EXISTS (SELECT 1 FROM %s link WHERE link.entry_id = entry.id))",
+                        links,
+                    ),
+                )
+            ]
         if operator in ("=", "!="):
             operator, value = ("in" if operator == "=" else "not in"), [value]
         if operator not in ("in", "not in"):

@@ -133,6 +133,15 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         }
 
     @api.model
+    def _identities_of(self, employee_ids, known):
+        """``_employee_identities``, reading only the employees not in ``known``
+        (which it completes)."""
+        missing = set(employee_ids) - set(known)
+        if missing:
+            known.update(self._employee_identities(missing))
+        return known
+
+    @api.model
     def _sheets(self, payout):
         # Ten thousand lines and as many entries: read as plain values in a
         # few queries, not value by value through records (the ORM spent
@@ -140,14 +149,16 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         # payout (an administrator of its company, checked here), and every
         # line and entry read belongs to it.
         payout.check_access("write")
+        # Both sheets name the same employees: their identities read once.
+        identities = {}
         return [
-            self._payroll_sheet(payout),
-            self._entry_sheet(payout),
+            self._payroll_sheet(payout, identities),
+            self._entry_sheet(payout, identities),
             self._rule_sheet(payout),
         ]
 
     @api.model
-    def _payroll_sheet(self, payout):
+    def _payroll_sheet(self, payout, identities):
         for model in ("crm.contribution.payout.line", "crm.contribution", "hr.employee"):
             self.env[model].flush_model()
         cr = self.env.cr
@@ -183,7 +194,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 {line[2] for line in lines if line[2]}
             )
         }
-        employees = self._employee_identities({line[0] for line in lines})
+        employees = self._identities_of({line[0] for line in lines}, identities)
         treatment = self._treatments()
         period = (payout.date_from, payout.date_to, payout.payment_date)
         headers = [
@@ -256,7 +267,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         return (self.env._("Payroll"), headers, rows, PAYROLL_FORMATS)
 
     @api.model
-    def _entry_sheet(self, payout):
+    def _entry_sheet(self, payout, identities):
         cr = self.env.cr
         headers = [
             self.env._("Date"),
@@ -288,7 +299,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             )
         )
         entries = cr.fetchall()
-        employees = self._employee_identities({entry[1] for entry in entries})
+        employees = self._identities_of({entry[1] for entry in entries}, identities)
         # Each sentence in its employee's language, written from the figures.
         explanations = (
             self.env["crm.contribution"]
