@@ -380,9 +380,15 @@ class CrmContribution(models.Model):
         default_lang = self.env.lang or "en_US"
         # The language once per employee, not once per line (a workbook reads
         # ten thousand lines of a few hundred employees).
+        employees = self.employee_id
+        # Only the columns the sentences need, not every column of ten
+        # thousand employees, users and partners.
+        employees.fetch(["name", "user_id", "work_contact_id"])
+        employees.user_id.fetch(["lang"])
+        employees.work_contact_id.fetch(["lang"])
         lang_of = {
             employee.id: employee.user_id.lang or employee.work_contact_id.lang or default_lang
-            for employee in self.employee_id
+            for employee in employees
         }
         by_lang = defaultdict(list)
         for entry in self:
