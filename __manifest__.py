@@ -36,6 +36,7 @@
         "views/crm_contribution_program_views.xml",
         "views/crm_contribution_rule_views.xml",
         "views/crm_contribution_views.xml",
+        "views/crm_contribution_analysis_views.xml",
         "views/crm_contribution_dispute_views.xml",
         "views/crm_contribution_queue_views.xml",
         "views/crm_contribution_payout_views.xml",
@@ -66,4 +67,5 @@
         ],
     },
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

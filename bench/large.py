@@ -17,9 +17,12 @@ but through its engine). Then, on that company:
   connection, as two cron workers), over deals won in one write; then
   ``crediting_credited_twice`` (must be 0) and ``crediting_entries_missing``
   (must be 0), counted in the ledger.
-- ``home_ms``, ``my_contributions_ms``, ``approval_queue_ms`` and
-  ``analysis_pivot_ms``: what those screens read (their own methods and
-  domains, as the web client calls them), medians of 5, warm.
+- ``home_ms``, ``my_contributions_ms``, ``approval_queue_ms``,
+  ``analysis_pivot_ms`` (Reporting > Contributions, from the analysis's
+  totals), ``evaluation_department_ms`` and ``sources_analysis_ms``: what
+  those screens read (their own methods and domains, as the web client
+  calls them), medians of 5, warm; ``analysis_pivot_from_ledger_ms`` is the
+  same pivot added up from the ledger's lines, for comparison.
 - ``ledger_index_*_kb``: the ledger's indexes and their sizes.
 """
 
@@ -634,14 +637,57 @@ class Large:
             )
 
         def pivot():
-            env["crm.contribution"].read_group(
+            # Reporting > Contributions, as its pivot reads (department x month).
+            manager_env["crm.contribution.analysis"].read_group(
                 [], ["amount:sum", "points:sum"], ["department_id", "date:month"], lazy=False
+            )
+
+        def ledger_pivot():
+            # The same figures added up from the ledger's lines (what the
+            # analysis read before it had totals of its own).
+            manager_env["crm.contribution"].read_group(
+                [], ["amount:sum", "points:sum"], ["department_id", "date:month"], lazy=False
+            )
+
+        def evaluation():
+            # Reporting > Evaluation: this year, by department (the list's
+            # first level; a department opens its employees).
+            year = datetime.date.today().replace(month=1, day=1)
+            manager_env["crm.contribution.evaluation.report"].web_read_group(
+                [("date", ">=", year)],
+                [
+                    "signal_count:sum",
+                    "accepted_count:sum",
+                    "won_count:sum",
+                    "revenue_influenced:sum",
+                    "points:sum",
+                    "amount:sum",
+                ],
+                ["department_id", "employee_id"],
+            )
+
+        def sources():
+            # Reporting > Sources and Programs, as its pivot reads.
+            manager_env["crm.everyone.sells.report"].read_group(
+                [],
+                [
+                    "signal_count:sum",
+                    "handoff_rate:avg",
+                    "days_to_handoff:avg",
+                    "conversion_rate:avg",
+                    "won_revenue:sum",
+                ],
+                ["source", "scope", "department_id"],
+                lazy=False,
             )
 
         figure("home_ms", self._median_ms(home))
         figure("my_contributions_ms", self._median_ms(my_contributions))
         figure("approval_queue_ms", self._median_ms(approval_queue))
         figure("analysis_pivot_ms", self._median_ms(pivot))
+        figure("analysis_pivot_from_ledger_ms", self._median_ms(ledger_pivot))
+        figure("evaluation_department_ms", self._median_ms(evaluation))
+        figure("sources_analysis_ms", self._median_ms(sources))
         self.cr.rollback()
 
 

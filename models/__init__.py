@@ -22,5 +22,6 @@ from . import res_config_settings
 from . import res_partner
 
 # SQL views last: their tables must exist first.
+from . import crm_contribution_analysis
 from . import crm_contribution_evaluation_report
 from . import crm_everyone_sells_report

@@ -1,8 +1,10 @@
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, drop_view_if_exists
 
-# One row per fact (a signal, a won deal helped, a ledger line); the views
-# group them by employee, department and period. A moment becomes a day in
+# One row per fact (a signal, a won deal's helper, a ledger line), keyed by
+# its own table's id: a row's id is that key and its kind, so a filter on the
+# view reaches each table's indexes (no numbering of the whole union). The
+# views group them by employee, department and period. A moment becomes a day in
 # the time zone of the company's working calendar (UTC without one).
 EVALUATION_QUERY = """
     SELECT 1 AS kind, s.id AS key, s.employee_id,
@@ -19,7 +21,7 @@ EVALUATION_QUERY = """
       LEFT JOIN res_company s_co ON s_co.id = s.company_id
       LEFT JOIN resource_calendar s_cal ON s_cal.id = s_co.resource_calendar_id
     UNION ALL
-    SELECT 2, l.id, helper.employee_id,
+    SELECT 2, helper.id, helper.employee_id,
            helper.department_id,
            l.company_id,
            (l.date_closed AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(l_cal.tz, 'UTC'))::date,
@@ -76,12 +78,12 @@ class CrmContributionEvaluationReport(models.Model):
     )
 
     def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
                 """
-                CREATE OR REPLACE VIEW %s AS (
-                    SELECT row_number() OVER (ORDER BY kind, key, employee_id) AS id,
-                           facts.*
+                CREATE VIEW %s AS (
+                    SELECT key::bigint * 3 + kind - 1 AS id, facts.*
                       FROM (%s) facts
                 )
                 """,

@@ -268,6 +268,9 @@ MATRIX = {
     "crm.everyone.sells.report": _read_only_for(
         "contribution_manager", "contribution_admin", "other_company"
     ),
+    "crm.contribution.analysis": _read_only_for(
+        "contribution_manager", "contribution_admin", "other_company"
+    ),
     "crm.signal.handoff": _SALES_WIZARD,
     "crm.signal.decline": _EVERYONE_WIZARD,
     "crm.signal.resolve": _EVERYONE_WIZARD,
@@ -774,6 +777,10 @@ class AccessWorld(EveryoneSellsCase):
         for key, company in (("company", cls.company), ("other_company", cls.other_company)):
             row = Report.search([("company_id", "=", company.id)], limit=1)
             cls._add("crm.everyone.sells.report", key, row)
+        Analysis = cls.env["crm.contribution.analysis"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            row = Analysis.search([("company_id", "=", company.id)], limit=1)
+            cls._add("crm.contribution.analysis", key, row)
 
     @classmethod
     def _wizard_fixtures(cls):
@@ -966,6 +973,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_analysis_report(self):
         self._check_model("crm.everyone.sells.report")
+
+    def test_contribution_analysis(self):
+        self._check_model("crm.contribution.analysis")
 
     def test_resolve_wizard(self):
         self._check_model("crm.signal.resolve")

@@ -251,6 +251,10 @@ class TestWalkthroughTour(HttpCase):
         # 3. The Contribution Manager approves them.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_approve", login="es_walk_yamamoto")
         self.assertEqual(set(self.credits().mapped("state")), {"approved"})
+        # ... and reads them in Reporting > Contributions.
+        self.start_tour(
+            "/odoo", "crm_everyone_sells_walkthrough_analysis", login="es_walk_yamamoto"
+        )
 
         # 5. Routing: an improvement request goes to 技術部, which resolves it.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_route", login="es_walk_sato")

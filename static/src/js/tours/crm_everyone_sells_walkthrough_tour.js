@@ -163,6 +163,39 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_approve"
     ],
 });
 
+/** Step 3, after approving — the manager reads Reporting > Contributions
+ * (the ledger's totals) and opens the lines behind a row. */
+registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_analysis", {
+    url: "/odoo",
+    steps: () => [
+        ...openApp(),
+        ...openMenu("menu_reporting", "menu_contribution_analysis"),
+        {
+            content: "The pivot: 技術部's 30,000 by month",
+            trigger: ".o_pivot tbody tr:contains(技術部) td:contains(30,000)",
+        },
+        {
+            content: "The pivot's total: 90,000",
+            trigger: ".o_pivot tbody tr:first td:contains(90,000)",
+        },
+        {
+            content: "Switch to the list",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "カスタマーサポート部's row: its ledger lines",
+            trigger: ".o_list_view .o_data_row:contains(60,000) button[name=action_open_entries]",
+            run: "click",
+        },
+        {
+            content: "The ledger shows 佐藤's approved credit",
+            trigger: ".o_list_view .o_data_row:contains(佐藤 美穂):contains(60,000)",
+        },
+        noErrorDialog,
+    ],
+});
+
 /** Step 4 — payroll closes the month, types hours, confirms, marks paid. */
 registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_payroll", {
     url: "/odoo",
