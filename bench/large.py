@@ -9,6 +9,8 @@ but through its engine). Then, on that company:
   of the last complete month, which takes every approved entry up to its end;
   ``payout_1m_grouped_select_seconds`` is the data's limit (one grouped
   SELECT over the same rows).
+- ``close_month_preview_seconds``: the Close a Month dialog's preview of
+  that period (its onchange, as the form asks for it).
 - ``xlsx_100k_seconds`` / ``xlsx_100k_peak_mb``: the payroll workbook of a
   confirmed payout of 100,000 entries.
 - ``crediting_deals_per_second_1_worker`` / ``…_2_workers`` and
@@ -427,6 +429,15 @@ class Large:
         )
         self.cr.fetchall()
         limit = time.perf_counter() - started
+        # Close a Month: the dialog's preview of the same period, as the
+        # form's onchange reads it.
+        started = time.perf_counter()
+        self.env["crm.contribution.payout.close"].onchange(
+            {"company_id": self.company.id, "date_from": start, "date_to": end},
+            ["date_to"],
+            {name: {} for name in ("company_id", "date_from", "date_to", "preview")},
+        )
+        figure("close_month_preview_seconds", f"{time.perf_counter() - started:.2f}")
         payout = self.env["crm.contribution.payout"].create(
             {"company_id": self.company.id, "date_from": start, "date_to": end}
         )

@@ -2,6 +2,7 @@ import base64
 import calendar
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 import openpyxl
 from psycopg2 import IntegrityError
@@ -11,6 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..wizards import crm_contribution_payout_close as close_wizard
 from .common import ContributionCase
 
 
@@ -461,6 +463,32 @@ class TestCloseAMonth(PayoutCase):
         payout = self.env["crm.contribution.payout"].browse(action["res_id"])
         self.assertEqual(payout.payable_total, 50_000)
         self.assertEqual(payout.payment_date, self.next_start.replace(day=25))
+
+    def test_preview_of_a_large_company_lists_the_first_and_counts_the_rest(self):
+        self.won_and_approved(
+            contributors=[
+                (self.employee_support, 1, "originator"),
+                (self.employee_engineer, 1, "technical"),
+                (self.employee_marketer, 1, "other"),
+            ]
+        )
+        with patch.object(close_wizard, "PREVIEW_ROWS", 2):
+            wizard = (
+                self.env["crm.contribution.payout.close"]
+                .with_user(self.user_admin)
+                .create({"date_from": self.month_start, "date_to": self.month_end})
+            )
+            preview = wizard.preview
+        names = sorted(
+            [self.employee_support, self.employee_engineer, self.employee_marketer],
+            key=lambda employee: employee.name,
+        )
+        self.assertIn(names[0].name, preview)
+        self.assertIn(names[1].name, preview)
+        self.assertNotIn(names[2].name, preview)
+        self.assertIn("and 1 more employees", preview)
+        self.assertIn("Total: 3 employees", preview)
+        self.assertEqual(wizard.preview_total, 50_000)
 
     def test_hours_template_round_trip(self):
         self.won_and_approved()

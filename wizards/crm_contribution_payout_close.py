@@ -5,6 +5,9 @@ from odoo.tools import format_amount
 
 from ..core.wage import last_complete_period, payday_after
 
+# Employees listed by name in the preview; the others are counted.
+PREVIEW_ROWS = 100
+
 
 def _default_period(wizard):
     """The last complete wage period of the user's company (締め日)."""
@@ -80,6 +83,7 @@ class CrmContributionPayoutClose(models.TransientModel):
                 wizard._payable_domain(),
                 ["employee_id", "wage_type"],
                 ["amount:sum", "__count"],
+                order="employee_id",  # by name, in SQL
             )
             by_employee = {}
             for employee, wage_type, amount, count in groups:
@@ -87,6 +91,17 @@ class CrmContributionPayoutClose(models.TransientModel):
                 row[wage_type] += amount
                 row["n"] += count
             currency = wizard._company().currency_id
+            wizard.preview_total = sum(r["incentive"] + r["award"] for r in by_employee.values())
+            if not by_employee:
+                wizard.preview = Markup("<p class='text-muted'>%s</p>") % self.env._(
+                    "No approved credit is payable in this period yet."
+                )
+                continue
+            # A dialog stays readable and quick: the first employees by name,
+            # then the count of the others and the totals (the payout lists
+            # every line).
+            shown = self.env["hr.employee"].browse([e.id for e in list(by_employee)[:PREVIEW_ROWS]])
+            shown.fetch(["name", "department_id"])
             rows = Markup("").join(
                 Markup(
                     "<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>"
@@ -95,22 +110,34 @@ class CrmContributionPayoutClose(models.TransientModel):
                 % (
                     employee.name,
                     employee.department_id.name or "",
-                    row["n"],
-                    format_amount(self.env, row["incentive"], currency),
-                    format_amount(self.env, row["award"], currency),
+                    by_employee[employee]["n"],
+                    format_amount(self.env, by_employee[employee]["incentive"], currency),
+                    format_amount(self.env, by_employee[employee]["award"], currency),
                 )
-                for employee, row in sorted(by_employee.items(), key=lambda item: item[0].name)
+                for employee in shown
             )
-            wizard.preview_total = sum(r["incentive"] + r["award"] for r in by_employee.values())
-            if not by_employee:
-                wizard.preview = Markup("<p class='text-muted'>%s</p>") % self.env._(
-                    "No approved credit is payable in this period yet."
+            others = len(by_employee) - len(shown)
+            if others:
+                rows += Markup("<tr><td colspan='5' class='text-muted'>%s</td></tr>") % self.env._(
+                    "… and %(count)s more employees: the payout lists every one.",
+                    count=f"{others:,}",
                 )
-                continue
+            footer = Markup(
+                "<tr class='fw-bold'><td>%s</td><td></td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
+            ) % (
+                self.env._("Total: %(count)s employees", count=f"{len(by_employee):,}"),
+                f"{sum(r['n'] for r in by_employee.values()):,}",
+                format_amount(
+                    self.env, sum(r["incentive"] for r in by_employee.values()), currency
+                ),
+                format_amount(self.env, sum(r["award"] for r in by_employee.values()), currency),
+            )
             wizard.preview = Markup(
                 "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
                 "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
-                "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+                "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody>"
+                "<tfoot>%s</tfoot></table>"
             ) % (
                 self.env._("Employee"),
                 self.env._("Department"),
@@ -118,6 +145,7 @@ class CrmContributionPayoutClose(models.TransientModel):
                 self.env._("Incentive (wages)"),
                 self.env._("Discretionary award"),
                 rows,
+                footer,
             )
 
     def action_apply(self):
