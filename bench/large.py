@@ -24,7 +24,10 @@ but through its engine). Then, on that company:
   totals), ``evaluation_department_ms`` and ``sources_analysis_ms``: what
   those screens read (their own methods and domains, as the web client
   calls them), medians of 5, warm; ``analysis_pivot_from_ledger_ms`` is the
-  same pivot added up from the ledger's lines, for comparison.
+  same pivot added up from the ledger's lines, for comparison;
+  ``approve_all_request_seconds`` / ``approve_all_entries``: the approval
+  queue's select-all and Approve over every credit the crediting runs wrote,
+  one request.
 - ``ledger_index_*_kb``: the ledger's indexes and their sizes.
 """
 
@@ -699,6 +702,16 @@ class Large:
         figure("analysis_pivot_from_ledger_ms", self._median_ms(ledger_pivot))
         figure("evaluation_department_ms", self._median_ms(evaluation))
         figure("sources_analysis_ms", self._median_ms(sources))
+        # The approval queue's "select all, Approve": every credit the
+        # crediting runs wrote, in one request (then rolled back).
+        drafts = manager_env["crm.contribution"].search(
+            [("state", "=", "draft"), ("is_mine", "=", False)]
+        )
+        started = time.perf_counter()
+        drafts.action_approve()
+        env.flush_all()
+        figure("approve_all_request_seconds", f"{time.perf_counter() - started:.2f}")
+        figure("approve_all_entries", len(drafts))
         self.cr.rollback()
 
 
