@@ -5,23 +5,18 @@ from odoo.tools import SQL
 # only) and one per opportunity that came from anywhere else, so that the
 # employee-sourced pipeline compares with every other source. Rates are
 # averages of 0/100 values, NULL where they do not apply (AVG skips NULL).
-REPORT_QUERY = """
-    WITH first_signal AS (
-        SELECT DISTINCT ON (lead_id) lead_id, id AS signal_id
-          FROM crm_signal
-         WHERE lead_id IS NOT NULL
-         ORDER BY lead_id, id
-    ), lead_credit AS (
-        SELECT lead_id, SUM(amount) AS amount
-          FROM crm_contribution
-         WHERE lead_id IS NOT NULL AND signal_id IS NULL
-         GROUP BY lead_id
-    ), signal_credit AS (
-        SELECT signal_id, SUM(amount) AS amount
-          FROM crm_contribution
-         WHERE signal_id IS NOT NULL
-         GROUP BY signal_id
-    )
+
+# What a deal's own ledger lines (not a signal's) and a signal's add up to,
+# joined only when a view asks for the incentive cost: PostgreSQL drops a
+# left join nothing reads, so the other figures never group the ledger.
+_LEAD_CREDIT = """LEFT JOIN (SELECT lead_id, SUM(amount) AS amount FROM crm_contribution
+                           WHERE lead_id IS NOT NULL AND signal_id IS NULL
+                           GROUP BY lead_id) {alias} ON {alias}.lead_id = {lead}"""
+_SIGNAL_CREDIT = """LEFT JOIN (SELECT signal_id, SUM(amount) AS amount FROM crm_contribution
+                             WHERE signal_id IS NOT NULL
+                             GROUP BY signal_id) {alias} ON {alias}.signal_id = {signal}"""
+
+REPORT_QUERY = f"""
     SELECT s.id * 2 AS id,
            'employee' AS source,
            CASE WHEN s.program_id IS NOT NULL THEN 'in_scope' ELSE 'out_of_scope' END AS scope,
@@ -38,25 +33,32 @@ REPORT_QUERY = """
            CASE WHEN s.is_handed_off THEN 1 ELSE 0 END AS handoff_count,
            CASE WHEN s.is_handed_off THEN 100.0 ELSE 0.0 END AS handoff_rate,
            EXTRACT(EPOCH FROM (s.handoff_date - s.create_date)) / 86400.0 AS days_to_handoff,
-           CASE WHEN fs.signal_id = s.id THEN 1 ELSE 0 END AS lead_count,
-           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won THEN 1 ELSE 0 END AS won_count,
-           CASE WHEN fs.signal_id = s.id
+           CASE WHEN s.is_first THEN 1 ELSE 0 END AS lead_count,
+           CASE WHEN s.is_first AND l.everyone_sells_is_won THEN 1 ELSE 0 END AS won_count,
+           CASE WHEN s.is_first
                 THEN CASE WHEN l.everyone_sells_is_won THEN 100.0 ELSE 0.0 END END
                AS conversion_rate,
-           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won
+           CASE WHEN s.is_first AND l.everyone_sells_is_won
                 THEN l.expected_revenue ELSE 0 END
                AS won_revenue,
-           CASE WHEN fs.signal_id = s.id AND l.everyone_sells_is_won
+           CASE WHEN s.is_first AND l.everyone_sells_is_won
                 THEN EXTRACT(EPOCH FROM (l.date_closed - s.create_date)) / 86400.0 END
                AS cycle_days,
            COALESCE(sc.amount, 0)
-             + CASE WHEN fs.signal_id = s.id THEN COALESCE(lc.amount, 0) ELSE 0 END
+             + CASE WHEN s.is_first THEN COALESCE(lc.amount, 0) ELSE 0 END
                AS incentive_cost
-      FROM crm_signal s
+      FROM (
+        -- A deal counts on its first signal only.
+        SELECT signal.*,
+               signal.lead_id IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM crm_signal earlier
+                    WHERE earlier.lead_id = signal.lead_id AND earlier.id < signal.id
+               ) AS is_first
+          FROM crm_signal signal
+      ) s
       LEFT JOIN crm_lead l ON l.id = s.lead_id
-      LEFT JOIN first_signal fs ON fs.lead_id = l.id
-      LEFT JOIN signal_credit sc ON sc.signal_id = s.id
-      LEFT JOIN lead_credit lc ON lc.lead_id = l.id
+      {_SIGNAL_CREDIT.format(alias="sc", signal="s.id")}
+      {_LEAD_CREDIT.format(alias="lc", lead="l.id")}
     UNION ALL
     SELECT l.id * 2 + 1,
            CASE WHEN l.origin_employee_id IS NOT NULL THEN 'employee' ELSE 'other' END,
@@ -79,7 +81,7 @@ REPORT_QUERY = """
                 THEN EXTRACT(EPOCH FROM (l.date_closed - l.create_date)) / 86400.0 END,
            COALESCE(lc.amount, 0)
       FROM crm_lead l
-      LEFT JOIN lead_credit lc ON lc.lead_id = l.id
+      {_LEAD_CREDIT.format(alias="lc", lead="l.id")}
      WHERE l.type = 'opportunity'
        AND NOT EXISTS (SELECT 1 FROM crm_signal s WHERE s.lead_id = l.id)
 """
