@@ -234,7 +234,9 @@ class CrmEveryoneSellsJob(models.Model):
             if row:
                 # sudo: the job's bookkeeping is the system's; its work runs
                 # as its user (_worker_env).
-                self.with_env(self.env(cr=cr)).sudo().browse(row[0])._run_step()
+                job = self.with_env(self.env(cr=cr)).sudo().browse(row[0])
+                job._run_step()
+                job.env.flush_all()
                 # Its own cursor: the step and its progress are kept.
                 cr.commit()  # pylint: disable=invalid-commit
             cr.execute(
@@ -268,7 +270,9 @@ class CrmEveryoneSellsJob(models.Model):
     def _run_step(self):
         self.ensure_one()
         if self.state == "queued":
+            # A step of its own: the job shows Running, and since when, at once.
             self.write({"state": "running", "date_started": fields.Datetime.now()})
+            return
         error = False
         try:
             with self.env.cr.savepoint():

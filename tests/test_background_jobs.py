@@ -79,11 +79,19 @@ class TestBackgroundJobs(ContributionCase):
         )
         return wizard.action_export_xlsx()
 
-    def run_jobs(self):
+    def run_step(self):
+        """One call of the scheduled action; what it reported."""
         with patch.object(type(self.env["ir.cron"]), "_notify_progress") as notify:
             self.Job._cron_run()
         self.env.invalidate_all()
         return notify.call_args.kwargs
+
+    def run_jobs(self):
+        """The scheduled action called again while it says jobs remain."""
+        for _call in range(20):
+            if not self.run_step()["remaining"]:
+                return
+        self.fail("the jobs never end")
 
     def triggers(self):
         return self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
@@ -143,16 +151,18 @@ class TestBackgroundJobs(ContributionCase):
                 ),
             ),
         ):
-            progress = self.run_jobs()
-            self.assertEqual(progress, {"done": 1, "remaining": 1})
+            self.assertEqual(self.run_step(), {"done": 1, "remaining": 1})
+            self.assertEqual((job.state, job.progress_done, job.progress_total), ("running", 0, 2))
+            self.assertTrue(job.date_started)
+            self.assertFalse(self.ledger(leads))
+            self.assertEqual(self.run_step(), {"done": 1, "remaining": 1})
             self.assertEqual((job.state, job.progress_done, job.progress_total), ("running", 1, 2))
             self.assertEqual(job.progress, 50.0)
             first = self.ledger(leads)
             self.assertEqual(first.lead_id, leads.sorted("id")[:1])
             self.assertEqual(job.entry_ids, first)
             self.assertFalse(sent, "not notified before the end")
-            progress = self.run_jobs()
-        self.assertEqual(progress, {"done": 1, "remaining": 0})
+            self.assertEqual(self.run_step(), {"done": 1, "remaining": 0})
         self.assertEqual(job.state, "done")
         entries = self.ledger(leads)
         self.assertEqual(entries.lead_id, leads)
@@ -322,3 +332,13 @@ class TestBackgroundJobs(ContributionCase):
         self.run_jobs()
         self.assertEqual(job.state, "failed")
         self.assertFalse(job.result_file)
+
+    def test_the_jobs_have_a_menu_and_screens(self):
+        menu = self.env.ref("crm_everyone_sells.menu_background_jobs")
+        for user in (self.user_manager, self.user_admin):
+            menus = self.env["ir.ui.menu"].with_user(user).load_menus(False)
+            self.assertIn(menu.id, menus, f"{user.name} finds Background Jobs")
+        views = self.Job.with_user(self.user_manager).get_views(
+            [(False, "list"), (False, "form"), (False, "search")]
+        )
+        self.assertIn("action_download", views["views"]["form"]["arch"])

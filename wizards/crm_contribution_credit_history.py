@@ -67,5 +67,9 @@ class CrmContributionCreditHistory(models.TransientModel):
         return Job._queue(
             "credit_history",
             companies,
-            {"lead_ids": [Command.set(self.lead_ids.ids)], "credit_date": self.date},
+            {
+                "lead_ids": [Command.set(self.lead_ids.ids)],
+                "credit_date": self.date,
+                "progress_total": len(self.lead_ids),
+            },
         )
