@@ -9,6 +9,9 @@ from odoo.tools.misc import clean_context
 # Deals credited per step: one step is one transaction, so a crash loses at
 # most one batch of work, and the progress shows after each.
 CREDIT_BATCH = 500
+# Tries of one step that never ended (a worker killed at its time limit, a
+# server restarted): after these, the job fails instead of blocking the queue.
+MAX_ATTEMPTS = 3
 KINDS = [("credit_history", "Credit Past Wins"), ("evaluation_export", "Evaluation Export")]
 
 
@@ -72,6 +75,10 @@ class CrmEveryoneSellsJob(models.Model):
     )
     progress_total = fields.Integer(string="Total", readonly=True)
     progress = fields.Float(compute="_compute_progress", help="Percentage done.")
+    attempts = fields.Integer(
+        readonly=True,
+        help="Tries of the current step that never ended; after three the job fails.",
+    )
     date_started = fields.Datetime(readonly=True)
     date_done = fields.Datetime(string="Ended", readonly=True)
     error = fields.Text(
@@ -272,7 +279,28 @@ class CrmEveryoneSellsJob(models.Model):
         if self.state == "queued":
             # A step of its own: the job shows Running, and since when, at once.
             self.write({"state": "running", "date_started": fields.Datetime.now()})
-            return
+            return None
+        if self.attempts >= MAX_ATTEMPTS:
+            return self._end(
+                self.with_context(lang=self.user_id.lang).env._(
+                    "A step of this job was started %(count)s times and never ended (the "
+                    "scheduled action's time limit, or a restart). Ask your administrator.",
+                    count=self.attempts,
+                )
+            )
+        # Counted in a transaction of its own, so that a step that never ends
+        # is counted too; then the job is locked again for the step.
+        self.attempts += 1
+        self.env.flush_all()
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.cr.execute(
+            "SELECT id FROM crm_everyone_sells_job WHERE id = %s AND state = 'running' "
+            "FOR UPDATE SKIP LOCKED",
+            [self.id],
+        )
+        if not self.env.cr.fetchone():
+            return None  # another worker took it meanwhile
+        self.invalidate_recordset()
         error = False
         try:
             with self.env.cr.savepoint():
@@ -283,12 +311,17 @@ class CrmEveryoneSellsJob(models.Model):
             self.env.invalidate_all()
             error = str(failure) or failure.__class__.__name__
             finished = True
-        if not finished:
-            return
+        self.attempts = 0
+        if finished:
+            self._end(error)
+        return None
+
+    def _end(self, error):
         self.write(
             {
                 "state": "failed" if error else "done",
                 "error": error,
+                "attempts": 0,
                 "date_done": fields.Datetime.now(),
             }
         )

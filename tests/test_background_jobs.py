@@ -230,6 +230,22 @@ class TestBackgroundJobs(JobsMixin, ContributionCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(self.ledger(leads).lead_id, leads)
 
+    def test_a_step_that_never_ends_fails_the_job_and_frees_the_queue(self):
+        leads = self.imported_wins()
+        self.credit_past_wins(leads)
+        stuck = self.last_job()
+        self.two_credits()
+        self.export()
+        export = self.last_job()
+        # Three workers died in the same step (killed at the time limit).
+        stuck.write({"state": "running", "attempts": 3})
+        self.run_jobs()
+        self.assertEqual(stuck.state, "failed")
+        self.assertIn("never ended", stuck.error)
+        self.assertFalse(self.ledger(leads))
+        self.assertEqual(export.state, "done", "the next job ran")
+        self.assertEqual(export.attempts, 0)
+
     def test_the_job_runs_as_its_starter(self):
         leads = self.imported_wins()
         self.credit_past_wins(leads)
