@@ -28,6 +28,16 @@ but through its engine). Then, on that company:
   ``approve_all_request_seconds`` / ``approve_all_entries``: the approval
   queue's select-all and Approve over every credit the crediting runs wrote,
   one request.
+- ``credit_history_request_seconds`` / ``credit_history_job_seconds``: Credit
+  Past Wins over ``credit_history_deals`` imported wins (never credited), as
+  an administrator presses it: the button's request (which queues the
+  background job), then the job's run, step after step, as the cron does it;
+  ``credit_history_credited_twice`` and ``credit_history_entries_missing``
+  (both must be 0) are counted in the ledger.
+- ``evaluation_export_request_seconds`` / ``evaluation_export_job_seconds``:
+  the evaluation export of the last 365 days (nearly the whole ledger), as a
+  Contribution Manager presses it, then the job's run;
+  ``evaluation_export_rows`` rows in its workbook.
 - ``ledger_index_*_kb``: the ledger's indexes and their sizes.
 """
 
@@ -48,6 +58,7 @@ OPPORTUNITIES = 100_000
 LEDGER = 1_000_000
 CONTRIBUTORS = 5  # per deal: 5 employees x 2 rules = 10 entries a deal
 CREDITING_DEALS = 4_000  # won for each crediting measurement
+CREDIT_HISTORY_DEALS = 4_000  # imported wins credited by Credit Past Wins
 XLSX_ENTRIES = 100_000
 
 
@@ -71,6 +82,7 @@ class Large:
         self.opportunities_n = max(100, int(OPPORTUNITIES * scale))
         self.ledger_n = max(1_000, int(LEDGER * scale))
         self.crediting_n = max(100, int(CREDITING_DEALS * min(scale * 4, 1)))
+        self.credit_history_n = max(100, int(CREDIT_HISTORY_DEALS * min(scale * 4, 1)))
         self.xlsx_n = max(1_000, int(XLSX_ENTRIES * scale))
         # The cron's batch (1,000 deals a transaction), smaller when the
         # profile is: at least eight batches, for two workers to share.
@@ -602,6 +614,93 @@ class Large:
         self.cr.execute("SELECT count(*) FROM crm_contribution_queue")
         figure("crediting_queue_left", self.cr.fetchone()[0])
 
+    def _run_jobs(self, job):
+        """The background jobs' cron, called as Odoo calls it (one step a
+        call) until ``job`` ends; returns its seconds."""
+        started = time.perf_counter()
+        while True:
+            self.env["crm.everyone.sells.job"]._cron_run()
+            self.cr.commit()
+            self.env.invalidate_all()
+            if job.state in ("done", "failed"):
+                break
+        seconds = time.perf_counter() - started
+        assert job.state == "done", (job.kind, job.error)
+        return seconds
+
+    def background_jobs(self):
+        """Credit Past Wins and the evaluation export as their users press
+        them: the request stays short (it queues the job); then the job."""
+        env = self.env
+        admin = self.quiet["res.users"].create(
+            {
+                "name": "大規模 管理者",
+                "login": "large_admin",
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "groups_id": [
+                    Command.set(
+                        (
+                            env.ref("base.group_user")
+                            | env.ref("crm_everyone_sells.group_admin")
+                            | env.ref("sales_team.group_sale_manager")
+                        ).ids
+                    )
+                ],
+            }
+        )
+        # The company's default size (5,000 entries), scaled as the deals are:
+        # at every scale, the button queues the job.
+        self.company.everyone_sells_job_background_size = int(5_000 * min(self.scale * 4, 1))
+        n = self.credit_history_n
+        offset = self.opportunities_n + 2 * self.crediting_n
+        lead_ids = self._leads(n, offset=offset)
+        # Imported as won: crediting off, as an import without credit.
+        self.quiet["crm.lead"].browse(lead_ids).write({"stage_id": self.stage_won.id})
+        self.env.flush_all()
+        self.cr.commit()
+        self.env.invalidate_all()
+        figure("credit_history_deals", n)
+        Job = env["crm.everyone.sells.job"]
+        started = time.perf_counter()
+        wizard = env(user=admin.id)["crm.contribution.credit.history"].create(
+            {"lead_ids": [Command.set(lead_ids)], "date": datetime.date.today()}
+        )
+        result = wizard.action_apply()
+        self.env.flush_all()
+        self.cr.commit()
+        figure("credit_history_request_seconds", f"{time.perf_counter() - started:.2f}")
+        assert result.get("tag") == "display_notification", result.get("type")
+        job = Job.search([("kind", "=", "credit_history")], limit=1)
+        figure("credit_history_job_seconds", f"{self._run_jobs(job):.2f}")
+        self.cr.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT 1 FROM crm_contribution
+                 WHERE lead_id = ANY(%s) AND reversed_entry_id IS NULL
+                 GROUP BY lead_id, employee_id, rule_id
+                HAVING count(*) > 1) twice
+            """,
+            [lead_ids],
+        )
+        figure("credit_history_credited_twice", self.cr.fetchone()[0])
+        self.cr.execute("SELECT count(*) FROM crm_contribution WHERE lead_id = ANY(%s)", [lead_ids])
+        figure("credit_history_entries_missing", n * CONTRIBUTORS * 2 - self.cr.fetchone()[0])
+
+        today = datetime.date.today()
+        started = time.perf_counter()
+        export = env(user=self.manager.id)["crm.contribution.evaluation.export"].create(
+            {"date_from": today - datetime.timedelta(days=365), "date_to": today}
+        )
+        result = export.action_export_xlsx()
+        self.env.flush_all()
+        self.cr.commit()
+        figure("evaluation_export_request_seconds", f"{time.perf_counter() - started:.2f}")
+        assert result.get("tag") == "display_notification", result.get("type")
+        job = Job.search([("kind", "=", "evaluation_export")], limit=1)
+        figure("evaluation_export_job_seconds", f"{self._run_jobs(job):.2f}")
+        figure("evaluation_export_rows", job.progress_done)
+
     def _median_ms(self, read, rounds=5):
         read()  # warm
         samples = []
@@ -742,6 +841,7 @@ def run(env, config_path, database, scale):
     large.indexes()
     large.payout_1m()
     large.crediting()
+    large.background_jobs()
     large.screens()
     try:
         large.xlsx()

@@ -10,6 +10,7 @@ from . import crm_contribution_queue
 from . import crm_contribution_rule
 from . import crm_contribution_rule_tier
 from . import crm_contribution_success_story
+from . import crm_everyone_sells_job
 from . import crm_lead
 from . import crm_lead_contributor
 from . import crm_signal

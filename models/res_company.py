@@ -19,6 +19,15 @@ class ResCompany(models.Model):
         "as a background job: the screen stays usable and whoever started it is "
         "notified when it ends. 0 runs everything at once.",
     )
+    everyone_sells_job_background_size = fields.Integer(
+        string="Background Job Size (entries)",
+        default=5_000,
+        help="Credit Past Wins over deals with more contributor lines than this (each "
+        "earns at least one ledger entry), or an evaluation export over a period "
+        "with more ledger entries than this, runs as a background job: the screen "
+        "stays usable and whoever started it is notified with the result. 0 runs "
+        "everything at once.",
+    )
     everyone_sells_hold_days = fields.Integer(
         string="Credit Hold Period (days)",
         default=30,

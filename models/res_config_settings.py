@@ -16,6 +16,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.everyone_sells_payout_background_size",
         readonly=False,
     )
+    everyone_sells_job_background_size = fields.Integer(
+        related="company_id.everyone_sells_job_background_size",
+        readonly=False,
+    )
     everyone_sells_wage_deduction_agreement = fields.Boolean(
         related="company_id.everyone_sells_wage_deduction_agreement",
         readonly=False,

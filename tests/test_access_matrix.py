@@ -287,6 +287,17 @@ MATRIX = {
     "crm.contribution.credit.history": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
     "crm.contribution.award": _MANAGER_WIZARD,
+    # Background work: queued by the wizards as the system, for their user;
+    # nobody writes a job. Each user follows their own; administrators all.
+    "crm.everyone.sells.job": {
+        **{
+            role: _row(NONE, OWN, NONE, NONE)
+            for role in ("employee", "salesperson", "sales_manager", "contribution_manager")
+        },
+        "contribution_admin": _row(NONE, ALL, NONE, NONE),
+        "portal": _row(NONE, NONE, NONE, NONE),
+        "other_company": _row(NONE, ALL, NONE, NONE),
+    },
 }
 
 # Cells where the addon does not do what the matrix documents: each is a bug
@@ -373,6 +384,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._queue_fixtures()
         cls._report_fixtures()
         cls._wizard_fixtures()
+        cls._job_fixtures()
 
     # ------------------------------------------------------------------
     # FIXTURES: (key, record, facts); facts feed the scope tags
@@ -765,6 +777,28 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.contribution.queue", key, Queue.search([("lead_id", "=", lead.id)]))
 
     @classmethod
+    def _job_fixtures(cls):
+        owners = [(role, cls.role_users[role]) for role in cls.role_users]
+        owners.append(("colleague", cls.user_engineer))
+        for role, user in owners:
+            company = user.company_id
+            job = (
+                cls.env["crm.everyone.sells.job"]
+                .sudo()
+                .create(
+                    {
+                        "kind": "evaluation_export",
+                        "user_id": user.id,
+                        "company_id": company.id,
+                        "date_from": "2026-01-01",
+                        "date_to": "2026-12-31",
+                    }
+                )
+            )
+            employee = cls.env["hr.employee"].search([("user_id", "=", user.id)], limit=1)
+            cls._add("crm.everyone.sells.job", f"{role}_job", job, owner=employee or None)
+
+    @classmethod
     def _report_fixtures(cls):
         cls.env.flush_all()
         Evaluation = cls.env["crm.contribution.evaluation.report"]
@@ -985,6 +1019,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_evaluation_export_wizard(self):
         self._check_model("crm.contribution.evaluation.export")
+
+    def test_background_job(self):
+        self._check_model("crm.everyone.sells.job")
 
 
 @tagged("post_install", "-at_install")

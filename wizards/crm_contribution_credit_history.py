@@ -37,6 +37,9 @@ class CrmContributionCreditHistory(models.TransientModel):
                     deals=", ".join(not_won.mapped("name")),
                 )
             )
+        background = self._maybe_in_background()
+        if background:
+            return background
         entries = self.env["crm.contribution"]._credit_won_leads(self.lead_ids, date=self.date)
         self.credited_count = len(entries)
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -44,3 +47,29 @@ class CrmContributionCreditHistory(models.TransientModel):
         )
         action["domain"] = [("id", "in", entries.ids)]
         return action
+
+    def _maybe_in_background(self):
+        """Above the company's Background Job Size, counted in contributor
+        lines of the chosen deals (each earns at least one ledger entry per
+        rule that applies), queue a job and say so; False: credit now."""
+        Job = self.env["crm.everyone.sells.job"]
+        size = self.env["crm.lead.contributor"].search_count([("lead_id", "in", self.lead_ids.ids)])
+        companies = self.lead_ids.company_id or self.env.company
+        if not Job._is_large(companies[:1], size):
+            return False
+        if len(companies) > 1:
+            raise UserError(
+                self.env._(
+                    "So many deals are credited in the background, one company at a time: "
+                    "choose the deals of one company."
+                )
+            )
+        return Job._queue(
+            "credit_history",
+            companies,
+            {
+                "lead_ids": [Command.set(self.lead_ids.ids)],
+                "credit_date": self.date,
+                "progress_total": len(self.lead_ids),
+            },
+        )

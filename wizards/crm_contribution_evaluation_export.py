@@ -1,7 +1,7 @@
 import base64
 import io
 
-from odoo import fields, models
+from odoo import Command, fields, models
 
 from ..core.xlsx import write_workbook
 
@@ -29,13 +29,7 @@ class CrmContributionEvaluationExport(models.TransientModel):
 
     def _rows(self):
         self.ensure_one()
-        domain = [
-            ("company_id", "=", (self.company_id or self.env.company).id),
-            ("date", ">=", self.date_from),
-            ("date", "<=", self.date_to),
-        ]
-        if self.department_ids:
-            domain.append(("department_id", "in", self.department_ids.ids))
+        domain = self._period_domain()
         # As the user: record rules keep an employee to their own figures.
         groups = self.env["crm.contribution.evaluation.report"]._read_group(
             domain,
@@ -61,6 +55,52 @@ class CrmContributionEvaluationExport(models.TransientModel):
 
     def action_export_xlsx(self):
         self.ensure_one()
+        background = self._maybe_in_background()
+        if background:
+            return background
+        content, filename, _rows = self._workbook()
+        self.write({"xlsx_file": base64.b64encode(content), "xlsx_filename": filename})
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
+            "?download=true",
+            "target": "self",
+        }
+
+    def _maybe_in_background(self):
+        """Above the company's Background Job Size, counted in ledger entries
+        of the period (what the evaluation sums), queue a job and say so;
+        False: export now."""
+        company = self.company_id or self.env.company
+        size = self.env["crm.contribution"].search_count(self._period_domain())
+        Job = self.env["crm.everyone.sells.job"]
+        if not Job._is_large(company, size):
+            return False
+        return Job._queue(
+            "evaluation_export",
+            company,
+            {
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "department_ids": [Command.set(self.department_ids.ids)],
+            },
+        )
+
+    def _period_domain(self):
+        """The company, period and departments: of the evaluation's rows and
+        of the ledger entries they sum (both have these fields)."""
+        domain = [
+            ("company_id", "=", (self.company_id or self.env.company).id),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+        ]
+        if self.department_ids:
+            domain.append(("department_id", "in", self.department_ids.ids))
+        return domain
+
+    def _workbook(self):
+        """(xlsx bytes, file name, number of rows): the evaluation as the user sees it."""
+        self.ensure_one()
         headers = [
             self.env._("Employee"),
             self.env._("Department"),
@@ -73,18 +113,15 @@ class CrmContributionEvaluationExport(models.TransientModel):
             self.env._("Points"),
             self.env._("Credit"),
         ]
+        written = 0
+
+        def rows():  # streamed to the workbook, counted on the way
+            nonlocal written
+            for row in self._rows():
+                written += 1
+                yield row
+
         stream = io.BytesIO()
-        write_workbook(stream, [(self.env._("Evaluation"), headers, self._rows())])
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(stream.getvalue()),
-                "xlsx_filename": f"everyone_sells_evaluation_{self.date_from:%Y%m%d}_"
-                f"{self.date_to:%Y%m%d}.xlsx",
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
-            "?download=true",
-            "target": "self",
-        }
+        write_workbook(stream, [(self.env._("Evaluation"), headers, rows())])
+        filename = f"everyone_sells_evaluation_{self.date_from:%Y%m%d}_{self.date_to:%Y%m%d}.xlsx"
+        return stream.getvalue(), filename, written

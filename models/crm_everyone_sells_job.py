@@ -1,0 +1,396 @@
+import base64
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.misc import clean_context
+
+# Deals credited per step: one step is one transaction, so a crash loses at
+# most one batch of work, and the progress shows after each.
+CREDIT_BATCH = 500
+# Tries of one step that never ended (a worker killed at its time limit, a
+# server restarted): after these, the job fails instead of blocking the queue.
+MAX_ATTEMPTS = 3
+KINDS = [("credit_history", "Credit Past Wins"), ("evaluation_export", "Evaluation Export")]
+
+
+class CrmEveryoneSellsJob(models.Model):
+    """Work too large for one screen's request: Credit Past Wins over many
+    deals, the evaluation export over a long period. Queued by the wizards
+    (never by hand: nobody may create or write a job), run by a scheduled
+    action as the user who started it, in their language and company, so
+    their access rights still decide what is read; they are notified when it
+    ends and find the result here."""
+
+    _name = "crm.everyone.sells.job"
+    _description = "Everyone Sells Background Job"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="queued",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Started By",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        help="The job runs as this user, with their access rights, and notifies them.",
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    lead_ids = fields.Many2many(
+        "crm.lead",
+        "crm_everyone_sells_job_lead_rel",
+        "job_id",
+        "lead_id",
+        string="Won Deals",
+        readonly=True,
+        help="Credit Past Wins: the deals to credit, in the order of their ids.",
+    )
+    credit_date = fields.Date(
+        readonly=True, help="Credit Past Wins: the date the credits are booked on."
+    )
+    date_from = fields.Date(string="Period Start", readonly=True)
+    date_to = fields.Date(string="Period End", readonly=True)
+    department_ids = fields.Many2many(
+        "hr.department",
+        "crm_everyone_sells_job_department_rel",
+        "job_id",
+        "department_id",
+        string="Departments",
+        readonly=True,
+        help="Evaluation export: only these departments (empty: every one the user may see).",
+    )
+    progress_done = fields.Integer(
+        string="Done", readonly=True, help="Deals credited so far, or rows written."
+    )
+    progress_total = fields.Integer(string="Total", readonly=True)
+    progress = fields.Float(compute="_compute_progress", help="Percentage done.")
+    attempts = fields.Integer(
+        readonly=True,
+        help="Tries of the current step that never ended; after three the job fails.",
+    )
+    date_started = fields.Datetime(readonly=True)
+    date_done = fields.Datetime(string="Ended", readonly=True)
+    error = fields.Text(
+        readonly=True, help="Why the job failed; nothing of the failed step is kept."
+    )
+    entry_ids = fields.Many2many(
+        "crm.contribution",
+        "crm_everyone_sells_job_entry_rel",
+        "job_id",
+        "entry_id",
+        string="Credited Entries",
+        readonly=True,
+        help="Credit Past Wins: the ledger entries this job wrote.",
+    )
+    entry_count = fields.Integer(compute="_compute_entry_count")
+    result_file = fields.Binary(string="Workbook", attachment=True, readonly=True)
+    result_filename = fields.Char(readonly=True)
+
+    @api.depends("progress_done", "progress_total", "state")
+    def _compute_progress(self):
+        for job in self:
+            if job.state == "done":
+                job.progress = 100.0
+            elif job.progress_total:
+                job.progress = min(100.0, 100.0 * job.progress_done / job.progress_total)
+            else:
+                job.progress = 0.0
+
+    @api.depends("entry_ids")
+    def _compute_entry_count(self):
+        for job in self:
+            job.entry_count = len(job.entry_ids)
+
+    @api.depends("kind", "create_date")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for job in self:
+            job.display_name = self.env._(
+                "%(kind)s #%(number)s", kind=kinds.get(job.kind, ""), number=job.id or ""
+            )
+
+    # ------------------------------------------------------------------
+    # QUEUE: from the wizards only
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _is_large(self, company, size):
+        """Whether work over ``size`` ledger entries (or rows) is for the
+        background, by the company's Background Job Size (0: never)."""
+        threshold = company.everyone_sells_job_background_size
+        return bool(threshold) and size > threshold
+
+    @api.model
+    def _queue(self, kind, company, values):
+        """A job of ``kind`` for the current user in ``company``, woken at
+        once; returns the notification the wizard shows."""
+        if company not in self.env.companies:
+            raise UserError(self.env._("Choose one of the companies you are working in."))
+        # sudo: nobody may create or write a job (it runs as its user); the
+        # wizard queues it for its own user, who was checked by the wizard.
+        # clean_context: a caller's default_* keys must not fill the job.
+        job = (
+            self.with_env(self.env(context=clean_context(self.env.context)))
+            .sudo()
+            .create(
+                {
+                    **values,
+                    "kind": kind,
+                    "state": "queued",
+                    "user_id": self.env.uid,
+                    "company_id": company.id,
+                    "progress_done": 0,
+                    "error": False,
+                    "entry_ids": False,
+                    "result_file": False,
+                }
+            )
+        )
+        # sudo: whoever may queue a job may wake the system's job runner.
+        self.env.ref("crm_everyone_sells.ir_cron_background_jobs").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Running in the background"),
+                "message": self.env._(
+                    "This is large: it runs in the background. You will be notified when "
+                    "it is done; %s shows where it is and its result."
+                ),
+                "links": [{"label": job.with_env(self.env).display_name, "url": job._url()}],
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _url(self):
+        self.ensure_one()
+        return f"/odoo/everyone-sells-jobs/{self.id}"
+
+    def action_retry(self):
+        """Queue a failed job again, from where it stopped (crediting is
+        idempotent: a deal already credited is never credited twice)."""
+        for job in self:
+            if job.user_id != self.env.user or job.state != "failed":
+                raise UserError(self.env._("Only the one who started a failed job retries it."))
+        # sudo: jobs are written by the system; the user may only requeue their own.
+        self.sudo().write({"state": "queued", "error": False})
+        self.env.ref("crm_everyone_sells.ir_cron_background_jobs").sudo()._trigger()
+        return True
+
+    # ------------------------------------------------------------------
+    # RESULT
+    # ------------------------------------------------------------------
+
+    def action_open_entries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_everyone_sells.crm_contribution_action_all"
+        )
+        action["domain"] = [("id", "in", self.entry_ids.ids)]
+        return action
+
+    def _download_url(self):
+        self.ensure_one()
+        return (
+            f"/web/content/{self._name}/{self.id}/result_file/{self.result_filename}?download=true"
+        )
+
+    def action_download(self):
+        self.ensure_one()
+        if not self.result_file:
+            raise UserError(self.env._("This job has no file (yet)."))
+        return {"type": "ir.actions.act_url", "url": self._download_url(), "target": "self"}
+
+    # ------------------------------------------------------------------
+    # RUN: one step per call of the scheduled action
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_run(self):
+        """Scheduled action: run one step of the oldest waiting job, in a
+        transaction of its own, and say how many are left (Odoo 18's progress
+        protocol runs it again while some are). SKIP LOCKED: two cron workers
+        never run the same job at once; the lock dies with a dead worker, and
+        the next step starts where the last committed one ended."""
+        self.env.flush_all()
+        # A cursor of its own: each step commits (its progress shows), and
+        # the cron's own transaction never writes a row this one changed.
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT id FROM crm_everyone_sells_job
+                 WHERE state IN ('queued', 'running')
+                 ORDER BY id
+                 LIMIT 1
+                   FOR UPDATE SKIP LOCKED
+                """
+            )
+            row = cr.fetchone()
+            if row:
+                # sudo: the job's bookkeeping is the system's; its work runs
+                # as its user (_worker_env).
+                job = self.with_env(self.env(cr=cr)).sudo().browse(row[0])
+                job._run_step()
+                job.env.flush_all()
+                # Its own cursor: the step and its progress are kept.
+                cr.commit()  # pylint: disable=invalid-commit
+            cr.execute(
+                "SELECT count(*) FROM crm_everyone_sells_job WHERE state IN ('queued', 'running')"
+            )
+            remaining = cr.fetchone()[0]
+        self.env.invalidate_all()
+        self.env["ir.cron"]._notify_progress(done=1 if row else 0, remaining=remaining)
+
+    def _worker_env(self):
+        """The job's user, in their language and the job's company: their
+        record rules decide what the work reads."""
+        self.ensure_one()
+        user = self.user_id
+        if not user.active or self.company_id not in user.company_ids:
+            raise UserError(
+                self.with_context(lang=user.lang).env._(
+                    "%(user)s may no longer work in this company.", user=user.name
+                )
+            )
+        return (
+            self.with_user(user)
+            .with_context(
+                lang=user.lang,
+                tz=user.tz,
+                allowed_company_ids=self.company_id.ids,
+            )
+            .env
+        )
+
+    def _run_step(self):
+        self.ensure_one()
+        if self.state == "queued":
+            # A step of its own: the job shows Running, and since when, at once.
+            self.write({"state": "running", "date_started": fields.Datetime.now()})
+            return None
+        if self.attempts >= MAX_ATTEMPTS:
+            return self._end(
+                self.with_context(lang=self.user_id.lang).env._(
+                    "A step of this job was started %(count)s times and never ended (the "
+                    "scheduled action's time limit, or a restart). Ask your administrator.",
+                    count=self.attempts,
+                )
+            )
+        # Counted in a transaction of its own, so that a step that never ends
+        # is counted too; then the job is locked again for the step.
+        self.attempts += 1
+        self.env.flush_all()
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.cr.execute(
+            "SELECT id FROM crm_everyone_sells_job WHERE id = %s AND state = 'running' "
+            "FOR UPDATE SKIP LOCKED",
+            [self.id],
+        )
+        if not self.env.cr.fetchone():
+            return None  # another worker took it meanwhile
+        self.invalidate_recordset()
+        error = False
+        try:
+            with self.env.cr.savepoint():
+                worker = self._worker_env()
+                finished = getattr(self, f"_step_{self.kind}")(worker)
+                self.env.flush_all()
+        except Exception as failure:  # any failure is the user's to see and retry
+            self.env.invalidate_all()
+            error = str(failure) or failure.__class__.__name__
+            finished = True
+        self.attempts = 0
+        if finished:
+            self._end(error)
+        return None
+
+    def _end(self, error):
+        self.write(
+            {
+                "state": "failed" if error else "done",
+                "error": error,
+                "attempts": 0,
+                "date_done": fields.Datetime.now(),
+            }
+        )
+        self._notify_end(error)
+
+    def _step_credit_history(self, worker):
+        """Credit the next batch of deals; True once all are."""
+        leads = self.lead_ids.sorted("id")
+        self.progress_total = len(leads)
+        batch = leads[self.progress_done : self.progress_done + CREDIT_BATCH]
+        if batch:
+            if not worker.user.has_group("crm_everyone_sells.group_admin"):
+                raise UserError(worker._("Only contribution administrators credit past wins."))
+            # As the user: a deal they may not read fails the job. A deal
+            # lost since it was queued is no longer credited.
+            batch = worker["crm.lead"].browse(batch.ids)
+            won = batch._everyone_sells_won()
+            entries = worker["crm.contribution"]._credit_won_leads(won, date=self.credit_date)
+            self.write(
+                {
+                    "progress_done": self.progress_done + len(batch),
+                    "entry_ids": [Command.link(entry_id) for entry_id in entries.ids],
+                }
+            )
+        return self.progress_done >= len(leads)
+
+    def _step_evaluation_export(self, worker):
+        """Write the whole workbook in one step, as the user."""
+        export = worker["crm.contribution.evaluation.export"].create(
+            {
+                "company_id": self.company_id.id,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "department_ids": [Command.set(self.department_ids.ids)],
+            }
+        )
+        content, filename, rows = export._workbook()
+        self.write(
+            {
+                "result_file": base64.b64encode(content),
+                "result_filename": filename,
+                "progress_done": rows,
+                "progress_total": rows,
+            }
+        )
+        return True
+
+    def _notify_end(self, error):
+        job = self.with_context(lang=self.user_id.lang)
+        name = job.display_name
+        if error:
+            body = job.env._("%(job)s failed: %(error)s", job=name, error=error)
+        else:
+            body = job.env._("%(job)s is done.", job=name)
+        if error:
+            link_url, link_label = self._url(), job.env._("Open the job")
+        elif self.kind == "evaluation_export":
+            link_url, link_label = self._download_url(), job.env._("Download the workbook")
+        else:
+            link_url, link_label = self._url(), job.env._("See the credited entries")
+        # A note on the job that notifies its starter (inbox or e-mail, as
+        # they chose), with a link to the result; and a toast if online.
+        self.message_post(
+            body=Markup('%s <a href="%s">%s</a>') % (body, link_url, link_label),
+            partner_ids=self.user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_note",
+        )
+        self.env["bus.bus"]._sendone(
+            self.user_id.partner_id,
+            "simple_notification",
+            {"type": "danger" if error else "success", "message": body, "sticky": bool(error)},
+        )
