@@ -116,17 +116,19 @@ class CrmContributionPayoutClose(models.TransientModel):
                 )
                 for employee in shown
             )
-            others = len(by_employee) - len(shown)
-            if others:
+            # Counts formatted outside _(): Babel cannot extract an f-string there.
+            others = f"{len(by_employee) - len(shown):,}"
+            employees = f"{len(by_employee):,}"
+            if len(by_employee) > len(shown):
                 rows += Markup("<tr><td colspan='5' class='text-muted'>%s</td></tr>") % self.env._(
                     "… and %(count)s more employees: the payout lists every one.",
-                    count=f"{others:,}",
+                    count=others,
                 )
             footer = Markup(
                 "<tr class='fw-bold'><td>%s</td><td></td><td class='text-end'>%s</td>"
                 "<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>"
             ) % (
-                self.env._("Total: %(count)s employees", count=f"{len(by_employee):,}"),
+                self.env._("Total: %(count)s employees", count=employees),
                 f"{sum(r['n'] for r in by_employee.values()):,}",
                 format_amount(
                     self.env, sum(r["incentive"] for r in by_employee.values()), currency
