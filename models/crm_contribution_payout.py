@@ -127,17 +127,18 @@ class CrmContributionPayout(models.Model):
         required=True,
     )
     background_action = fields.Selection(
-        [("compute", "Compute"), ("confirm", "Confirm")],
+        [("compute", "Compute"), ("confirm", "Confirm"), ("done", "Mark as Paid")],
         readonly=True,
         copy=False,
-        help="A Compute or Confirm too large for one screen's request runs as a job; "
+        help="A Compute, Confirm or Mark as Paid too large for one screen's request "
+        "runs as a job; "
         "this is the one waiting or running.",
     )
     background_state = fields.Selection(
         [("queued", "Queued"), ("running", "Running"), ("failed", "Failed")],
         readonly=True,
         copy=False,
-        help="Where the background Compute or Confirm is; a failed one says why.",
+        help="Where the background Compute, Confirm or Mark as Paid is; a failed one says why.",
     )
     background_user_id = fields.Many2one(
         "res.users",
@@ -576,6 +577,9 @@ class CrmContributionPayout(models.Model):
         # Who may pay is checked before the credits are marked paid.
         self.check_access("write")
         self._check_state("confirmed")
+        background = self._maybe_in_background("done")
+        if background:
+            return background
         for payout in self:
             payout.entry_ids._mark_paid(payout)
         self._workflow().write({"state": "done"})
@@ -707,7 +711,7 @@ class CrmContributionPayout(models.Model):
         """How many entries ``action`` would handle: those Compute would take
         (approved, not taken, up to the period end), or those taken."""
         self.env.flush_all()
-        if action == "confirm":
+        if action in ("confirm", "done"):
             return sum(self._entry_counts().values())
         size = 0
         for payout in self:
@@ -780,7 +784,7 @@ class CrmContributionPayout(models.Model):
 
     @api.model
     def _cron_background(self):
-        """Scheduled action: run the oldest queued Compute or Confirm, as the
+        """Scheduled action: run the oldest queued Compute, Confirm or Mark as Paid, as the
         user who started it, in a transaction of its own; notify them. Runs
         again while others wait (Odoo 18's progress protocol). SKIP LOCKED:
         two cron workers never run the same payout."""

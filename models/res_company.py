@@ -15,7 +15,7 @@ class ResCompany(models.Model):
     everyone_sells_payout_background_size = fields.Integer(
         string="Background Payout Size (entries)",
         default=20_000,
-        help="A payout's Compute or Confirm over more ledger entries than this runs "
+        help="A payout's Compute, Confirm or Mark as Paid over more ledger entries than this runs "
         "as a background job: the screen stays usable and whoever started it is "
         "notified when it ends. 0 runs everything at once.",
     )

@@ -72,6 +72,25 @@ class TestPayoutInBackground(PayoutCase):
         self.assertEqual(payout.state, "confirmed")
         self.assertFalse(payout.background_state)
 
+    def test_large_mark_as_paid_runs_as_a_job(self):
+        entries = self.two_credits()
+        payout = self.payout()
+        self.company.everyone_sells_payout_background_size = 0  # compute and confirm now
+        payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
+        payout.action_confirm()
+        self.company.everyone_sells_payout_background_size = 1
+        result = payout.with_user(self.user_admin).action_done()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(payout.state, "confirmed", "nothing paid in the request")
+        self.assertEqual(payout.background_action, "done")
+        self.assertEqual(set(entries.mapped("state")), {"approved"})
+        self.env["crm.contribution.payout"]._cron_background()
+        self.assertEqual(payout.state, "done")
+        self.assertFalse(payout.background_state)
+        entries.invalidate_recordset()
+        self.assertEqual(set(entries.mapped("state")), {"paid"})
+
     def test_a_failed_job_says_why_and_can_be_retried(self):
         self.two_credits()
         payout = self.payout()
