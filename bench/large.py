@@ -42,6 +42,9 @@ but through its engine). Then, on that company:
   Contribution Manager presses it, then the job's run;
   ``evaluation_export_rows`` rows in its workbook.
 - ``ledger_index_*_kb``: the ledger's indexes and their sizes.
+- ``longest_request_seconds`` / ``longest_request`` /
+  ``requests_over_30_seconds``: of the figures above that are one click's
+  request (``REQUESTS``), the longest, and how many exceed 30 s.
 """
 
 import datetime
@@ -69,8 +72,33 @@ def log(message):
     print(f"[large {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+# What a user's click waits for (one HTTP request each), in seconds or
+# milliseconds: the longest is printed at the end, against the 30 s limit.
+REQUESTS = {
+    "payout_1m_request_seconds": 1,
+    "close_month_preview_seconds": 1,
+    "credit_history_request_seconds": 1,
+    "evaluation_export_request_seconds": 1,
+    "approve_all_request_seconds": 1,
+    "xlsx_100k_seconds": 1,
+    "payout_100k_paid_request_seconds": 1,
+    "home_ms": 0.001,
+    "my_contributions_ms": 0.001,
+    "approval_queue_ms": 0.001,
+    "analysis_pivot_ms": 0.001,
+    "evaluation_department_ms": 0.001,
+    "sources_analysis_ms": 0.001,
+}
+_requests = {}
+
+
 def figure(name, value):
     print(f"{name}: {value}", flush=True)
+    if name in REQUESTS:
+        try:
+            _requests[name] = float(value) * REQUESTS[name]
+        except ValueError:  # "failed"
+            _requests[name] = float("inf")
 
 
 class Large:
@@ -866,3 +894,7 @@ def run(env, config_path, database, scale):
         log(f"xlsx_100k failed: {error!r}")
         env.cr.rollback()
         figure("xlsx_100k_seconds", "failed")
+    longest = max(_requests, key=_requests.get)
+    figure("longest_request_seconds", f"{_requests[longest]:.2f}")
+    figure("longest_request", longest)
+    figure("requests_over_30_seconds", sum(1 for seconds in _requests.values() if seconds > 30))
