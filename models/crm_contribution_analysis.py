@@ -28,7 +28,7 @@ def drop_analysis_sql(cr):
     """Uninstall: the trigger's function (and its triggers) and the table of
     differences, which the ORM does not know."""
     cr.execute(f"DROP FUNCTION IF EXISTS {_FUNCTION}() CASCADE")
-    cr.execute(f"DROP TABLE IF EXISTS {DELTA_TABLE}")
+    cr.execute(f"DROP TABLE IF EXISTS {DELTA_TABLE} CASCADE")  # and the view on it
 
 
 class CrmContributionAnalysis(models.Model):
