@@ -400,7 +400,11 @@ class CrmContribution(models.Model):
         employees.fetch(["name", "user_id", "work_contact_id"])
         employees.user_id.fetch(["lang"])
         employees.work_contact_id.fetch(["lang"])
-        lang_of = {employee.id: employee._everyone_sells_lang(fallback) for employee in employees}
+        lang_of = {}
+        facts = {}
+        for employee in employees:
+            lang_of[employee.id] = employee._everyone_sells_lang(fallback)
+            facts[employee.id] = (employee.name, employee.user_id.id)
         explainers = {}
         sentences = {}
         for entry_id in self.ids:
@@ -409,7 +413,7 @@ class CrmContribution(models.Model):
             explainer = explainers.get(lang)
             if explainer is None:
                 explainer = explainers[lang] = _Explainer(self.with_context(lang=lang).env)
-                explainer.know_employees(employees)
+                explainer.know_employees(facts)
             sentences[entry_id] = explainer.line(line, lines)
         return sentences
 
@@ -1276,10 +1280,9 @@ class _Explainer:
             facts = self._employees[employee.id] = (employee.name, employee.user_id.id)
         return facts
 
-    def know_employees(self, employees):
-        """Read the names and users of ``employees`` at once (fetched already)."""
-        for employee in employees:
-            self._employee_facts(employee)
+    def know_employees(self, facts):
+        """Take the employees' {id: (name, user id)} read by the caller."""
+        self._employees.update(facts)
 
     def entry(self, entry):
         if entry.reversed_entry_id:
