@@ -47,7 +47,6 @@
         "wizards/crm_everyone_sells_home_views.xml",
         "reports/crm_contribution_payout_reports.xml",
         "views/crm_lead_views.xml",
-        "views/crm_lead_templates.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "data/gamification_data.xml",

@@ -17,6 +17,7 @@ from . import crm_signal
 from . import crm_signal_channel
 from . import crm_signal_type
 from . import gamification_challenge
+from . import hr_employee
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings

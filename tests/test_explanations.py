@@ -124,3 +124,64 @@ class TestStatementSpeaksToItsEmployee(PayoutCase):
             "share of 佐藤 花子",
             line.entry_ids.with_user(self.user_admin).with_context(lang="en_US").explanation,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestOneLanguagePerEmployee(PayoutCase):
+    """The statement and the payroll workbook decide an employee's language
+    the same way (hr.employee._everyone_sells_lang): their user's, else
+    their work contact's, else the document's own fallback."""
+
+    def test_user_then_work_contact_then_fallback(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.user_support.lang = "ja_JP"
+        self.assertEqual(self.employee_support._everyone_sells_lang("en_US"), "ja_JP")
+        contact = self.employee_without_user.work_contact_id
+        contact.lang = "ja_JP"
+        self.assertEqual(self.employee_without_user._everyone_sells_lang("en_US"), "ja_JP")
+        contact.lang = False
+        self.assertEqual(self.employee_without_user._everyone_sells_lang("en_US"), "en_US")
+
+    def test_statement_and_workbook_agree(self):
+        self.env["res.lang"]._activate_lang("ja_JP")
+        contact = self.employee_without_user.work_contact_id
+        contact.lang = "ja_JP"
+        _lead, entries = self.won_and_approved(
+            contributors=[
+                (self.employee_support, 2, "originator"),
+                (self.employee_without_user, 1, "technical"),
+            ]
+        )
+        entry = entries.filtered(lambda e: e.employee_id == self.employee_without_user)
+        run = self.payout()
+        run.action_compute()
+        line = self.line_of(run, self.employee_without_user)
+
+        def statement():
+            html, _type = (
+                self.env["ir.actions.report"]
+                .with_user(self.user_admin)
+                .with_context(lang="en_US")
+                ._render_qweb_html("crm_everyone_sells.action_report_payout_statement", line.ids)
+            )
+            return html.decode()
+
+        def workbook_sentence(lang):
+            return (
+                entry.with_user(self.user_admin)
+                .with_context(lang=lang)
+                ._explained_for_employees()[entry.id]
+            )
+
+        # The work contact's language, in both.
+        self.assertIn("あなたの配分 33 %", statement())
+        self.assertIn("加藤 修の配分 33 %", workbook_sentence("en_US"))
+        # No language of their own: the statement falls back on the
+        # company's, the workbook on the language it is exported in.
+        contact.lang = False
+        self.company.partner_id.lang = "ja_JP"
+        self.assertIn("あなたの配分 33 %", statement())
+        self.assertIn("share of 加藤 修", workbook_sentence("en_US"))
+        self.company.partner_id.lang = "en_US"
+        self.assertIn("your 33 % share", statement())
+        self.assertIn("加藤 修の配分 33 %", workbook_sentence("ja_JP"))

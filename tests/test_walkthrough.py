@@ -8,6 +8,7 @@ from lxml import etree
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools.mail import html_normalize, html_sanitize
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from .test_payout import PayoutCase
@@ -261,6 +262,40 @@ class TestFeedback(PayoutCase):
             len(lead.message_ids.filtered(lambda m: "Everyone Sells credited" in (m.body or ""))),
             1,
         )
+
+    def test_credit_note_in_the_winners_language_and_safe_as_built(self):
+        # The note is laid out with Markup, not QWeb, and stored without
+        # another pass of the sanitizer: names are escaped, and the sanitizer
+        # would remove nothing from it.
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.user_salesman.lang = "ja_JP"
+        self.make_rule(
+            name='<b onclick="x()">特別</b> & 賞',
+            compute_method="fixed",
+            fixed_amount=0,
+            points=3,
+            wage_type="award",
+        )
+        lead = self.make_deal(
+            revenue=1_200_000,
+            contributors=[
+                (self.employee_support, 1.0, "originator"),
+                (self.employee_engineer, 0.5, "technical"),
+            ],
+        )
+        lead.with_user(self.user_salesman).write({"stage_id": self.stage_won.id})
+        self.run_crediting()
+        notes = lead.message_ids.filtered(lambda m: "全員営業で" in (m.body or ""))
+        self.assertEqual(len(notes), 1, "one note per deal, in the winner's language")
+        body = str(notes.body)
+        self.assertIn("全員営業で次の貢献報酬が計上されました：", body)
+        self.assertIn("佐藤 花子 — ¥\xa040,000 (受注貢献 5 %)", body)
+        self.assertIn("鈴木 一郎 — 1 ポイント (&lt;b onclick=", body)
+        self.assertIn("佐藤 花子 — 2 ポイント", body)
+        self.assertIn("マネージャーの承認を経てから支払われます", body)
+        self.assertNotIn("<b", body)
+        sanitize_style = self.env["mail.message"]._fields["body"].sanitize_style
+        self.assertEqual(html_sanitize(body, sanitize_style=sanitize_style), html_normalize(body))
 
     def test_points_only_people_get_no_zero_yen_line(self):
         points_rule = self.make_rule(
