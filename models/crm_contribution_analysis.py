@@ -7,28 +7,54 @@ from .crm_contribution import TRIGGER_SELECTION
 # the month excepted) and what it adds up. Written once here: the trigger,
 # the first fill, the view and the compaction are generated from these.
 KEYS = ("company_id", "department_id", "rule_id", "trigger", "state", "wage_type")
-MONTH = "date_trunc('month', {rows}.date)::date"
-MEASURES = {
-    "amount": "coalesce({rows}.amount, 0)",
-    "points": "coalesce({rows}.points, 0)",
-    "entry_count": "1",
-}
+MEASURES = ("amount", "points", "entry_count")
 
 # The rows of differences the trigger appends (not a model: nobody reads or
 # writes them but the trigger, the view below and the compaction).
 DELTA_TABLE = "crm_contribution_analysis_delta"
 _FUNCTION = "crm_contribution_analysis_delta"
-_COLUMNS = ", ".join((*KEYS, "date", *MEASURES))
-_GROUP = ", ".join((*KEYS, "date"))
-_SUMS = ", ".join(f"sum({measure}) AS {measure}" for measure in MEASURES)
-_NOT_NIL = "sum(entry_count) != 0 OR sum(amount) != 0 OR sum(points) != 0"
+
+
+def _names(*names):
+    return SQL(", ").join(SQL.identifier(name) for name in names)
+
+
+_COLUMNS = _names(*KEYS, "date", *MEASURES)
+_GROUP = _names(*KEYS, "date")
+_SUMS = SQL(", ").join(SQL("sum(%s)", SQL.identifier(measure)) for measure in MEASURES)
+_NOT_NIL = SQL("sum(entry_count) != 0 OR sum(amount) != 0 OR sum(points) != 0")
+
+
+def _grouped(rows, source, negative=False):
+    """The ledger rows of ``source`` (aliased ``rows``) added up per group, as
+    the columns of _COLUMNS; negated for rows a statement removed."""
+    keys = SQL(", ").join(SQL.identifier(rows, key) for key in KEYS)
+    month = SQL("date_trunc('month', %s)::date", SQL.identifier(rows, "date"))
+    figures = (
+        SQL("coalesce(%s, 0)", SQL.identifier(rows, "amount")),
+        SQL("coalesce(%s, 0)", SQL.identifier(rows, "points")),
+        SQL("1"),
+    )
+    sign = SQL("-") if negative else SQL("")
+    sums = SQL(", ").join(SQL("%s sum(%s)", sign, figure) for figure in figures)
+    return SQL(
+        "SELECT %s, %s, %s FROM %s %s GROUP BY %s, %s",
+        keys,
+        month,
+        sums,
+        source,
+        SQL.identifier(rows),
+        keys,
+        month,
+    )
 
 
 def drop_analysis_sql(cr):
     """Uninstall: the trigger's function (and its triggers) and the table of
     differences, which the ORM does not know."""
-    cr.execute(f"DROP FUNCTION IF EXISTS {_FUNCTION}() CASCADE")
-    cr.execute(f"DROP TABLE IF EXISTS {DELTA_TABLE} CASCADE")  # and the view on it
+    cr.execute(SQL("DROP FUNCTION IF EXISTS %s() CASCADE", SQL.identifier(_FUNCTION)))
+    # CASCADE: and the view on it.
+    cr.execute(SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(DELTA_TABLE)))
 
 
 class CrmContributionAnalysis(models.Model):
@@ -76,99 +102,123 @@ class CrmContributionAnalysis(models.Model):
     entry_count = fields.Integer(string="Ledger Lines", readonly=True)
 
     def init(self):
-        ledger = self.env["crm.contribution"]._table
-
-        def grouped(rows, sign, source):
-            keys = ", ".join(f"{rows}.{key}" for key in KEYS)
-            sums = ", ".join(
-                f"{sign}sum({expression.format(rows=rows)})" for expression in MEASURES.values()
-            )
-            return f"SELECT {keys}, {MONTH.format(rows=rows)}, {sums} FROM {source} {rows}"
-
-        by_position = ", ".join(str(index) for index in range(1, len(KEYS) + 2))
-        changed = " OR ".join(
-            f"old_row.{column} IS DISTINCT FROM new_row.{column}"
-            for column in (*KEYS, "date", "amount", "points")
-        )
         cr = self.env.cr
-        cr.execute(f"SELECT to_regclass('{DELTA_TABLE}') IS NULL")
+        ledger = SQL.identifier(self.env["crm.contribution"]._table)
+        delta = SQL.identifier(DELTA_TABLE)
+        function = SQL.identifier(_FUNCTION)
+        cr.execute(SQL("SELECT to_regclass(%s) IS NULL", DELTA_TABLE))
         new = cr.fetchone()[0]
         cr.execute(
-            f"""
-            CREATE TABLE IF NOT EXISTS {DELTA_TABLE} (
-                id bigserial PRIMARY KEY,
-                company_id integer, department_id integer, rule_id integer,
-                trigger varchar, state varchar, wage_type varchar, date date,
-                amount numeric NOT NULL, points numeric NOT NULL, entry_count bigint NOT NULL
+            SQL(
+                """
+                CREATE TABLE IF NOT EXISTS %s (
+                    id bigserial PRIMARY KEY,
+                    company_id integer, department_id integer, rule_id integer,
+                    trigger varchar, state varchar, wage_type varchar, date date,
+                    amount numeric NOT NULL, points numeric NOT NULL,
+                    entry_count bigint NOT NULL
+                )
+                """,
+                delta,
             )
-            """
+        )
+        # Only the rows of an UPDATE whose keys or figures changed (most
+        # updates touch neither: an approval's author, a date).
+        changed = SQL(" OR ").join(
+            SQL(
+                "%s IS DISTINCT FROM %s",
+                SQL.identifier("old_row", column),
+                SQL.identifier("new_row", column),
+            )
+            for column in (*KEYS, "date", "amount", "points")
+        )
+        old_rows = SQL(
+            "(SELECT old_row.* FROM old_rows old_row JOIN new_rows new_row USING (id) WHERE %s)",
+            changed,
+        )
+        new_rows = SQL(
+            "(SELECT new_row.* FROM new_rows new_row JOIN old_rows old_row USING (id) WHERE %s)",
+            changed,
         )
         # The trigger's function: the rows a statement removed count
         # negatively, those it added positively, one row per group touched.
         cr.execute(
-            f"""
-            CREATE OR REPLACE FUNCTION {_FUNCTION}() RETURNS trigger
-            LANGUAGE plpgsql AS $body$
-            BEGIN
-                IF TG_OP = 'INSERT' THEN
-                    INSERT INTO {DELTA_TABLE} ({_COLUMNS})
-                    {grouped("new_row", "", "new_rows")}
-                     GROUP BY {by_position};
-                ELSIF TG_OP = 'DELETE' THEN
-                    INSERT INTO {DELTA_TABLE} ({_COLUMNS})
-                    {grouped("old_row", "-", "old_rows")}
-                     GROUP BY {by_position};
-                ELSE
-                    -- Only the rows whose keys or figures changed (most
-                    -- updates touch neither: an approval's author, a date).
-                    INSERT INTO {DELTA_TABLE} ({_COLUMNS})
-                    SELECT {_GROUP}, {", ".join(f"sum({m})" for m in MEASURES)}
-                      FROM (
-                        {grouped("old_row", "-", "old_rows")}
-                          JOIN new_rows new_row ON new_row.id = old_row.id
-                         WHERE {changed}
-                         GROUP BY {by_position}
-                        UNION ALL
-                        {grouped("new_row", "", "new_rows")}
-                          JOIN old_rows old_row ON old_row.id = new_row.id
-                         WHERE {changed}
-                         GROUP BY {by_position}
-                      ) AS delta ({_COLUMNS})
-                     GROUP BY {by_position}
-                    HAVING {_NOT_NIL};
-                END IF;
-                RETURN NULL;
-            END
-            $body$
-            """
+            SQL(
+                """
+                CREATE OR REPLACE FUNCTION %(function)s() RETURNS trigger
+                LANGUAGE plpgsql AS $body$
+                BEGIN
+                    IF TG_OP = 'INSERT' THEN
+                        INSERT INTO %(delta)s (%(columns)s) %(inserted)s;
+                    ELSIF TG_OP = 'DELETE' THEN
+                        INSERT INTO %(delta)s (%(columns)s) %(deleted)s;
+                    ELSE
+                        INSERT INTO %(delta)s (%(columns)s)
+                        SELECT %(group)s, %(sums)s
+                          FROM (%(before)s UNION ALL %(after)s) AS change (%(columns)s)
+                         GROUP BY %(group)s
+                        HAVING %(not_nil)s;
+                    END IF;
+                    RETURN NULL;
+                END
+                $body$
+                """,
+                function=function,
+                delta=delta,
+                columns=_COLUMNS,
+                inserted=_grouped("new_row", SQL("new_rows")),
+                deleted=_grouped("old_row", SQL("old_rows"), negative=True),
+                group=_GROUP,
+                sums=_SUMS,
+                before=_grouped("old_row", old_rows, negative=True),
+                after=_grouped("new_row", new_rows),
+                not_nil=_NOT_NIL,
+            )
         )
-        for event, tables in (
-            ("INSERT", "NEW TABLE AS new_rows"),
-            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ("DELETE", "OLD TABLE AS old_rows"),
+        for name, event, tables in (
+            ("crm_contribution_analysis_delta_insert", SQL("INSERT"), SQL("NEW TABLE AS new_rows")),
+            (
+                "crm_contribution_analysis_delta_update",
+                SQL("UPDATE"),
+                SQL("OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ),
+            ("crm_contribution_analysis_delta_delete", SQL("DELETE"), SQL("OLD TABLE AS old_rows")),
         ):
-            name = f"{_FUNCTION}_{event.lower()}"
-            cr.execute(f"DROP TRIGGER IF EXISTS {name} ON {ledger}")
+            cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(name), ledger))
             cr.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {ledger} REFERENCING {tables} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {_FUNCTION}()"
+                SQL(
+                    "CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION %s()",
+                    SQL.identifier(name),
+                    event,
+                    ledger,
+                    tables,
+                    function,
+                )
             )
         if new:  # installed on a ledger that has lines already: start from them
-            cr.execute(
-                f"INSERT INTO {DELTA_TABLE} ({_COLUMNS}) "
-                f"{grouped('entry', '', ledger)} GROUP BY {by_position}"
-            )
+            cr.execute(SQL("INSERT INTO %s (%s) %s", delta, _COLUMNS, _grouped("entry", ledger)))
         # Each group once: its rows added up (a filter on a key reaches the
         # table below the sum).
         drop_view_if_exists(cr, self._table)
         cr.execute(
-            f"""
-            CREATE VIEW {self._table} AS
-            SELECT min(id) AS id, {_GROUP}, {_SUMS}
-              FROM {DELTA_TABLE}
-             GROUP BY {_GROUP}
-            HAVING {_NOT_NIL}
-            """
+            SQL(
+                """
+                CREATE VIEW %s AS
+                SELECT min(id) AS id, %s, %s
+                  FROM %s
+                 GROUP BY %s
+                HAVING %s
+                """,
+                SQL.identifier(self._table),
+                _GROUP,
+                SQL(", ").join(
+                    SQL("sum(%s) AS %s", SQL.identifier(m), SQL.identifier(m)) for m in MEASURES
+                ),
+                delta,
+                _GROUP,
+                _NOT_NIL,
+            )
         )
 
     # The ledger's pending writes reach the table (and so the trigger) first.
@@ -197,15 +247,19 @@ class CrmContributionAnalysis(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                f"""
-                WITH folded AS (DELETE FROM %(table)s RETURNING {_COLUMNS})
-                INSERT INTO %(table)s ({_COLUMNS})
-                SELECT {_GROUP}, {", ".join(f"sum({m})" for m in MEASURES)}
+                """
+                WITH folded AS (DELETE FROM %(delta)s RETURNING %(columns)s)
+                INSERT INTO %(delta)s (%(columns)s)
+                SELECT %(group)s, %(sums)s
                   FROM folded
-                 GROUP BY {_GROUP}
-                HAVING {_NOT_NIL}
+                 GROUP BY %(group)s
+                HAVING %(not_nil)s
                 """,
-                table=SQL.identifier(DELTA_TABLE),
+                delta=SQL.identifier(DELTA_TABLE),
+                columns=_COLUMNS,
+                group=_GROUP,
+                sums=_SUMS,
+                not_nil=_NOT_NIL,
             )
         )
         self.env.invalidate_all()
