@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
 # One row per fact (a signal, a won deal's helper, a ledger line), keyed by
@@ -46,6 +46,13 @@ EVALUATION_QUERY = """
 """
 
 
+# Sort memory for one evaluation's grouping. A year of a large company is a
+# million ledger lines grouped by department and employee: with PostgreSQL's
+# default 4 MB they are sorted on disk (0.4-0.5 s at 50,000 employees), with
+# 16 MB in memory (0.2 s). Never lowers what the server is configured with.
+WORK_MEM = "16MB"
+
+
 class CrmContributionEvaluationReport(models.Model):
     _name = "crm.contribution.evaluation.report"
     _description = "Contribution Evaluation"
@@ -76,6 +83,22 @@ class CrmContributionEvaluationReport(models.Model):
     amount = fields.Monetary(
         string="Credit", readonly=True, help="Net credit in the ledger (after reversals)."
     )
+
+    @api.model
+    def _read_group(
+        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
+    ):
+        # set_config(..., true) is SET LOCAL: this transaction only.
+        self.env.cr.execute(
+            SQL(
+                "SELECT set_config('work_mem', %(size)s, true)"
+                " WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%(size)s)",
+                size=WORK_MEM,
+            )
+        )
+        return super()._read_group(
+            domain, groupby, aggregates, having=having, offset=offset, limit=limit, order=order
+        )
 
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)

@@ -137,3 +137,17 @@ class TestContributionAnalysis(ContributionCase):
         # Another company's totals stay out of sight.
         other = Analysis.with_user(self.user_manager).with_company(self.company)
         self.assertFalse(other.search([("company_id", "=", self.other_company.id)]))
+
+    def test_evaluation_sorts_in_memory_without_lowering_the_server(self):
+        Evaluation = self.env["crm.contribution.evaluation.report"].with_user(self.user_manager)
+
+        def work_mem():
+            self.env.cr.execute("SELECT pg_size_bytes(current_setting('work_mem'))")
+            return self.env.cr.fetchone()[0]
+
+        self.env.cr.execute("SET LOCAL work_mem = '4MB'")
+        Evaluation.read_group([], ["points:sum"], ["department_id"])
+        self.assertEqual(work_mem(), 16 * 1024 * 1024)
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        Evaluation.read_group([], ["points:sum"], ["department_id"])
+        self.assertEqual(work_mem(), 64 * 1024 * 1024, "a larger setting is kept")
