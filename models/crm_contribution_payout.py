@@ -19,6 +19,9 @@ BACKGROUND_FIELDS = {
     "background_error",
     "background_started",
 }
+# Statements printed in the click; more are printed by a background job.
+STATEMENTS_AT_ONCE = 20
+
 # Set by the background job when it runs an action: do it now, here.
 _IN_BACKGROUND_KEY = "everyone_sells_payout_background"
 
@@ -639,6 +642,16 @@ class CrmContributionPayout(models.Model):
         }
 
     def action_print_statements(self):
+        """Every line's statement in one PDF; above STATEMENTS_AT_ONCE lines
+        (each statement is a PDF run of its own, about half a second) they
+        are printed by a background job, by department, in a ZIP file."""
+        self.ensure_one()
+        if len(self.line_ids) > STATEMENTS_AT_ONCE:
+            return self.env["crm.everyone.sells.job"]._queue(
+                "statements",
+                self.company_id,
+                {"payout_id": self.id, "progress_total": len(self.line_ids)},
+            )
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(
             self.line_ids
         )

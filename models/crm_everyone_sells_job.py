@@ -1,4 +1,6 @@
 import base64
+import io
+import zipfile
 
 from markupsafe import Markup
 
@@ -12,7 +14,14 @@ CREDIT_BATCH = 500
 # Tries of one step that never ended (a worker killed at its time limit, a
 # server restarted): after these, the job fails instead of blocking the queue.
 MAX_ATTEMPTS = 3
-KINDS = [("credit_history", "Credit Past Wins"), ("evaluation_export", "Evaluation Export")]
+# Statements printed per step: each is a wkhtmltopdf run of its own (about
+# half a second), so a step stays well inside the scheduled action's limits.
+STATEMENT_BATCH = 50
+KINDS = [
+    ("credit_history", "Credit Past Wins"),
+    ("evaluation_export", "Evaluation Export"),
+    ("statements", "Payout Statements"),
+]
 
 
 class CrmEveryoneSellsJob(models.Model):
@@ -70,8 +79,17 @@ class CrmEveryoneSellsJob(models.Model):
         readonly=True,
         help="Evaluation export: only these departments (empty: every one the user may see).",
     )
+    payout_id = fields.Many2one(
+        "crm.contribution.payout",
+        string="Payout",
+        readonly=True,
+        ondelete="cascade",
+        help="Payout Statements: the payout whose statements are printed.",
+    )
     progress_done = fields.Integer(
-        string="Done", readonly=True, help="Deals credited so far, or rows written."
+        string="Done",
+        readonly=True,
+        help="Deals credited so far, rows written, or statements printed.",
     )
     progress_total = fields.Integer(string="Total", readonly=True)
     progress = fields.Float(compute="_compute_progress", help="Percentage done.")
@@ -94,7 +112,13 @@ class CrmEveryoneSellsJob(models.Model):
         help="Credit Past Wins: the ledger entries this job wrote.",
     )
     entry_count = fields.Integer(compute="_compute_entry_count")
-    result_file = fields.Binary(string="Workbook", attachment=True, readonly=True)
+    result_file = fields.Binary(
+        string="Result",
+        attachment=True,
+        readonly=True,
+        help="The evaluation workbook, or the statements' PDFs (one per department, "
+        "in parts of 50) in a ZIP file.",
+    )
     result_filename = fields.Char(readonly=True)
 
     @api.depends("progress_done", "progress_total", "state")
@@ -369,6 +393,73 @@ class CrmEveryoneSellsJob(models.Model):
         )
         return True
 
+    def _step_statements(self, worker):
+        """Print the next statements, as the user: the rest of the current
+        department, 50 at most, as one PDF kept on the job; once all are
+        printed, put the PDFs in one ZIP file. True once done."""
+        # By department, then employee, as they are handed out.
+        lines = worker["crm.contribution.payout.line"].search(
+            [("payout_id", "=", self.payout_id.id)], order="department_id, employee_id, id"
+        )
+        self.progress_total = len(lines)
+        remaining = lines[self.progress_done :]
+        if remaining:
+            department = remaining[0].department_id
+            batch = remaining.filtered(lambda line: line.department_id == department)
+            batch = batch[:STATEMENT_BATCH]
+            report = worker["ir.actions.report"]
+            pdf, _kind = report._render_qweb_pdf(
+                "crm_everyone_sells.action_report_payout_statement", batch.ids
+            )
+            printed = lines[: self.progress_done].filtered(
+                lambda line: line.department_id == department
+            )
+            part = len(printed) // STATEMENT_BATCH + 1
+            name = department.name or worker._("No department")
+            # sudo: the job's parts are the system's bookkeeping, on the job.
+            self.env["ir.attachment"].sudo().create(
+                {
+                    "name": f"{self.progress_done + 1:06d} {name} {part:02d}.pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                }
+            )
+            self.progress_done += len(batch)
+        if self.progress_done < len(lines):
+            return False
+        parts = self._statement_parts()
+        stream = io.BytesIO()
+        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+            for attachment in parts:
+                # The numbering orders the parts; the file says department and part.
+                archive.writestr(attachment.name.split(" ", 1)[1], attachment.raw)
+        parts.unlink()
+        self.write(
+            {
+                "result_file": base64.b64encode(stream.getvalue()),
+                "result_filename": f"statements_{self.payout_id.date_to:%Y_%m}.zip",
+            }
+        )
+        return True
+
+    def _statement_parts(self):
+        # sudo: the parts are the job's own bookkeeping (see _step_statements).
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("res_field", "=", False),
+                    ("mimetype", "=", "application/pdf"),
+                ],
+                order="name",
+            )
+        )
+
     def _notify_end(self, error):
         job = self.with_context(lang=self.user_id.lang)
         name = job.display_name
@@ -380,6 +471,8 @@ class CrmEveryoneSellsJob(models.Model):
             link_url, link_label = self._url(), job.env._("Open the job")
         elif self.kind == "evaluation_export":
             link_url, link_label = self._download_url(), job.env._("Download the workbook")
+        elif self.kind == "statements":
+            link_url, link_label = self._download_url(), job.env._("Download the statements")
         else:
             link_url, link_label = self._url(), job.env._("See the credited entries")
         # A note on the job that notifies its starter (inbox or e-mail, as

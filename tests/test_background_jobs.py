@@ -1,5 +1,6 @@
 import base64
 import io
+import zipfile
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -10,8 +11,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import file_open, mute_logger
 
+from ..models import crm_contribution_payout as payout_model
 from ..models import crm_everyone_sells_job
 from .common import ContributionCase
+from .test_payout import PayoutCase
 from .test_walkthrough import JapaneseCase
 
 
@@ -387,3 +390,65 @@ class TestBackgroundJobsInJapanese(JobsMixin, JapaneseCase):
         self.assertIn("Excelファイルをダウンロード", export.message_ids[:1].body)
         sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.result_file))).active
         self.assertEqual(sheet.title, "評価")
+
+
+@tagged("post_install", "-at_install")
+class TestStatementsInBackground(JobsMixin, PayoutCase):
+    """Printing the statements of a large payout (a PDF run per employee)
+    is a background job: by department, in parts, in one ZIP file."""
+
+    def confirmed_payout(self):
+        self.won_and_approved(
+            contributors=[
+                (self.employee_support, 1, "originator"),
+                (self.employee_engineer, 1, "technical"),
+                (self.employee_marketer, 1, "other"),
+            ]
+        )
+        payout = self.payout()
+        payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
+        payout.action_confirm()
+        return payout
+
+    def test_a_few_statements_print_at_once(self):
+        payout = self.confirmed_payout()
+        action = payout.with_user(self.user_admin).action_print_statements()
+        self.assertEqual(action["type"], "ir.actions.report")
+        self.assertFalse(self.Job.search([("payout_id", "=", payout.id)]))
+
+    def test_many_statements_print_by_department_in_the_background(self):
+        payout = self.confirmed_payout()
+        self.assertEqual(len(payout.line_ids), 3)
+        with (
+            patch.object(payout_model, "STATEMENTS_AT_ONCE", 2),
+            patch.object(crm_everyone_sells_job, "STATEMENT_BATCH", 1),
+        ):
+            result = payout.with_user(self.user_admin).action_print_statements()
+            self.assertEqual(result["tag"], "display_notification")
+            job = self.Job.search([("payout_id", "=", payout.id)])
+            self.assertEqual(
+                (job.kind, job.state, job.user_id), ("statements", "queued", self.user_admin)
+            )
+            self.run_jobs()
+        self.assertEqual(job.state, "done", job.error)
+        self.assertEqual((job.progress_done, job.progress_total), (3, 3))
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(job.result_file)))
+        departments = sorted(payout.line_ids.department_id, key=lambda department: department.name)
+        self.assertEqual(
+            archive.namelist(), [f"{department.name} 01.pdf" for department in departments]
+        )
+        for name in archive.namelist():
+            self.assertTrue(archive.read(name))
+        self.assertTrue(job.result_filename.startswith("statements_"))
+        self.assertFalse(job._statement_parts(), "the parts are in the ZIP file, not kept")
+        message = job.message_ids[:1]
+        self.assertIn(self.user_admin.partner_id, message.partner_ids)
+        self.assertIn(job._download_url(), message.body)
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_an_employee_cannot_print_a_payouts_statements(self):
+        payout = self.confirmed_payout()
+        with patch.object(payout_model, "STATEMENTS_AT_ONCE", 0), self.assertRaises(AccessError):
+            payout.with_user(self.user_support).action_print_statements()
+        self.assertFalse(self.Job.search([("payout_id", "=", payout.id)]))
