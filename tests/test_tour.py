@@ -1,7 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..models import crm_contribution_payout as payout_model
 
 SIGNAL_SUMMARY = "CSVの一括取込が欲しい"
 
@@ -284,4 +287,19 @@ class TestWalkthroughTour(HttpCase):
         # 佐藤 then finds her statement.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_payroll", login="es_walk_payroll")
         self.assertEqual(set(self.credits().mapped("state")), {"paid"})
+        # A large payout's statements print in the background (here: above one line).
+        with patch.object(payout_model, "STATEMENTS_AT_ONCE", 1):
+            self.start_tour(
+                "/odoo", "crm_everyone_sells_walkthrough_statements_job", login="es_walk_payroll"
+            )
+        job = self.env["crm.everyone.sells.job"].search([("kind", "=", "statements")])
+        self.assertEqual(job.user_id.login, "es_walk_payroll")
+        with patch.object(type(self.env["ir.cron"]), "_notify_progress"):
+            for _step in range(5):
+                self.env["crm.everyone.sells.job"]._cron_run()
+        job.invalidate_recordset()
+        self.assertEqual(job.state, "done", job.error)
+        self.start_tour(
+            "/odoo", "crm_everyone_sells_walkthrough_statements_done", login="es_walk_payroll"
+        )
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_statement", login="es_walk_sato")

@@ -276,6 +276,52 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_payroll"
     ],
 });
 
+/** Step 4, a large payout — its statements print in the background. */
+registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_statements_job", {
+    url: "/odoo",
+    steps: () => [
+        ...openApp(),
+        ...openMenu("menu_payroll", "menu_payouts"),
+        {
+            content: "Open the paid payout",
+            trigger: ".o_list_view .o_data_row:first .o_data_cell",
+            run: "click",
+        },
+        {
+            content: "Print Statements",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_print_statements]",
+            run: "click",
+        },
+        {
+            content: "Told it runs in the background, with a link to the job",
+            trigger: ".o_notification:contains(バックグラウンド) a",
+        },
+        noErrorDialog,
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_statements_done", {
+    url: "/odoo",
+    steps: () => [
+        ...openApp(),
+        ...openMenu("menu_reporting", "menu_background_jobs"),
+        {
+            content: "The job is listed, done",
+            trigger: ".o_list_view .o_data_row:contains(支給明細書の印刷):contains(完了) .o_data_cell[name=display_name]",
+            run: "click",
+        },
+        {
+            content: "Its ZIP file of statements can be downloaded",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_download]:contains(明細書をダウンロード)",
+        },
+        {
+            content: "The payout is named",
+            trigger: ".o_form_view .o_field_widget[name=payout_id]",
+        },
+        noErrorDialog,
+    ],
+});
+
 /** Step 4, the employee's side — the statement is there. */
 registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_statement", {
     url: "/odoo",
