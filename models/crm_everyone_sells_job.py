@@ -81,7 +81,6 @@ class CrmEveryoneSellsJob(models.Model):
     )
     payout_id = fields.Many2one(
         "crm.contribution.payout",
-        string="Payout",
         readonly=True,
         ondelete="cascade",
         help="Payout Statements: the payout whose statements are printed.",
