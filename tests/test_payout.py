@@ -27,7 +27,10 @@ class PayoutCase(ContributionCase):
         super().setUpClass()
         cls.company.everyone_sells_hold_days = 0
         cls.company.everyone_sells_payment_day = 25
-        cls.today = fields.Date.today()
+        # The users' today (Asia/Tokyo), as the app dates entries and
+        # proposes periods: from 15:00 UTC on a month's last day it is
+        # already the next month there.
+        cls.today = fields.Date.context_today(cls.env["res.users"].with_user(cls.user_admin))
         cls.month_start, cls.month_end = month_bounds(cls.today)
         cls.next_start, cls.next_end = month_bounds(cls.month_end + timedelta(days=1))
 
