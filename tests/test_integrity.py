@@ -407,7 +407,8 @@ class TestMoneyAndWageLaw(PayoutCase):
         return entries
 
     def test_won_and_lost_inside_the_hold_never_goes_negative(self):
-        self.company.everyone_sells_hold_days = 30
+        # 40 days: past the end of the credit's month, whatever its day.
+        self.company.everyone_sells_hold_days = 40
         lead = self.make_deal(signal_name="保留中に失注")
         self.mark_won(lead)
         credit = self.credits(lead)
@@ -416,15 +417,12 @@ class TestMoneyAndWageLaw(PayoutCase):
         self.run_crediting()
         reversal = credit.reversal_entry_ids
         self.assertEqual(reversal.payable_date, credit.payable_date, "settles with its credit")
-        payout = self.payout()
+        payout = self.payout(*month_bounds(credit.date))
         payout.action_compute()
         self.assertFalse(payout.entry_ids, "neither is payable before the credit's date")
         self.assertFalse(payout.line_ids.filtered(lambda line: line.payable_amount < 0))
-        later = (
-            self.payout(*month_bounds(credit.payable_date))
-            if (credit.payable_date > self.month_end)
-            else payout
-        )
+        payout.action_cancel()
+        later = self.payout(*month_bounds(credit.payable_date))
         later.action_compute()
         self.assertEqual(later.entry_ids, credit | reversal, "taken together")
         line = self.line_of(later, self.employee_support)
