@@ -822,6 +822,7 @@ class Large:
             # Reporting > Evaluation: this year, by department (the list's
             # first level; a department opens its employees).
             year = datetime.date.today().replace(month=1, day=1)
+            # limit: the list's groups_limit (the web client sends it).
             manager_env["crm.contribution.evaluation.report"].web_read_group(
                 [("date", ">=", year)],
                 [
@@ -833,6 +834,7 @@ class Large:
                     "amount:sum",
                 ],
                 ["department_id", "employee_id"],
+                limit=500,
             )
 
         def sources():
