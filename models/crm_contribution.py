@@ -39,6 +39,11 @@ TRIGGER_SELECTION = [
     ("adjustment", "Adjustment"),
 ]
 
+# A ledger line's status, and how payroll treats its money: one list each,
+# for the ledger, the rules, the adjustments and the analysis.
+LEDGER_STATES = [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")]
+WAGE_TYPES = [("incentive", "Incentive (wages)"), ("award", "Discretionary award")]
+
 REVERSAL_REASONS = [
     ("lost", "Deal lost or archived"),
     ("reopened", "Deal left the won stage"),
@@ -156,13 +161,13 @@ class CrmContribution(models.Model):
         help="On a reversal: why the credit it cancels no longer holds.",
     )
     state = fields.Selection(
-        [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")],
+        LEDGER_STATES,
         default="draft",
         required=True,
         readonly=True,
     )
     wage_type = fields.Selection(
-        [("incentive", "Incentive (wages)"), ("award", "Discretionary award")],
+        WAGE_TYPES,
         required=True,
         default="incentive",
         readonly=True,

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
-from .crm_contribution import TRIGGER_SELECTION
+from .crm_contribution import LEDGER_STATES, TRIGGER_SELECTION, WAGE_TYPES
 
 # What the analysis groups the ledger by (each a column of crm_contribution,
 # the month excepted) and what it adds up. Written once here: the trigger,
@@ -87,12 +87,12 @@ class CrmContributionAnalysis(models.Model):
     rule_id = fields.Many2one("crm.contribution.rule", readonly=True)
     trigger = fields.Selection(TRIGGER_SELECTION, readonly=True)
     state = fields.Selection(
-        [("draft", "To Approve"), ("approved", "Approved"), ("paid", "Paid")],
+        LEDGER_STATES,
         string="Status",
         readonly=True,
     )
     wage_type = fields.Selection(
-        [("incentive", "Incentive (wages)"), ("award", "Discretionary award")],
+        WAGE_TYPES,
         readonly=True,
     )
     amount = fields.Monetary(
@@ -270,16 +270,12 @@ class CrmContributionAnalysis(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_everyone_sells.crm_contribution_action_all"
         )
-        month_end = fields.Date.end_of(self.date, "month")
+        # The row's group: its keys (the ledger's own columns) and its month.
+        keys = self._convert_to_write({key: self[key] for key in KEYS})
         action["domain"] = [
-            ("company_id", "=", self.company_id.id),
-            ("department_id", "=", self.department_id.id),
-            ("rule_id", "=", self.rule_id.id),
-            ("trigger", "=", self.trigger),
-            ("state", "=", self.state),
-            ("wage_type", "=", self.wage_type),
+            *((key, "=", value) for key, value in keys.items()),
             ("date", ">=", self.date),
-            ("date", "<=", month_end),
+            ("date", "<=", fields.Date.end_of(self.date, "month")),
         ]
         action["context"] = {}
         return action

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
 from ..core.crediting import deal_credit
+from .crm_contribution import WAGE_TYPES
 
 TRIGGERS = [
     ("signal_logged", "Signal logged"),
@@ -168,10 +169,7 @@ class CrmContributionRule(models.Model):
         help="Events after this date no longer use this rule (empty: open-ended).",
     )
     wage_type = fields.Selection(
-        [
-            ("incentive", "Incentive (wages)"),
-            ("award", "Discretionary award"),
-        ],
+        WAGE_TYPES,
         required=True,
         default="incentive",
         tracking=True,

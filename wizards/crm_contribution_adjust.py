@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..models.crm_contribution import WAGE_TYPES
+
 
 class CrmContributionAdjust(models.TransientModel):
     _name = "crm.contribution.adjust"
@@ -13,7 +15,7 @@ class CrmContributionAdjust(models.TransientModel):
     )
     points = fields.Float(digits=(16, 2))
     wage_type = fields.Selection(
-        [("incentive", "Incentive (wages)"), ("award", "Discretionary award")],
+        WAGE_TYPES,
         required=True,
         default="incentive",
     )
