@@ -356,8 +356,7 @@ class CrmEveryoneSellsJob(models.Model):
         self.progress_total = len(leads)
         batch = leads[self.progress_done : self.progress_done + CREDIT_BATCH]
         if batch:
-            if not worker.user.has_group("crm_everyone_sells.group_admin"):
-                raise UserError(worker._("Only contribution administrators credit past wins."))
+            worker["crm.contribution.credit.history"]._check_may_credit()
             # As the user: a deal they may not read fails the job. A deal
             # lost since it was queued is no longer credited.
             batch = worker["crm.lead"].browse(batch.ids)

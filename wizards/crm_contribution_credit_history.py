@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -25,10 +25,16 @@ class CrmContributionCreditHistory(models.TransientModel):
     )
     credited_count = fields.Integer(readonly=True)
 
-    def action_apply(self):
-        self.ensure_one()
+    @api.model
+    def _check_may_credit(self):
+        """Who may credit past wins: asked by the button, and again by the
+        background job as the user who started it (rights may have changed)."""
         if not self.env.user.has_group("crm_everyone_sells.group_admin"):
             raise UserError(self.env._("Only contribution administrators credit past wins."))
+
+    def action_apply(self):
+        self.ensure_one()
+        self._check_may_credit()
         not_won = self.lead_ids - self.lead_ids._everyone_sells_won()
         if not_won:
             raise UserError(
