@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .skip_locked import claim
+
 _logger = logging.getLogger(__name__)
 
 # Leads processed per transaction of the crediting job. A thousand deals of
@@ -136,12 +138,9 @@ class CrmContributionQueue(models.Model):
         nor slows every later batch down.
         """
         cr = self.env.cr
-        rows = []
-        for condition, size in (
-            (SQL("error IS NULL"), limit),
-            (SQL("error IS NOT NULL"), RETRY_SIZE),
-        ):
-            cr.execute(
+        claimed = claim(
+            cr,
+            *(
                 SQL(
                     """
                     SELECT id, lead_id, reason, user_id, error
@@ -154,8 +153,17 @@ class CrmContributionQueue(models.Model):
                     condition,
                     size,
                 )
-            )
-            rows += cr.fetchall()
+                for condition, size in (
+                    (SQL("error IS NULL"), limit),
+                    (SQL("error IS NOT NULL"), RETRY_SIZE),
+                )
+            ),
+        )
+        if claimed is None:
+            # Another worker credited notes this transaction still sees:
+            # nothing done here; a fresh transaction takes what is left.
+            return 0, self._count_waiting()
+        rows = [row for found in claimed for row in found]
         if not rows:
             return 0, 0
         latest = {}  # lead id -> (reason, user id), the newest note wins
@@ -188,9 +196,12 @@ class CrmContributionQueue(models.Model):
                 )
             )
         self.invalidate_model()
-        cr.execute(SQL("SELECT count(*) FROM crm_contribution_queue WHERE error IS NULL"))
-        remaining = cr.fetchone()[0]
-        return len(latest) - len(failed), remaining
+        return len(latest) - len(failed), self._count_waiting()
+
+    def _count_waiting(self):
+        """Notes waiting for a first try (those that failed wait for the admin)."""
+        self.env.cr.execute(SQL("SELECT count(*) FROM crm_contribution_queue WHERE error IS NULL"))
+        return self.env.cr.fetchone()[0]
 
     def _reconcile_one_by_one(self, latest):
         failed = {}

@@ -6,7 +6,10 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.misc import clean_context
+
+from .skip_locked import claim
 
 # Deals credited per step: one step is one transaction, so a crash loses at
 # most one batch of work, and the progress shows after each.
@@ -251,16 +254,20 @@ class CrmEveryoneSellsJob(models.Model):
         # A cursor of its own: each step commits (its progress shows), and
         # the cron's own transaction never writes a row this one changed.
         with self.env.registry.cursor() as cr:
-            cr.execute(
-                """
-                SELECT id FROM crm_everyone_sells_job
-                 WHERE state IN ('queued', 'running')
-                 ORDER BY id
-                 LIMIT 1
-                   FOR UPDATE SKIP LOCKED
-                """
+            claimed = claim(
+                cr,
+                SQL(
+                    """
+                    SELECT id FROM crm_everyone_sells_job
+                     WHERE state IN ('queued', 'running')
+                     ORDER BY id
+                     LIMIT 1
+                       FOR UPDATE SKIP LOCKED
+                    """
+                ),
             )
-            row = cr.fetchone()
+            # None: another worker took it after this snapshot; it runs there.
+            row = claimed and claimed[0] and claimed[0][0]
             if row:
                 # sudo: the job's bookkeeping is the system's; its work runs
                 # as its user (_worker_env).
@@ -316,12 +323,15 @@ class CrmEveryoneSellsJob(models.Model):
         self.attempts += 1
         self.env.flush_all()
         self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env.cr.execute(
-            "SELECT id FROM crm_everyone_sells_job WHERE id = %s AND state = 'running' "
-            "FOR UPDATE SKIP LOCKED",
-            [self.id],
+        claimed = claim(
+            self.env.cr,
+            SQL(
+                "SELECT id FROM crm_everyone_sells_job WHERE id = %s AND state = 'running' "
+                "FOR UPDATE SKIP LOCKED",
+                self.id,
+            ),
         )
-        if not self.env.cr.fetchone():
+        if not (claimed and claimed[0]):
             return None  # another worker took it meanwhile
         self.invalidate_recordset()
         error = False

@@ -7,6 +7,8 @@ from .real_connections import RealConnectionsCase
 
 DEALS = 24
 BATCH = 4
+# Deals of the race test, apart from the others.
+RACE_DEALS = 4
 
 
 @tagged("post_install", "-at_install")
@@ -66,11 +68,12 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
                                 for employee in employees.ids
                             ],
                         }
-                        for index in range(DEALS)
+                        for index in range(DEALS + RACE_DEALS)
                     ]
                 )
                 .ids
             )
+            cls.lead_ids, cls.race_lead_ids = cls.lead_ids[:DEALS], cls.lead_ids[DEALS:]
         cls.addClassCleanup(cls._remove_committed_data)
 
     @classmethod
@@ -79,9 +82,10 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
             # The ledger refuses deletion through the ORM; these rows exist
             # only for this test.
             cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
-            cr.execute("DELETE FROM crm_contribution_queue WHERE lead_id = ANY(%s)", [cls.lead_ids])
+            leads = cls.lead_ids + cls.race_lead_ids
+            cr.execute("DELETE FROM crm_contribution_queue WHERE lead_id = ANY(%s)", [leads])
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).browse(cls.lead_ids).unlink()
+            env["crm.lead"].with_context(active_test=False).browse(leads).unlink()
             env["crm.contribution.rule"].browse(cls.rule_id).unlink()
             env["hr.employee"].browse(cls.employee_ids).unlink()
             env["crm.stage"].browse([cls.stage_open_id, cls.stage_won_id]).unlink()
@@ -129,10 +133,10 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
             cr.execute(
                 """
                 SELECT lead_id, employee_id, count(*), sum(amount)
-                  FROM crm_contribution WHERE rule_id = %s
+                  FROM crm_contribution WHERE rule_id = %s AND lead_id = ANY(%s)
                  GROUP BY lead_id, employee_id
                 """,
-                (self.rule_id,),
+                (self.rule_id, self.lead_ids),
             )
             rows = cr.fetchall()
             cr.execute(
@@ -145,3 +149,39 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
             {(count, amount) for _l, _e, count, amount in rows}, {(1, 5_000)}, "once each"
         )
         self.assertEqual(left, 0, "nothing left in the queue")
+
+    def test_a_worker_that_loses_the_race_stops_without_error(self):
+        """The race the test above meets by chance, made certain: a worker's
+        transaction has taken its snapshot when another worker credits the
+        notes and commits. Locking rows changed after one's snapshot fails in
+        PostgreSQL's REPEATABLE READ (Odoo's isolation) instead of skipping
+        them; the late worker stops without error, having credited nothing,
+        and its next transaction finds nothing left."""
+        with self._connection() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].browse(self.race_lead_ids).write({"stage_id": self.stage_won_id})
+        late = self._connection()
+        try:
+            late.execute("SELECT count(*) FROM crm_contribution_queue")  # its snapshot
+            with self._connection() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                self.assertEqual(env["crm.contribution.queue"]._process(), (RACE_DEALS, 0))
+            env = api.Environment(late, SUPERUSER_ID, {})
+            done, remaining = env["crm.contribution.queue"]._process()
+            env.flush_all()
+            self.assertEqual(done, 0, "the late worker credits nothing")
+            self.assertEqual(remaining, RACE_DEALS, "it still sees the notes it lost")
+            late.commit()  # its transaction is still usable
+        finally:
+            late.close()
+        with self._connection() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["crm.contribution.queue"]._process(), (0, 0))
+            cr.execute(
+                """
+                SELECT count(*), count(DISTINCT (lead_id, employee_id))
+                  FROM crm_contribution WHERE rule_id = %s AND lead_id = ANY(%s)
+                """,
+                (self.rule_id, self.race_lead_ids),
+            )
+            self.assertEqual(cr.fetchone(), (RACE_DEALS * 2, RACE_DEALS * 2), "once each")
