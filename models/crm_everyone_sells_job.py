@@ -1,6 +1,7 @@
 import base64
 import io
 import zipfile
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -20,6 +21,8 @@ MAX_ATTEMPTS = 3
 # Statements printed per step: each is a wkhtmltopdf run of its own (about
 # half a second), so a step stays well inside the scheduled action's limits.
 STATEMENT_BATCH = 50
+# Days an ended job and its file are kept (the daily autovacuum removes them).
+KEEP_DAYS = 30
 KINDS = [
     ("credit_history", "Credit Past Wins"),
     ("evaluation_export", "Evaluation Export"),
@@ -100,7 +103,12 @@ class CrmEveryoneSellsJob(models.Model):
         help="Tries of the current step that never ended; after three the job fails.",
     )
     date_started = fields.Datetime(readonly=True)
-    date_done = fields.Datetime(string="Ended", readonly=True)
+    date_done = fields.Datetime(
+        string="Ended",
+        readonly=True,
+        help="Ended jobs are removed with their files 30 days after this date "
+        "(the ledger entries a job credited stay).",
+    )
     error = fields.Text(
         readonly=True, help="Why the job failed; nothing of the failed step is kept."
     )
@@ -145,6 +153,17 @@ class CrmEveryoneSellsJob(models.Model):
             job.display_name = self.env._(
                 "%(kind)s #%(number)s", kind=kinds.get(job.kind, ""), number=job.id or ""
             )
+
+    @api.autovacuum
+    def _gc_ended_jobs(self):
+        """Odoo's daily clean-up: jobs ended more than ``KEEP_DAYS`` ago go,
+        and their files with them (the workbook or the statements can be
+        made again; the ledger lines a job credited stay)."""
+        limit = fields.Datetime.now() - timedelta(days=KEEP_DAYS)
+        # sudo: nobody may delete a job; this is the system's clean-up.
+        ended = self.sudo().search([("state", "in", ("done", "failed")), ("date_done", "<", limit)])
+        ended.unlink()
+        return len(ended)
 
     # ------------------------------------------------------------------
     # QUEUE: from the wizards only

@@ -318,6 +318,34 @@ class TestBackgroundJobs(JobsMixin, ContributionCase):
         with self.assertRaises(AccessError):
             job.with_user(self.user_manager).unlink()
 
+    def test_ended_jobs_and_their_files_go_after_some_days(self):
+        keep = crm_everyone_sells_job.KEEP_DAYS
+        self.assertTrue(getattr(type(self.Job)._gc_ended_jobs, "_autovacuum", False))
+        self.assertIn(f"{keep} days", self.Job._fields["date_done"].help)
+        self.two_credits()
+        self.export()
+        self.run_jobs()
+        ended = self.last_job()
+        self.assertEqual(ended.state, "done")
+        files = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", ended._name),
+                ("res_id", "=", ended.id),
+                ("res_field", "=", "result_file"),
+            ]
+        )
+        self.assertTrue(files)
+        self.export()
+        waiting = self.last_job()
+        self.assertEqual(waiting.state, "queued")
+        self.assertEqual(self.Job._gc_ended_jobs(), 0, "a job ended today is kept")
+        long_ago = fields.Datetime.now() - timedelta(days=keep + 1)
+        (ended | waiting).write({"date_done": long_ago})
+        self.assertEqual(self.Job._gc_ended_jobs(), 1)
+        self.assertFalse(ended.exists())
+        self.assertFalse(files.exists(), "its file went with it")
+        self.assertTrue(waiting.exists(), "a job that has not ended stays")
+
     def test_defaults_in_the_context_do_not_fill_the_job(self):
         self.two_credits()
         wizard = (
