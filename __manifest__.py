@@ -61,6 +61,7 @@
             "crm_everyone_sells/static/src/log_signal/**/*",
             "crm_everyone_sells/static/src/js/form_single_record_pager.js",
             "crm_everyone_sells/static/src/home/*",
+            "crm_everyone_sells/static/src/background/*",
         ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",

@@ -1,7 +1,9 @@
+import threading
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..models import crm_contribution_payout as payout_model
@@ -287,16 +289,46 @@ class TestWalkthroughTour(HttpCase):
         # 佐藤 then finds her statement.
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_payroll", login="es_walk_payroll")
         self.assertEqual(set(self.credits().mapped("state")), {"paid"})
-        # A large payout's statements print in the background (here: above one line).
-        with patch.object(payout_model, "STATEMENTS_AT_ONCE", 1):
-            self.start_tour(
-                "/odoo", "crm_everyone_sells_walkthrough_statements_job", login="es_walk_payroll"
-            )
+        # A large payout's statements print in the background (here: above one
+        # line). Payroll opens the job and watches it end: the scheduled
+        # action runs once the open form has read the job twice (its first
+        # load, then a refresh), and the page shows the end without a reload.
+        Job = type(self.env["crm.everyone.sells.job"])
+        reads = []
+        web_read = Job.web_read
+
+        def counted_web_read(records, *args, **kwargs):
+            reads.append(records.ids)
+            return web_read(records, *args, **kwargs)
+
+        def scheduled_action():
+            deadline = time.monotonic() + 120
+            while len(reads) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                for _step in range(5):
+                    env["crm.everyone.sells.job"]._cron_run()
+
+        cron = threading.Thread(target=scheduled_action)
+        with (
+            patch.object(payout_model, "STATEMENTS_AT_ONCE", 1),
+            patch.object(Job, "web_read", counted_web_read),
+            patch.object(type(self.env["ir.cron"]), "_notify_progress"),
+        ):
+            cron.start()
+            try:
+                self.start_tour(
+                    "/odoo",
+                    "crm_everyone_sells_walkthrough_statements_job",
+                    login="es_walk_payroll",
+                )
+            finally:
+                reads.extend([[], []])  # never leave the thread waiting
+                cron.join()
+        self.assertGreaterEqual(len(reads), 2, "the open form read the job again")
         job = self.env["crm.everyone.sells.job"].search([("kind", "=", "statements")])
         self.assertEqual(job.user_id.login, "es_walk_payroll")
-        with patch.object(type(self.env["ir.cron"]), "_notify_progress"):
-            for _step in range(5):
-                self.env["crm.everyone.sells.job"]._cron_run()
         job.invalidate_recordset()
         self.assertEqual(job.state, "done", job.error)
         self.start_tour(

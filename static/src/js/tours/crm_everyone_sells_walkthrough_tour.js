@@ -296,6 +296,25 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_statemen
             content: "Told it runs in the background, with a link to the job",
             trigger: ".o_notification:contains(バックグラウンド) a",
         },
+        ...openMenu("menu_reporting", "menu_background_jobs"),
+        {
+            content: "Open the job",
+            trigger: ".o_list_view .o_data_row:contains(支給明細書の印刷) .o_data_cell[name=display_name]",
+            run: "click",
+        },
+        {
+            content: "It waits or runs: the page says it follows it",
+            trigger: ".o_form_view .alert-info[role=status]:not(.d-none)",
+        },
+        {
+            content: "It ends while the page is open: done, its statements to download, no reload",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_download]:contains(明細書をダウンロード)",
+            timeout: 30000,
+        },
+        {
+            content: "The running notice is gone",
+            trigger: ".o_form_view:not(:has(.alert-info[role=status]))",
+        },
         noErrorDialog,
     ],
 });
