@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL, drop_view_if_exists
 
 # One row per fact (a signal, a won deal's helper, a ledger line), keyed by
@@ -6,7 +9,9 @@ from odoo.tools import SQL, drop_view_if_exists
 # view reaches each table's indexes (no numbering of the whole union). The
 # views group them by employee, department and period. A moment becomes a day in
 # the time zone of the company's working calendar (UTC without one).
-EVALUATION_QUERY = """
+# ``fact_count`` is how many facts a row stands for: 1 here; the ledger's
+# monthly totals below stand for many lines, and the views' counts add it up.
+_SIGNALS_AND_HELPERS = """
     SELECT 1 AS kind, s.id AS key, s.employee_id,
            s.department_id,
            s.company_id,
@@ -16,7 +21,8 @@ EVALUATION_QUERY = """
            CASE WHEN s.state = 'won' THEN 1 ELSE 0 END AS won_count,
            0.0 AS revenue_influenced,
            0.0 AS points,
-           0.0 AS amount
+           0.0 AS amount,
+           1::bigint AS fact_count
       FROM crm_signal s
       LEFT JOIN res_company s_co ON s_co.id = s.company_id
       LEFT JOIN resource_calendar s_cal ON s_cal.id = s_co.resource_calendar_id
@@ -27,13 +33,15 @@ EVALUATION_QUERY = """
            (l.date_closed AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(l_cal.tz, 'UTC'))::date,
            0, 0, 0,
            l.expected_revenue,
-           0.0, 0.0
+           0.0, 0.0,
+           1
       FROM crm_lead l
       LEFT JOIN res_company l_co ON l_co.id = l.company_id
       LEFT JOIN resource_calendar l_cal ON l_cal.id = l_co.resource_calendar_id
       JOIN crm_lead_contributor helper ON helper.lead_id = l.id
      WHERE l.everyone_sells_is_won AND l.date_closed IS NOT NULL
-    UNION ALL
+"""
+_LEDGER_LINES = """
     SELECT 3, c.id, c.employee_id,
            c.department_id,
            c.company_id,
@@ -41,9 +49,48 @@ EVALUATION_QUERY = """
            0, 0, 0,
            0.0,
            c.points,
-           c.amount
+           c.amount,
+           1
       FROM crm_contribution c
 """
+EVALUATION_QUERY = f"{_SIGNALS_AND_HELPERS} UNION ALL {_LEDGER_LINES}"
+
+# The same facts with the ledger's lines replaced by the totals PostgreSQL
+# keeps per company, department and month (crm.contribution.analysis). What
+# is grouped by department, company or a whole month, quarter or year, over
+# whole months, adds up to the same figures from a few thousand rows instead
+# of a year's million lines (see _fits_monthly_totals).
+_LEDGER_MONTHS = """
+    SELECT 3, 0, NULL::integer,
+           a.department_id,
+           a.company_id,
+           a.date,
+           0, 0, 0,
+           0.0,
+           a.points,
+           a.amount,
+           a.entry_count
+      FROM crm_contribution_analysis a
+"""
+EVALUATION_BY_MONTH_QUERY = f"{_SIGNALS_AND_HELPERS} UNION ALL {_LEDGER_MONTHS}"
+_BY_MONTH_KEY = "everyone_sells_evaluation_by_month"
+_BY_MONTH_TOKEN = object()  # set by _read_group only: never by an RPC caller's context
+
+# What the monthly totals can answer: groups and sums of these, filtered on
+# these fields (dates on month boundaries).
+_MONTHLY_GROUPS = {"company_id", "department_id", "date:month", "date:quarter", "date:year"}
+_MONTHLY_SUMS = {
+    f"{name}:sum"
+    for name in (
+        "signal_count",
+        "accepted_count",
+        "won_count",
+        "revenue_influenced",
+        "points",
+        "amount",
+    )
+} | {"__count"}
+_MONTHLY_FILTERS = {"company_id", "department_id"}
 
 
 # Sort memory for one evaluation's grouping. A year of a large company is a
@@ -84,6 +131,12 @@ class CrmContributionEvaluationReport(models.Model):
         string="Credit", readonly=True, help="Net credit in the ledger (after reversals)."
     )
 
+    @property
+    def _table_sql(self):
+        if self.env.context.get(_BY_MONTH_KEY) is _BY_MONTH_TOKEN:
+            return SQL("(%s)", _facts(EVALUATION_BY_MONTH_QUERY))
+        return super()._table_sql
+
     @api.model
     def _read_group(
         self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
@@ -96,21 +149,106 @@ class CrmContributionEvaluationReport(models.Model):
                 size=WORK_MEM,
             )
         )
-        return super()._read_group(
+        model = self
+        if self._fits_monthly_totals(domain, groupby, aggregates, having):
+            model = self.with_context(**{_BY_MONTH_KEY: _BY_MONTH_TOKEN})
+        return super(CrmContributionEvaluationReport, model)._read_group(
             domain, groupby, aggregates, having=having, offset=offset, limit=limit, order=order
         )
+
+    def _read_group_select(self, aggregate_spec, query):
+        # A row may stand for many facts (the ledger's monthly totals).
+        if aggregate_spec == "__count":
+            return SQL("COALESCE(SUM(%s), 0)::bigint", SQL.identifier(query.table, "fact_count"))
+        return super()._read_group_select(aggregate_spec, query)
+
+    @api.model
+    def _fits_monthly_totals(self, domain, groupby, aggregates, having=()):
+        """Whether the ledger's monthly totals give this grouping's figures:
+        groups and sums they hold, filters (the caller's and the user's
+        record rules) on company, department or whole months only. Anything
+        else (an employee, a day, a week) reads the ledger's lines."""
+        if having or not set(groupby) <= _MONTHLY_GROUPS:
+            return False
+        if not set(aggregates) <= _MONTHLY_SUMS:
+            return False
+        rules = self.env["ir.rule"]._compute_domain(self._name, "read") or []
+        tree = _tree(expression.normalize_domain(expression.AND([domain or [], rules])))
+        return _fits(tree) is not False
 
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                """
-                CREATE VIEW %s AS (
-                    SELECT key::bigint * 3 + kind - 1 AS id, facts.*
-                      FROM (%s) facts
-                )
-                """,
+                "CREATE VIEW %s AS (%s)",
                 SQL.identifier(self._table),
-                SQL(EVALUATION_QUERY),
+                _facts(EVALUATION_QUERY),
             )
         )
+
+
+def _facts(query):
+    """The facts of ``query`` with their ids (key and kind)."""
+    return SQL("SELECT key::bigint * 3 + kind - 1 AS id, facts.* FROM (%s) facts", SQL(query))
+
+
+def _tree(domain):
+    """A normalized (prefix) domain as nested ("&" | "|" | "!", children)
+    nodes and leaves."""
+    items = iter(domain)
+
+    def node():
+        item = next(items)
+        if item in ("&", "|"):
+            return (item, [node(), node()])
+        if item == "!":
+            return ("!", [node()])
+        return item
+
+    return node()
+
+
+def _fits(node):
+    """True: always true; None: only filters the monthly totals answer alike;
+    False: a filter they cannot answer."""
+    if isinstance(node, tuple) and node and node[0] in ("&", "|", "!"):
+        operator, children = node
+        results = [_fits(child) for child in children]
+        if operator == "!":
+            # A negated date bound is no month boundary: only company and
+            # department filters stay answerable.
+            return None if results[0] is None and not _has_date(children[0]) else False
+        if operator == "|" and any(result is True for result in results):
+            return True
+        if any(result is False for result in results):
+            return False
+        return True if all(result is True for result in results) else None
+    if list(node) == list(expression.TRUE_LEAF):
+        return True
+    if list(node) == list(expression.FALSE_LEAF):
+        return None
+    field, operator, value = node
+    if isinstance(field, str) and field.split(".")[0] in _MONTHLY_FILTERS:
+        return None
+    if field == "date":
+        return None if _month_boundary(operator, value) else False
+    return False
+
+
+def _has_date(node):
+    if isinstance(node, tuple) and node and node[0] in ("&", "|", "!"):
+        return any(_has_date(child) for child in node[1])
+    return isinstance(node, (list, tuple)) and len(node) == 3 and node[0] == "date"
+
+
+def _month_boundary(operator, value):
+    """Whether ``date <operator> value`` keeps or drops whole months."""
+    try:
+        day = fields.Date.to_date(value)
+    except (TypeError, ValueError):
+        return False
+    if not day:
+        return False
+    first = day.day == 1
+    last = (day + timedelta(days=1)).day == 1
+    return (operator in (">=", "<") and first) or (operator in (">", "<=") and last)

@@ -1,6 +1,7 @@
 import base64
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 import openpyxl
 
@@ -119,6 +120,79 @@ class TestEvaluationAndAnalysis(ProgramCase):
             [], ["department_id"], ["signal_count:sum"]
         )
         self.assertIn(self.dept_engineering, [department for department, _count in departments])
+
+    def both_ways(self, domain, groupby, aggregates):
+        """The manager's figures read from the ledger's monthly totals, and
+        the same read from its lines."""
+        report = self.env["crm.contribution.evaluation.report"].with_user(self.user_manager)
+        self.assertTrue(report._fits_monthly_totals(domain, groupby, aggregates))
+        by_month = report._read_group(domain, groupby, aggregates)
+        with patch.object(type(report), "_fits_monthly_totals", return_value=False):
+            by_line = report._read_group(domain, groupby, aggregates)
+        return by_month, by_line
+
+    def test_department_figures_from_the_monthly_totals_are_the_lines_own(self):
+        # A ledger line of last month too, and one of another department.
+        self.env.flush_all()
+        entries = self.env["crm.contribution"].search([("lead_id", "=", self.lead.id)])
+        self.assertGreater(len(entries), 1)
+        today = fields.Date.context_today(self.env["crm.contribution"])
+        last_month = today.replace(day=1) - timedelta(days=1)
+        self.env.cr.execute(
+            "UPDATE crm_contribution SET date = %s WHERE id = %s", (last_month, entries[0].id)
+        )
+        month_start = last_month.replace(day=1)
+        sums = [
+            "__count",
+            "signal_count:sum",
+            "accepted_count:sum",
+            "won_count:sum",
+            "revenue_influenced:sum",
+            "points:sum",
+            "amount:sum",
+        ]
+        for domain, groupby in (
+            ([], ["department_id"]),
+            ([("date", ">=", month_start)], ["department_id", "date:month"]),
+            (
+                [("date", ">=", month_start), ("date", "<=", last_month)],
+                ["company_id", "date:quarter"],
+            ),
+            ([("department_id", "=", self.dept_engineering.id)], ["date:year"]),
+            ([("date", "<", today.replace(day=1))], []),
+        ):
+            with self.subTest(domain=domain, groupby=groupby):
+                by_month, by_line = self.both_ways(domain, groupby, sums)
+                self.assertTrue(by_line)
+                self.assertEqual(by_month, by_line)
+                self.assertTrue(all(isinstance(row[len(groupby)], int) for row in by_month))
+
+    def test_what_the_monthly_totals_cannot_answer_reads_the_lines(self):
+        report = self.env["crm.contribution.evaluation.report"].with_user(self.user_manager)
+        fits = report._fits_monthly_totals
+        today = fields.Date.context_today(report)
+        self.assertTrue(fits([("date", ">=", today.replace(day=1))], ["department_id"], []))
+        for domain, groupby, aggregates in (
+            ([], ["employee_id"], []),
+            ([], ["department_id", "employee_id"], ["__count"]),
+            ([], ["date:day"], []),
+            ([], ["date:week"], []),
+            ([("date", ">=", today.replace(day=15))], ["department_id"], []),
+            ([("date", "=", today.replace(day=1))], ["department_id"], []),
+            (["!", ("date", ">=", today.replace(day=1))], ["department_id"], []),
+            ([("employee_id", "=", self.employee_support.id)], ["department_id"], []),
+            ([("id", "in", [1, 2])], [], []),
+            ([], ["department_id"], ["employee_id:count_distinct"]),
+        ):
+            with self.subTest(domain=domain, groupby=groupby, aggregates=aggregates):
+                self.assertFalse(fits(domain, groupby, aggregates))
+        self.assertFalse(fits([], ["department_id"], [], having=[("__count", ">", 1)]))
+        # An employee's own rows (their record rule names the employee).
+        mine = self.env["crm.contribution.evaluation.report"].with_user(self.user_support)
+        self.assertFalse(mine._fits_monthly_totals([], ["department_id"], ["__count"]))
+        # Nobody chooses the monthly totals by context.
+        forced = report.with_context(everyone_sells_evaluation_by_month=True)
+        self.assertEqual(forced._table_sql.code, report._table_sql.code)
 
     def test_evaluation_xlsx_keeps_text_as_text(self):
         wizard = (
