@@ -192,6 +192,25 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_analysis
             content: "The ledger shows 佐藤's approved credit",
             trigger: ".o_list_view .o_data_row:contains(佐藤 美穂):contains(60,000)",
         },
+        ...openMenu("menu_reporting", "menu_evaluation"),
+        {
+            content: "Department Evaluation: 技術部's credit this year",
+            trigger: ".o_list_view .o_group_header:contains(技術部):contains(30,000)",
+            run: "click",
+        },
+        {
+            content: "The department opens its employees: 鈴木",
+            trigger: ".o_list_view .o_group_header:contains(鈴木 大輝):contains(30,000)",
+        },
+        {
+            content: "Switch to the pivot",
+            trigger: ".o_switch_view.o_pivot",
+            run: "click",
+        },
+        {
+            content: "The pivot by department: カスタマーサポート部",
+            trigger: ".o_pivot tbody tr:contains(カスタマーサポート部)",
+        },
         noErrorDialog,
     ],
 });
