@@ -76,20 +76,21 @@ EVALUATION_BY_MONTH_QUERY = f"{_SIGNALS_AND_HELPERS} UNION ALL {_LEDGER_MONTHS}"
 _BY_MONTH_KEY = "everyone_sells_evaluation_by_month"
 _BY_MONTH_TOKEN = object()  # set by _read_group only: never by an RPC caller's context
 
+# What the evaluation adds up (its views, its export, the monthly totals).
+MEASURES = (
+    "signal_count",
+    "accepted_count",
+    "won_count",
+    "revenue_influenced",
+    "points",
+    "amount",
+)
+SUMS = tuple(f"{name}:sum" for name in MEASURES)
+
 # What the monthly totals can answer: groups and sums of these, filtered on
 # these fields (dates on month boundaries).
 _MONTHLY_GROUPS = {"company_id", "department_id", "date:month", "date:quarter", "date:year"}
-_MONTHLY_SUMS = {
-    f"{name}:sum"
-    for name in (
-        "signal_count",
-        "accepted_count",
-        "won_count",
-        "revenue_influenced",
-        "points",
-        "amount",
-    )
-} | {"__count"}
+_MONTHLY_SUMS = {*SUMS, "__count"}
 _MONTHLY_FILTERS = {"company_id", "department_id"}
 
 

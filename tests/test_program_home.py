@@ -9,6 +9,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from ..models.crm_contribution_evaluation_report import SUMS
 from .test_program import ProgramCase
 
 
@@ -142,15 +143,7 @@ class TestEvaluationAndAnalysis(ProgramCase):
             "UPDATE crm_contribution SET date = %s WHERE id = %s", (last_month, entries[0].id)
         )
         month_start = last_month.replace(day=1)
-        sums = [
-            "__count",
-            "signal_count:sum",
-            "accepted_count:sum",
-            "won_count:sum",
-            "revenue_influenced:sum",
-            "points:sum",
-            "amount:sum",
-        ]
+        sums = ["__count", *SUMS]
         for domain, groupby in (
             ([], ["department_id"]),
             ([("date", ">=", month_start)], ["department_id", "date:month"]),

@@ -4,6 +4,7 @@ import io
 from odoo import Command, fields, models
 
 from ..core.xlsx import write_workbook
+from ..models.crm_contribution_evaluation_report import SUMS
 
 
 class CrmContributionEvaluationExport(models.TransientModel):
@@ -34,14 +35,7 @@ class CrmContributionEvaluationExport(models.TransientModel):
         groups = self.env["crm.contribution.evaluation.report"]._read_group(
             domain,
             ["department_id", "employee_id"],
-            [
-                "signal_count:sum",
-                "accepted_count:sum",
-                "won_count:sum",
-                "revenue_influenced:sum",
-                "points:sum",
-                "amount:sum",
-            ],
+            list(SUMS),
             order="department_id, employee_id",
         )
         for department, employee, *figures in groups:
