@@ -211,6 +211,15 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_analysis
             content: "The pivot by department: カスタマーサポート部",
             trigger: ".o_pivot tbody tr:contains(カスタマーサポート部)",
         },
+        ...openMenu("menu_mine", "menu_my_evaluation"),
+        {
+            content: "My Evaluation is the manager's own too: the Mine filter is on",
+            trigger: ".o_searchview_facet:contains(自分)",
+        },
+        {
+            content: "山本 has no figures of their own: nobody else's show",
+            trigger: ".o_view_nocontent",
+        },
         noErrorDialog,
     ],
 });
