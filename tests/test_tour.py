@@ -96,12 +96,10 @@ class TestSignalTour(HttpCase):
         )
 
 
-@tagged("post_install", "-at_install", "everyone_sells_tour")
-class TestWalkthroughTour(HttpCase):
-    """The README's walk-through, steps 1–5, as its people live it, in
-    Japanese, in a single-company database: an employee, a salesperson, a
-    Contribution Manager, payroll, and the department a request is routed to.
-    Every tour fails on an error dialog or a console error."""
+class WalkthroughCase(HttpCase):
+    """The README's walk-through company, in Japanese, in a single-company
+    database: an employee, a salesperson, a Contribution Manager, payroll,
+    and a department requests are routed to; a deal two of them helped on."""
 
     @classmethod
     def setUpClass(cls):
@@ -231,6 +229,12 @@ class TestWalkthroughTour(HttpCase):
     def credits(self):
         return self.env["crm.contribution"].search([("lead_id", "=", self.lead.id)])
 
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestWalkthroughTour(WalkthroughCase):
+    """The README's walk-through, steps 1–5, as its people live it. Every
+    tour fails on an error dialog or a console error."""
+
     def test_walkthrough_in_japanese(self):
         """Steps 1, 2, 3 and 5; step 4 (payroll) is the next test."""
         # 1. The employee: Home, then Log a Signal → Send.
@@ -335,3 +339,36 @@ class TestWalkthroughTour(HttpCase):
             "/odoo", "crm_everyone_sells_walkthrough_statements_done", login="es_walk_payroll"
         )
         self.start_tour("/odoo", "crm_everyone_sells_walkthrough_statement", login="es_walk_sato")
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestClickEverywhere(WalkthroughCase):
+    """Odoo's clickbot (what runbot's click_all runs) as each role, in
+    Japanese: every menu of the app, every filter and group of its search
+    views, every view switch. Fails on any error dialog or console error: no
+    screen of the app crashes for anyone who can open it."""
+
+    allow_end_on_form = True
+
+    def click_everywhere(self, login):
+        self.browser_js(
+            "/odoo",
+            "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+            ".startClickEverywhere('crm_everyone_sells.menu_root');",
+            "odoo.isReady === true",
+            login=login,
+            timeout=600,
+            success_signal="clickbot test succeeded",
+        )
+
+    def test_as_an_employee(self):
+        self.click_everywhere("es_walk_sato")
+
+    def test_as_a_salesperson(self):
+        self.click_everywhere("es_walk_tanaka")
+
+    def test_as_the_contribution_manager(self):
+        self.click_everywhere("es_walk_yamamoto")
+
+    def test_as_payroll_and_administrator(self):
+        self.click_everywhere("es_walk_payroll")
