@@ -30,9 +30,10 @@ but through its engine). Then, on that company:
   those screens read (their own methods and domains, as the web client
   calls them), medians of 5, warm; ``analysis_pivot_from_ledger_ms`` is the
   same pivot added up from the ledger's lines, for comparison;
-  ``approve_all_request_seconds`` / ``approve_all_entries``: the approval
-  queue's select-all and Approve over every credit the crediting runs wrote,
-  one request.
+  ``approve_all_request_seconds`` / ``approve_all_entries``: Approve over
+  every credit the crediting runs wrote, one request (an API caller's worst
+  case: the screen's select-all sends at most ``web.active_ids_limit``,
+  20,000 ids, and says so when it reached it).
 - ``credit_history_request_seconds`` / ``credit_history_job_seconds``: Credit
   Past Wins over ``credit_history_deals`` imported wins (never credited), as
   an administrator presses it: the button's request (which queues the

@@ -556,14 +556,31 @@ class CrmContribution(models.Model):
                 "approved_date": fields.Datetime.now(),
             }
         )
-        if not skipped:
+        # The web client sends at most this many ids of a "select all" (Odoo's
+        # web.active_ids_limit): a larger queue is approved in several clicks.
+        limit = int(
+            self.env["ir.config_parameter"].sudo().get_param("web.active_ids_limit", "20000")
+        )
+        capped = len(self) >= limit
+        if not skipped and not capped:
             return True
+        messages = []
+        if skipped:
+            messages.append(self.env._("Skipped: %(reasons)s.", reasons=reasons))
+        if capped:
+            messages.append(
+                self.env._(
+                    "Odoo acts on at most %(limit)s selected records at once: if you selected "
+                    "more, the others are still waiting. Select them again to approve them.",
+                    limit=limit,
+                )
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
-                "message": self.env._("Skipped: %(reasons)s.", reasons=reasons),
+                "message": " ".join(messages),
                 "type": "warning",
                 "sticky": True,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},

@@ -464,6 +464,28 @@ class TestLedgerIsAppendOnly(ContributionCase):
         own.with_user(self.user_admin).action_approve()
         self.assertEqual(own.state, "approved")
 
+    def test_a_selection_at_the_web_clients_limit_says_more_may_wait(self):
+        # The web client sends at most web.active_ids_limit ids of a
+        # "select all": at that size the manager is told to approve again.
+        other = self.make_deal(
+            signal_name="別の案件", contributors=[(self.employee_engineer, 1, "originator")]
+        )
+        self.mark_won(other)
+        entries = self.entry | self.credits(other)
+        self.assertFalse(entries.filtered(lambda entry: entry.state != "draft"))
+        self.env["ir.config_parameter"].sudo().set_param("web.active_ids_limit", len(entries))
+        action = entries.with_user(self.user_manager).action_approve()
+        self.assertIn(f"at most {len(entries)} selected records", action["params"]["message"])
+        self.assertIn(str(len(entries)), action["params"]["title"])
+        self.assertEqual(set(entries.mapped("state")), {"approved"})
+        # Below the limit, as before: no message.
+        self.env["ir.config_parameter"].sudo().set_param("web.active_ids_limit", 20_000)
+        third = self.make_deal(
+            signal_name="三件目", contributors=[(self.employee_engineer, 1, "originator")]
+        )
+        self.mark_won(third)
+        self.assertIs(self.credits(third).with_user(self.user_manager).action_approve(), True)
+
     def test_employee_and_salesman_cannot_approve(self):
         with self.assertRaisesRegex(UserError, "Only contribution managers"):
             self.entry.with_user(self.user_support).action_approve()
