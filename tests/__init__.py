@@ -33,3 +33,4 @@ from . import test_payout_background
 from . import test_crediting_workers
 from . import test_contribution_analysis
 from . import test_background_jobs
+from . import test_every_screen

@@ -1,4 +1,5 @@
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -75,3 +76,16 @@ class TestWheel(BaseCase):
         self.assertIn("Name: odoo-addon-crm_everyone_sells", metadata)
         # Odoo 18.0 and nothing newer (whool writes it as odoo==18.0.*).
         self.assertRegex(metadata, r"Requires-Dist: odoo(==18\.0\.\*|>=18\.0a,<18\.1dev)")
+
+
+@tagged("post_install", "-at_install")
+class TestTestModules(BaseCase):
+    def test_odoos_runner_runs_every_test_module(self):
+        """pytest finds tests/test_*.py by name; Odoo's runner only what
+        tests/__init__.py imports. A module left out would pass under one
+        runner and never run under the other."""
+        tests = Path(__file__).parent
+        imported = set(
+            re.findall(r"^from \. import (\w+)$", (tests / "__init__.py").read_text(), re.M)
+        )
+        self.assertEqual({path.stem for path in tests.glob("test_*.py")} - imported, set())
