@@ -26,7 +26,10 @@ but through its engine). Then, on that company:
   (must be 0), counted in the ledger.
 - ``home_ms``, ``my_contributions_ms``, ``approval_queue_ms``,
   ``analysis_pivot_ms`` (Reporting > Contributions, from the analysis's
-  totals), ``evaluation_department_ms`` and ``sources_analysis_ms``: what
+  totals), ``evaluation_department_ms`` (Department Evaluation's list),
+  ``evaluation_pivot_ms`` (the Evaluation pivot as a manager opens it:
+  departments by month), ``my_evaluation_ms`` (an employee's My Evaluation,
+  their own rows) and ``sources_analysis_ms``: what
   those screens read (their own methods and domains, as the web client
   calls them), medians of 5, warm; ``analysis_pivot_from_ledger_ms`` is the
   same pivot added up from the ledger's lines, for comparison;
@@ -61,6 +64,8 @@ import tracemalloc
 
 from odoo import Command
 
+from odoo.addons.crm_everyone_sells.models.crm_contribution_evaluation_report import SUMS
+
 DEPARTMENTS = 200
 EMPLOYEES = 50_000
 OPPORTUNITIES = 100_000
@@ -91,6 +96,8 @@ REQUESTS = {
     "approval_queue_ms": 0.001,
     "analysis_pivot_ms": 0.001,
     "evaluation_department_ms": 0.001,
+    "evaluation_pivot_ms": 0.001,
+    "my_evaluation_ms": 0.001,
     "sources_analysis_ms": 0.001,
 }
 _requests = {}
@@ -825,18 +832,17 @@ class Large:
             year = datetime.date.today().replace(month=1, day=1)
             # limit: the list's groups_limit (the web client sends it).
             manager_env["crm.contribution.evaluation.report"].web_read_group(
-                [("date", ">=", year)],
-                [
-                    "signal_count:sum",
-                    "accepted_count:sum",
-                    "won_count:sum",
-                    "revenue_influenced:sum",
-                    "points:sum",
-                    "amount:sum",
-                ],
-                ["department_id", "employee_id"],
-                limit=500,
+                [("date", ">=", year)], list(SUMS), ["department_id", "employee_id"], limit=500
             )
+
+        def evaluation_pivot(report, domain):
+            # The Evaluation pivot as it opens: this year, departments by
+            # month (its four reads: total, rows, columns, cells).
+            year = datetime.date.today().replace(month=1, day=1)
+            for groupby in ([], ["department_id"], ["date:month"], ["department_id", "date:month"]):
+                report.read_group(
+                    [*domain, ("date", ">=", year)], [*SUMS, "__count"], groupby, lazy=False
+                )
 
         def sources():
             # Reporting > Sources and Programs, as its pivot reads.
@@ -859,6 +865,21 @@ class Large:
         figure("analysis_pivot_ms", self._median_ms(pivot))
         figure("analysis_pivot_from_ledger_ms", self._median_ms(ledger_pivot))
         figure("evaluation_department_ms", self._median_ms(evaluation))
+        figure(
+            "evaluation_pivot_ms",
+            self._median_ms(
+                lambda: evaluation_pivot(manager_env["crm.contribution.evaluation.report"], [])
+            ),
+        )
+        figure(
+            "my_evaluation_ms",
+            self._median_ms(
+                lambda: evaluation_pivot(
+                    user_env["crm.contribution.evaluation.report"],
+                    [("employee_id.user_id", "=", user_env.uid)],
+                )
+            ),
+        )
         figure("sources_analysis_ms", self._median_ms(sources))
         # The approval queue's "select all, Approve": every credit the
         # crediting runs wrote, in one request (then rolled back).
