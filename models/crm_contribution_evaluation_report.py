@@ -11,7 +11,7 @@ from odoo.tools import SQL, drop_view_if_exists
 # the time zone of the company's working calendar (UTC without one).
 # ``fact_count`` is how many facts a row stands for: 1 here; the ledger's
 # monthly totals below stand for many lines, and the views' counts add it up.
-_SIGNALS_AND_HELPERS = """
+_SIGNALS = """
     SELECT 1 AS kind, s.id AS key, s.employee_id,
            s.department_id,
            s.company_id,
@@ -26,7 +26,8 @@ _SIGNALS_AND_HELPERS = """
       FROM crm_signal s
       LEFT JOIN res_company s_co ON s_co.id = s.company_id
       LEFT JOIN resource_calendar s_cal ON s_cal.id = s_co.resource_calendar_id
-    UNION ALL
+"""
+_HELPERS = """
     SELECT 2, helper.id, helper.employee_id,
            helper.department_id,
            l.company_id,
@@ -34,7 +35,7 @@ _SIGNALS_AND_HELPERS = """
            0, 0, 0,
            l.expected_revenue,
            0.0, 0.0,
-           1
+           1::bigint
       FROM crm_lead l
       LEFT JOIN res_company l_co ON l_co.id = l.company_id
       LEFT JOIN resource_calendar l_cal ON l_cal.id = l_co.resource_calendar_id
@@ -50,10 +51,15 @@ _LEDGER_LINES = """
            0.0,
            c.points,
            c.amount,
-           1
+           1::bigint
       FROM crm_contribution c
 """
-EVALUATION_QUERY = f"{_SIGNALS_AND_HELPERS} UNION ALL {_LEDGER_LINES}"
+# Every branch gives each column the same type (casts where a literal would
+# differ): PostgreSQL then flattens the union and pushes a filter into each
+# branch (an employee's rows are read through the employee indexes). One
+# branch needing a coercion made it scan the whole ledger instead.
+BRANCHES = (_SIGNALS, _HELPERS, _LEDGER_LINES)
+EVALUATION_QUERY = " UNION ALL ".join(BRANCHES)
 
 # The same facts with the ledger's lines replaced by the totals PostgreSQL
 # keeps per company, department and month (crm.contribution.analysis). What
@@ -69,10 +75,11 @@ _LEDGER_MONTHS = """
            0.0,
            a.points,
            a.amount,
-           a.entry_count
+           a.entry_count::bigint
       FROM crm_contribution_analysis a
 """
-EVALUATION_BY_MONTH_QUERY = f"{_SIGNALS_AND_HELPERS} UNION ALL {_LEDGER_MONTHS}"
+MONTH_BRANCHES = (_SIGNALS, _HELPERS, _LEDGER_MONTHS)
+EVALUATION_BY_MONTH_QUERY = " UNION ALL ".join(MONTH_BRANCHES)
 _BY_MONTH_KEY = "everyone_sells_evaluation_by_month"
 _BY_MONTH_TOKEN = object()  # set by _read_group only: never by an RPC caller's context
 
@@ -138,10 +145,24 @@ class CrmContributionEvaluationReport(models.Model):
             return SQL("(%s)", _facts(EVALUATION_BY_MONTH_QUERY))
         return super()._table_sql
 
+    # What the facts are read from: their pending writes reach the tables
+    # first (the monthly totals' trigger included).
+    _SOURCES = ("crm.signal", "crm.lead", "crm.lead.contributor", "crm.contribution")
+
+    def _flush_sources(self):
+        for model in self._SOURCES:
+            self.env[model].flush_model()
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        self._flush_sources()
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
     @api.model
     def _read_group(
         self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
     ):
+        self._flush_sources()
         # set_config(..., true) is SET LOCAL: this transaction only.
         self.env.cr.execute(
             SQL(

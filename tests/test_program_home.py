@@ -8,7 +8,9 @@ import openpyxl
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..models import crm_contribution_evaluation_report as evaluation_report
 from ..models.crm_contribution_evaluation_report import SUMS
 from .test_program import ProgramCase
 
@@ -159,6 +161,28 @@ class TestEvaluationAndAnalysis(ProgramCase):
                 self.assertTrue(by_line)
                 self.assertEqual(by_month, by_line)
                 self.assertTrue(all(isinstance(row[len(groupby)], int) for row in by_month))
+
+    def test_the_evaluation_reads_changes_not_yet_written(self):
+        # A signal moved to another department in this transaction, not yet
+        # written to the table: both ways of reading the evaluation see it.
+        signal = self.env["crm.signal"].search([("name", "=", "もう一件")])
+        signal.sudo().write({"department_id": self.dept_marketing.id})
+        report = self.env["crm.contribution.evaluation.report"].with_user(self.user_manager)
+        for fits in (True, False):
+            with patch.object(type(report), "_fits_monthly_totals", return_value=fits):
+                groups = report._read_group([], ["department_id"], ["signal_count:sum"])
+            self.assertEqual(dict(groups).get(self.dept_marketing), 1, f"monthly totals: {fits}")
+
+    def test_the_branches_have_the_same_column_types(self):
+        # A branch whose column needs a coercion is not flattened into the
+        # union: filters stop reaching its indexes (an employee's My
+        # Evaluation went from 3 ms to 1 s at 50,000 employees).
+        for branches in (evaluation_report.BRANCHES, evaluation_report.MONTH_BRANCHES):
+            types = []
+            for branch in branches:
+                self.env.cr.execute(SQL("SELECT * FROM (%s) branch LIMIT 0", SQL(branch)))
+                types.append([column.type_code for column in self.env.cr.description])
+            self.assertEqual(types[1:], types[:1] * (len(types) - 1))
 
     def test_what_the_monthly_totals_cannot_answer_reads_the_lines(self):
         report = self.env["crm.contribution.evaluation.report"].with_user(self.user_manager)
