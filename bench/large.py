@@ -29,7 +29,9 @@ but through its engine). Then, on that company:
   totals), ``evaluation_department_ms`` (Department Evaluation's list),
   ``evaluation_pivot_ms`` (the Evaluation pivot as a manager opens it:
   departments by month), ``my_evaluation_ms`` (an employee's My Evaluation,
-  their own rows) and ``sources_analysis_ms``: what
+  their own rows) -- for these two pivots, the slowest of the four reads the
+  web client sends together, each a request of its own -- and
+  ``sources_analysis_ms``: what
   those screens read (their own methods and domains, as the web client
   calls them), medians of 5, warm; ``analysis_pivot_from_ledger_ms`` is the
   same pivot added up from the ledger's lines, for comparison;
@@ -82,6 +84,8 @@ def log(message):
 
 # What a user's click waits for (one HTTP request each), in seconds or
 # milliseconds: the longest is printed at the end, against the 30 s limit.
+# The Evaluation pivot's reads as it opens: total, rows, columns, cells.
+PIVOT_GROUPBYS = ([], ["department_id"], ["date:month"], ["department_id", "date:month"])
 REQUESTS = {
     "payout_1m_request_seconds": 1,
     "close_month_preview_seconds": 1,
@@ -765,7 +769,7 @@ class Large:
         figure("evaluation_export_job_seconds", f"{self._run_jobs(job):.2f}")
         figure("evaluation_export_rows", job.progress_done)
 
-    def _median_ms(self, read, rounds=5):
+    def _median_seconds(self, read, rounds=5):
         read()  # warm
         samples = []
         for _round in range(rounds):
@@ -773,7 +777,15 @@ class Large:
             started = time.perf_counter()
             read()
             samples.append(time.perf_counter() - started)
-        return f"{statistics.median(samples) * 1000:.0f}"
+        return statistics.median(samples)
+
+    def _median_ms(self, read, rounds=5):
+        return f"{self._median_seconds(read, rounds) * 1000:.0f}"
+
+    def _slowest_ms(self, reads, rounds=5):
+        """Reads a screen sends together, each a request of its own: the
+        slowest of them, median over the rounds."""
+        return f"{max(self._median_seconds(read, rounds) for read in reads) * 1000:.0f}"
 
     def screens(self):
         env = self.env
@@ -837,12 +849,16 @@ class Large:
 
         def evaluation_pivot(report, domain):
             # The Evaluation pivot as it opens: this year, departments by
-            # month (its four reads: total, rows, columns, cells).
+            # month. The web client sends its four reads (total, rows,
+            # columns, cells) together, each a request of its own: each is
+            # timed, the slowest is what the user waits for.
             year = datetime.date.today().replace(month=1, day=1)
-            for groupby in ([], ["department_id"], ["date:month"], ["department_id", "date:month"]):
-                report.read_group(
+            return [
+                lambda groupby=groupby: report.read_group(
                     [*domain, ("date", ">=", year)], [*SUMS, "__count"], groupby, lazy=False
                 )
+                for groupby in PIVOT_GROUPBYS
+            ]
 
         def sources():
             # Reporting > Sources and Programs, as its pivot reads.
@@ -867,14 +883,14 @@ class Large:
         figure("evaluation_department_ms", self._median_ms(evaluation))
         figure(
             "evaluation_pivot_ms",
-            self._median_ms(
-                lambda: evaluation_pivot(manager_env["crm.contribution.evaluation.report"], [])
+            self._slowest_ms(
+                evaluation_pivot(manager_env["crm.contribution.evaluation.report"], [])
             ),
         )
         figure(
             "my_evaluation_ms",
-            self._median_ms(
-                lambda: evaluation_pivot(
+            self._slowest_ms(
+                evaluation_pivot(
                     user_env["crm.contribution.evaluation.report"],
                     [("employee_id.user_id", "=", user_env.uid)],
                 )
