@@ -73,6 +73,9 @@ class CrmContributionAnalysis(models.Model):
     _description = "Contribution Analysis"
     _auto = False
     _order = "date desc, id desc"
+    # The ledger's pending writes reach its table (and so the trigger) before
+    # a query reads these totals: Odoo flushes them.
+    _depends = {"crm.contribution": [*KEYS, "date", "amount", "points"]}
 
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -219,24 +222,6 @@ class CrmContributionAnalysis(models.Model):
                 _GROUP,
                 _NOT_NIL,
             )
-        )
-
-    # The ledger's pending writes reach the table (and so the trigger) first.
-    def _flush_ledger(self):
-        self.env["crm.contribution"].flush_model()
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
-        self._flush_ledger()
-        return super()._search(domain, offset=offset, limit=limit, order=order)
-
-    @api.model
-    def _read_group(
-        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
-    ):
-        self._flush_ledger()
-        return super()._read_group(
-            domain, groupby, aggregates, having=having, offset=offset, limit=limit, order=order
         )
 
     @api.model

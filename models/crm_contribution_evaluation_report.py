@@ -139,30 +139,48 @@ class CrmContributionEvaluationReport(models.Model):
         string="Credit", readonly=True, help="Net credit in the ledger (after reversals)."
     )
 
+    # What the facts are read from (Odoo flushes their pending writes before
+    # a query reads the view; the ledger's reach the monthly totals' trigger).
+    _depends = {
+        "crm.signal": [
+            "employee_id",
+            "department_id",
+            "company_id",
+            "create_date",
+            "is_handed_off",
+            "state",
+        ],
+        "crm.lead": ["company_id", "date_closed", "expected_revenue", "everyone_sells_is_won"],
+        "crm.lead.contributor": ["lead_id", "employee_id", "department_id"],
+        "crm.contribution": [
+            "employee_id",
+            "department_id",
+            "company_id",
+            "date",
+            "points",
+            "amount",
+        ],
+        "res.company": ["resource_calendar_id"],
+        "resource.calendar": ["tz"],
+    }
+
     @property
     def _table_sql(self):
+        table_sql = super()._table_sql
         if self.env.context.get(_BY_MONTH_KEY) is _BY_MONTH_TOKEN:
-            return SQL("(%s)", _facts(EVALUATION_BY_MONTH_QUERY))
-        return super()._table_sql
-
-    # What the facts are read from: their pending writes reach the tables
-    # first (the monthly totals' trigger included).
-    _SOURCES = ("crm.signal", "crm.lead", "crm.lead.contributor", "crm.contribution")
-
-    def _flush_sources(self):
-        for model in self._SOURCES:
-            self.env[model].flush_model()
-
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
-        self._flush_sources()
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+            # The monthly totals instead of the view, with the same flushes.
+            return SQL().join(
+                [
+                    SQL("(%s)", _facts(EVALUATION_BY_MONTH_QUERY)),
+                    *(SQL(to_flush=field) for field in table_sql.to_flush),
+                ]
+            )
+        return table_sql
 
     @api.model
     def _read_group(
         self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
     ):
-        self._flush_sources()
         # set_config(..., true) is SET LOCAL: this transaction only.
         self.env.cr.execute(
             SQL(

@@ -68,6 +68,18 @@ class TestContributionAnalysis(ContributionCase):
         self.run_crediting()
         self.assertMatchesLedger()
 
+    def test_reads_the_ledgers_changes_not_yet_written(self):
+        # Approved in this transaction and not flushed: the totals read first
+        # (before anything reads the ledger) already count them approved.
+        entries = self.credits(self.win_deal())
+        entries.with_user(self.user_admin).action_approve()
+        states = dict(
+            self.env["crm.contribution.analysis"]
+            .sudo()
+            ._read_group([("company_id", "=", self.company.id)], ["state"], ["entry_count:sum"])
+        )
+        self.assertEqual(states, {"approved": len(entries)})
+
     def test_compaction_keeps_the_totals_in_one_row_per_group(self):
         lead = self.win_deal()
         self.credits(lead).filtered(lambda e: e.employee_id == self.employee_support).with_user(
