@@ -8,7 +8,7 @@ from odoo.tools import SQL
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
-from .skip_locked import claim
+from .skip_locked import claim_row
 
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
@@ -808,7 +808,7 @@ class CrmContributionPayout(models.Model):
         # never writes a row this one changed.
         with self.env.registry.cursor() as cr:
             # A claim older than two hours is a worker that died: claimed again.
-            claimed = claim(
+            row = claim_row(
                 cr,
                 SQL(
                     """
@@ -828,8 +828,6 @@ class CrmContributionPayout(models.Model):
                     """
                 ),
             )
-            # None: another worker claimed it after this snapshot; it runs there.
-            row = claimed and claimed[0] and claimed[0][0]
             if row:
                 # Its own cursor, committed: the claim shows before the work ends.
                 cr.commit()  # pylint: disable=invalid-commit

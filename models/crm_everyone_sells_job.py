@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import clean_context
 
-from .skip_locked import claim
+from .skip_locked import claim_row
 
 # Deals credited per step: one step is one transaction, so a crash loses at
 # most one batch of work, and the progress shows after each.
@@ -273,7 +273,7 @@ class CrmEveryoneSellsJob(models.Model):
         # A cursor of its own: each step commits (its progress shows), and
         # the cron's own transaction never writes a row this one changed.
         with self.env.registry.cursor() as cr:
-            claimed = claim(
+            row = claim_row(
                 cr,
                 SQL(
                     """
@@ -285,8 +285,6 @@ class CrmEveryoneSellsJob(models.Model):
                     """
                 ),
             )
-            # None: another worker took it after this snapshot; it runs there.
-            row = claimed and claimed[0] and claimed[0][0]
             if row:
                 # sudo: the job's bookkeeping is the system's; its work runs
                 # as its user (_worker_env).
@@ -342,7 +340,7 @@ class CrmEveryoneSellsJob(models.Model):
         self.attempts += 1
         self.env.flush_all()
         self.env.cr.commit()  # pylint: disable=invalid-commit
-        claimed = claim(
+        locked = claim_row(
             self.env.cr,
             SQL(
                 "SELECT id FROM crm_everyone_sells_job WHERE id = %s AND state = 'running' "
@@ -350,7 +348,7 @@ class CrmEveryoneSellsJob(models.Model):
                 self.id,
             ),
         )
-        if not (claimed and claimed[0]):
+        if not locked:
             return None  # another worker took it meanwhile
         self.invalidate_recordset()
         error = False

@@ -23,3 +23,10 @@ def claim(cr, *queries):
             return claimed
     except psycopg2.extensions.TransactionRollbackError:
         return None
+
+
+def claim_row(cr, query):
+    """The first row ``query`` locks with ``FOR UPDATE SKIP LOCKED``, or None
+    when none is free or another worker took it first (see claim)."""
+    claimed = claim(cr, query)
+    return claimed[0][0] if claimed and claimed[0] else None
