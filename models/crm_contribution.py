@@ -204,6 +204,18 @@ class CrmContribution(models.Model):
         search="_search_payout_id",
         help="The monthly payout this entry is paid in.",
     )
+    # Maker ≠ checker ≠ beneficiary: the person whose act caused the entry
+    # never approves it (see action_approve); OdooBot when the system wrote
+    # it by a published rule with nobody's act behind it.
+    maker_id = fields.Many2one(
+        "res.users",
+        string="Made by",
+        readonly=True,
+        help="Whose act caused this entry (logged a signal on someone's behalf, resolved, "
+        "handed off, set the deal's contributors, entered an adjustment or an award, ran "
+        "Credit Past Wins). OdooBot when the system wrote it by a published rule. The "
+        "maker never approves it.",
+    )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
     is_mine = fields.Boolean(string="Mine", compute="_compute_is_mine", search="_search_is_mine")
@@ -1046,6 +1058,10 @@ class CrmContribution(models.Model):
             {("note" if name == "explanation" else name): value for name, value in vals.items()}
             for vals in values
         ]
+        # Whoever's act writes the entry is its maker unless the caller
+        # (the addon's own code) names the person whose act caused it.
+        for vals in values:
+            vals.setdefault("maker_id", self.env.uid)
         self._check_company_of_values(values)
         columns = sorted({name for vals in values for name in vals})
         audit = ["create_uid", "create_date", "write_uid", "write_date"]
