@@ -86,12 +86,7 @@ class CrmEveryoneSellsChatIdentity(models.Model):
         """The linked user while they may still log signals in its company."""
         self.ensure_one()
         user = self.user_id
-        if (
-            user
-            and user.active
-            and user._is_internal()
-            and self.company_id in user.company_ids
-        ):
+        if user and user.active and user._is_internal() and self.company_id in user.company_ids:
             return user
         return self.env["res.users"]
 

@@ -134,7 +134,8 @@ class CrmEveryoneSellsChatMessage(models.Model):
         base = b"v0:" + timestamp.encode() + b":" + body
         given = (signature or "").encode()
         # sudo: the secrets are the system's; only whether one matches is used.
-        for company in Company.sudo().search([("everyone_sells_slack_signing_secret", "!=", False)]):
+        signed = Company.sudo().search([("everyone_sells_slack_signing_secret", "!=", False)])
+        for company in signed:
             secret = company.everyone_sells_slack_signing_secret.encode()
             expected = b"v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest().encode()
             if hmac.compare_digest(expected, given):
@@ -151,7 +152,8 @@ class CrmEveryoneSellsChatMessage(models.Model):
         if scheme != "HMAC" or not given:
             return Company
         # sudo: see _slack_company.
-        for company in Company.sudo().search([("everyone_sells_teams_security_token", "!=", False)]):
+        signed = Company.sudo().search([("everyone_sells_teams_security_token", "!=", False)])
+        for company in signed:
             try:
                 key = base64.b64decode(company.everyone_sells_teams_security_token)
             except (binascii.Error, ValueError):
@@ -276,9 +278,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
         env = self.with_context(lang=self._lang()).env
         if not identity._may_try_code():
             self.state = "failed"
-            return self._reply(
-                env._("Too many wrong codes: wait an hour, then send a new code.")
-            )
+            return self._reply(env._("Too many wrong codes: wait an hour, then send a new code."))
         user = self.env["crm.everyone.sells.chat.link.code"]._consume(code)
         if not user or self.company_id not in user.company_ids or not user._is_internal():
             identity._count_link_failure()
@@ -316,9 +316,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
         )
         made = kept.filtered(lambda m: m.state == "done" and m.signal_id)
         if made:
-            text += " " + env._(
-                "%(count)s kept message(s) became your signals.", count=len(made)
-            )
+            text += " " + env._("%(count)s kept message(s) became your signals.", count=len(made))
         self._reply(text)
         return None
 
@@ -388,9 +386,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
         else:
             where = env._("it waits for sales to take it over")
         if self.platform == "teams":
-            return env._(
-                "Signal logged for %(user)s: %(where)s.", user=env.user.name, where=where
-            )
+            return env._("Signal logged for %(user)s: %(where)s.", user=env.user.name, where=where)
         return env._("Your signal “%(name)s” is logged: %(where)s.", name=signal.name, where=where)
 
     # ------------------------------------------------------------------

@@ -21,9 +21,7 @@ class Digest(models.Model):
         compute="_compute_kpi_everyone_sells_handed_off_value"
     )
     kpi_everyone_sells_late = fields.Boolean(string="Signals Late for an Answer")
-    kpi_everyone_sells_late_value = fields.Integer(
-        compute="_compute_kpi_everyone_sells_late_value"
-    )
+    kpi_everyone_sells_late_value = fields.Integer(compute="_compute_kpi_everyone_sells_late_value")
 
     def _check_everyone_sells_kpi_access(self):
         if not self.env.user.has_group("crm_everyone_sells.group_manager"):

@@ -61,9 +61,8 @@ class ResCompany(models.Model):
         ):
             for company in self.filtered(fname):
                 # sudo: the other company may be one the administrator cannot see.
-                other = (
-                    self.sudo()
-                    .search([(fname, "=", company[fname]), ("id", "!=", company.id)], limit=1)
+                other = self.sudo().search(
+                    [(fname, "=", company[fname]), ("id", "!=", company.id)], limit=1
                 )
                 if other:
                     raise ValidationError(

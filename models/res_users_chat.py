@@ -28,20 +28,18 @@ class ResUsers(models.Model):
 
     @property
     def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + CHAT_FIELDS
+        return [*super().SELF_READABLE_FIELDS, *CHAT_FIELDS]
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
         # Not the chat accounts: they are linked from chat only, by a code.
-        return super().SELF_WRITEABLE_FIELDS + ["everyone_sells_weekly_word"]
+        return [*super().SELF_WRITEABLE_FIELDS, "everyone_sells_weekly_word"]
 
     def action_everyone_sells_chat_code(self):
         """Connect chat: a code for the current user to send from Slack or Teams."""
         self.ensure_one()
         if self != self.env.user or not self.env.user._is_internal():
-            raise UserError(
-                self.env._("Only you can connect your own chat account.")
-            )
+            raise UserError(self.env._("Only you can connect your own chat account."))
         code = self.env["crm.everyone.sells.chat.link.code"]._new_code(self.env.user)
         return {
             "type": "ir.actions.client",
