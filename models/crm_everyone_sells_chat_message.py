@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import clean_context, html2plaintext, plaintext2html
+from odoo.tools import clean_context, html2plaintext, mute_logger, plaintext2html
 
 from .crm_everyone_sells_chat_identity import PLATFORMS
 
@@ -197,8 +197,13 @@ class CrmEveryoneSellsChatMessage(models.Model):
                 customer = found.group(1).strip()
                 text = text[: found.start()].strip()
         kind = "connect" if connect else "signal" if text else "help"
+        if Message.search_count(
+            [("platform", "=", platform), ("external_id", "=", external_id)], limit=1
+        ):
+            return None
         try:
-            with self.env.cr.savepoint():
+            # The unique index settles two copies of one request at once.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 message = Message.create(
                     {
                         "platform": platform,
@@ -308,7 +313,8 @@ class CrmEveryoneSellsChatMessage(models.Model):
             order="id",
         )
         for message in kept:
-            message._create_signal(user)
+            # Their own response_url is long expired: this answer says it all.
+            message._create_signal(user, reply=False)
         text = env._(
             "Connected: what you send here is logged as signals of %(user)s in %(company)s.",
             user=user.name,
@@ -320,7 +326,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
         self._reply(text)
         return None
 
-    def _create_signal(self, user):
+    def _create_signal(self, user, reply=True):
         """The signal of ``user`` for this message, created as them (their
         rights, the signal's own guards, their employee); answered with
         where it went."""
@@ -351,10 +357,14 @@ class CrmEveryoneSellsChatMessage(models.Model):
                 )
         except (UserError, AccessError, ValidationError) as failure:
             self.write({"state": "failed", "error": str(failure)})
+            if not reply:
+                return None
             return self._reply(
                 env._("The signal could not be logged: %(error)s", error=str(failure))
             )
         self.write({"state": "done", "signal_id": signal.id})
+        if not reply:
+            return None
         return self._reply(
             self._where_it_went(signal),
             url=f"{signal.get_base_url()}/odoo/crm.signal/{signal.id}",
