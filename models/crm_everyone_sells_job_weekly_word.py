@@ -24,15 +24,18 @@ class CrmEveryoneSellsJob(models.Model):
     )
 
     @api.model
-    def _cron_queue_weekly_word(self):
+    def _cron_queue_weekly_word(self, date_to=None, companies=None):
         """Scheduled action (weekly): a weekly-word job per company for the
-        seven days ending yesterday, once per week and company."""
-        date_to = fields.Date.context_today(self) - timedelta(days=1)
+        seven days ending yesterday (or ``date_to``), once per week and
+        company."""
+        date_to = date_to or fields.Date.context_today(self) - timedelta(days=1)
         date_from = date_to - timedelta(days=6)
         # sudo: the weekly word is the system's work for every company.
         Job = self.sudo()
         done = Job.search([("kind", "=", "weekly_word"), ("date_to", "=", date_to)]).company_id
-        companies = self.env["res.company"].sudo().search([("id", "not in", done.ids)])
+        if companies is None:
+            companies = self.env["res.company"].sudo().search([])
+        companies -= done
         jobs = Job.create(
             [
                 {

@@ -36,3 +36,4 @@ from . import test_background_jobs
 from . import test_every_screen
 from . import test_chat_slack
 from . import test_chat_teams
+from . import test_weekly_word
