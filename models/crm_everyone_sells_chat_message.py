@@ -259,9 +259,9 @@ class CrmEveryoneSellsChatMessage(models.Model):
 
     def _help_text(self, lang):
         env = self.with_context(lang=lang).env
+        words = env._("what the customer said customer: name")
         return env._(
-            "Tell what the customer said: “%(example)s”.",
-            example=self._command(env, env._("what the customer said customer: name")),
+            "Tell what the customer said: “%(example)s”.", example=self._command(env, words)
         )
 
     def _reply(self, text, url=False):

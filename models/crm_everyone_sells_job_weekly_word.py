@@ -177,6 +177,7 @@ class CrmEveryoneSellsJob(models.Model):
             return None
         currency = company.currency_id
         return {
+            "greeting": env._("Hello %(name)s,", name=user.name),
             "user": user,
             "company": company,
             "date_from": self.date_from,
