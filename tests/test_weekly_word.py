@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import file_open
@@ -117,3 +119,42 @@ class TestWeeklyWordInJapanese(WeeklyWordMixin, JapaneseCase):
         word = self.word_of(self.user_engineer)
         self.assertIn("対応不可", word.body)
         self.assertIn("承認待ちの貢献額", self.word_of(self.user_manager).body)
+
+
+@tagged("post_install", "-at_install")
+class TestDigestKpis(ContributionCase):
+    """Odoo's KPI digest: signals logged, handed off, late for an answer."""
+
+    def kpis(self, user, **values):
+        digest = self.env["digest.digest"].create(
+            {"name": "全員営業ダイジェスト", "company_id": self.company.id, **values}
+        )
+        now = fields.Datetime.now()
+        digest = digest.with_user(user).with_context(
+            start_datetime=now - timedelta(days=7), end_datetime=now + timedelta(hours=1)
+        )
+        return digest
+
+    def test_managers_read_the_signals_figures(self):
+        handed = self.log_signal(name="引き継ぐ要望")
+        self.hand_off(handed)
+        late = self.log_signal(name="返事を待つ要望", partner_id=self.customer_other.id)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_signal SET response_deadline = now() at time zone 'utc' - interval "
+            "'1 hour' WHERE id = %s",
+            [late.id],
+        )
+        self.env.invalidate_all()
+        digest = self.kpis(self.user_manager)
+        self.assertEqual(digest.kpi_everyone_sells_signals_value, 2)
+        self.assertEqual(digest.kpi_everyone_sells_handed_off_value, 1)
+        self.assertEqual(digest.kpi_everyone_sells_late_value, 1)
+
+    def test_the_figures_are_for_managers_only(self):
+        self.log_signal()
+        digest = self.kpis(self.user_support, kpi_everyone_sells_signals=True)
+        values = digest._compute_kpis(self.company, self.user_support)
+        self.assertNotIn(
+            "kpi_everyone_sells_signals", [kpi["kpi_name"] for kpi in values], "skipped"
+        )
