@@ -184,6 +184,7 @@ class CrmEveryoneSellsJob(models.Model):
             "date_to": self.date_to,
             "signals": rows,
             "credit_count": len(credits),
+            "credit_points": f"{sum(credits.mapped('points')):g}",
             "credit_amount": format_amount(env, sum(credits.mapped("amount")), currency),
             "backlog_count": len(backlog),
             "backlog_amount": format_amount(env, sum(backlog.sudo().mapped("amount")), currency),
