@@ -332,13 +332,11 @@ class CrmEveryoneSellsChatMessage(models.Model):
         where it went."""
         self.ensure_one()
         company = self.company_id
-        context = dict(
-            clean_context(self.env.context),
-            lang=user.lang,
-            tz=user.tz,
-            allowed_company_ids=company.ids,
+        # As the user (no superuser), without the caller's default_* keys.
+        user_env = self.env(user=user.id, su=False, context=clean_context(self.env.context))
+        Signal = user_env["crm.signal"].with_context(
+            lang=user.lang, tz=user.tz, allowed_company_ids=company.ids
         )
-        Signal = self.env["crm.signal"].with_user(user).with_context(context)
         env = Signal.env
         title, description = _fit_text(self.text)
         values = {"name": title, "description": description}

@@ -34,7 +34,7 @@ class CrmEveryoneSellsJob(models.Model):
         Job = self.sudo()
         done = Job.search([("kind", "=", "weekly_word"), ("date_to", "=", date_to)]).company_id
         if companies is None:
-            companies = self.env["res.company"].sudo().search([])
+            companies = self.env["res.company"].sudo().search([("id", "not in", done.ids)])
         companies -= done
         jobs = Job.create(
             [
@@ -152,7 +152,7 @@ class CrmEveryoneSellsJob(models.Model):
                     "url": f"{base_url}/odoo/crm.signal/{signal.id}",
                 }
             )
-        credits = env["crm.contribution"].search(
+        entries = env["crm.contribution"].search(
             [
                 ("employee_id", "in", employees.ids),
                 ("date", ">=", self.date_from),
@@ -173,7 +173,7 @@ class CrmEveryoneSellsJob(models.Model):
                     ]
                 )
             )
-        if not (rows or credits or backlog):
+        if not (rows or entries or backlog):
             return None
         currency = company.currency_id
         return {
@@ -183,9 +183,9 @@ class CrmEveryoneSellsJob(models.Model):
             "date_from": self.date_from,
             "date_to": self.date_to,
             "signals": rows,
-            "credit_count": len(credits),
-            "credit_points": f"{sum(credits.mapped('points')):g}",
-            "credit_amount": format_amount(env, sum(credits.mapped("amount")), currency),
+            "credit_count": len(entries),
+            "credit_points": f"{sum(entries.mapped('points')):g}",
+            "credit_amount": format_amount(env, sum(entries.mapped("amount")), currency),
             "backlog_count": len(backlog),
             "backlog_amount": format_amount(env, sum(backlog.sudo().mapped("amount")), currency),
             "approval_url": f"{base_url}/odoo/action-crm_everyone_sells."

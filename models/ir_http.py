@@ -9,7 +9,7 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         if rule.endpoint.routing.get("everyone_sells_raw_body"):
             # Slack signs the raw form body: keep it before Odoo parses the
             # form (werkzeug then parses the kept copy). A body larger than
@@ -21,3 +21,4 @@ class IrHttp(models.AbstractModel):
             if limit is not None and httprequest.content_length > limit:
                 raise RequestEntityTooLarge()
             httprequest.get_data()
+        return result
