@@ -304,3 +304,20 @@ class TestChatSettingsAndPreferences(ChatCase):
         with self.assertRaises(UserError):
             self.user_engineer.with_user(self.user_support).action_everyone_sells_chat_code()
         self.assertFalse(self.env["crm.everyone.sells.chat.link.code"].search([]))
+
+    def test_my_preferences_show_the_page_to_a_plain_employee(self):
+        self.link("slack", "U0SATO", self.user_support)
+        me = self.user_support.with_user(self.user_support)
+        view = self.env.ref("base.view_users_form_simple_modif")
+        arch = me.get_views([(view.id, "form")])["views"]["form"]["arch"]
+        self.assertIn("action_everyone_sells_chat_code", arch)
+        values = me.web_read(
+            {
+                "everyone_sells_weekly_word": {},
+                "everyone_sells_chat_identity_ids": {
+                    "fields": {"platform": {}, "member_name": {}, "date_linked": {}}
+                },
+            }
+        )[0]
+        self.assertTrue(values["everyone_sells_weekly_word"])
+        self.assertEqual(values["everyone_sells_chat_identity_ids"][0]["platform"], "slack")
