@@ -298,6 +298,21 @@ MATRIX = {
         "portal": _row(NONE, NONE, NONE, NONE),
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
+    # Chat accounts: linked from chat by a code, never created or written in
+    # Odoo; each user sees and removes their own, administrators any.
+    "crm.everyone.sells.chat.identity": {
+        **{
+            role: _row(NONE, OWN, NONE, OWN)
+            for role in ("employee", "salesperson", "sales_manager", "contribution_manager")
+        },
+        "contribution_admin": _row(NONE, ALL, NONE, ALL),
+        "portal": _row(NONE, NONE, NONE, NONE),
+        "other_company": _row(NONE, ALL, NONE, ALL),
+    },
+    # What chat sent (kept for its sender, or an answer to send): the system's.
+    "crm.everyone.sells.chat.message": _read_only_for("contribution_admin", "other_company"),
+    # Connection codes: only their keyed hash is kept, and only the system reads it.
+    "crm.everyone.sells.chat.link.code": {role: _row(NONE, NONE, NONE, NONE) for role in ROLES},
 }
 
 # Cells where the addon does not do what the matrix documents: each is a bug
@@ -385,6 +400,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._report_fixtures()
         cls._wizard_fixtures()
         cls._job_fixtures()
+        cls._chat_fixtures()
 
     # ------------------------------------------------------------------
     # FIXTURES: (key, record, facts); facts feed the scope tags
@@ -799,6 +815,42 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.everyone.sells.job", f"{role}_job", job, owner=employee or None)
 
     @classmethod
+    def _chat_fixtures(cls):
+        owners = [(role, cls.role_users[role]) for role in cls.role_users]
+        owners.append(("colleague", cls.user_engineer))
+        Identity = cls.env["crm.everyone.sells.chat.identity"]
+        for role, user in owners:
+            identity = Identity.create(
+                {
+                    "platform": "slack",
+                    "workspace": f"T{user.company_id.id}",
+                    "member_id": f"U{user.id}",
+                    "company_id": user.company_id.id,
+                    "user_id": user.id,
+                }
+            )
+            employee = cls.env["hr.employee"].search([("user_id", "=", user.id)], limit=1)
+            cls._add(
+                "crm.everyone.sells.chat.identity", f"{role}_identity", identity, owner=employee
+            )
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            message = cls.env["crm.everyone.sells.chat.message"].create(
+                {
+                    "platform": "teams",
+                    "external_id": f"activity-{key}",
+                    "company_id": company.id,
+                    "kind": "signal",
+                    "text": "接続前の要望",
+                    "state": "pending",
+                }
+            )
+            cls._add("crm.everyone.sells.chat.message", key, message)
+        LinkCode = cls.env["crm.everyone.sells.chat.link.code"]
+        LinkCode._new_code(cls.user_support)
+        code = LinkCode.search([("user_id", "=", cls.user_support.id)])
+        cls._add("crm.everyone.sells.chat.link.code", "employee_code", code, company=None)
+
+    @classmethod
     def _report_fixtures(cls):
         cls.env.flush_all()
         Evaluation = cls.env["crm.contribution.evaluation.report"]
@@ -1022,6 +1074,15 @@ class TestAccessMatrix(AccessWorld):
 
     def test_background_job(self):
         self._check_model("crm.everyone.sells.job")
+
+    def test_chat_identity(self):
+        self._check_model("crm.everyone.sells.chat.identity")
+
+    def test_chat_message(self):
+        self._check_model("crm.everyone.sells.chat.message")
+
+    def test_chat_link_code(self):
+        self._check_model("crm.everyone.sells.chat.link.code")
 
 
 @tagged("post_install", "-at_install")
