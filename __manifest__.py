@@ -14,6 +14,7 @@
     "data": [
         "security/crm_everyone_sells_security.xml",
         "security/ir.model.access.csv",
+        "security/crm_contribution_payroll_format_security.xml",
         "data/crm_signal_type_data.xml",
         "data/crm_signal_channel_data.xml",
         "data/mail_data.xml",
@@ -51,6 +52,8 @@
         "views/res_config_settings_views.xml",
         "data/gamification_data.xml",
         "views/crm_everyone_sells_menus.xml",
+        "views/crm_contribution_payroll_format_views.xml",
+        "wizards/crm_contribution_payroll_export_views.xml",
         "wizards/crm_contribution_award_views.xml",
     ],
     "demo": [

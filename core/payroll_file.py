@@ -33,6 +33,8 @@ class ColumnSpec:
     header: str
     source: str
     format: str = "text"
+    # What a ``constant`` column writes on every row (マネーフォワード's Version).
+    value: str = ""
 
 
 def format_hours(hours, style):
@@ -71,6 +73,8 @@ def pad_key(key, width):
 
 
 def format_value(value, spec, hours_style):
+    if spec.source == "constant":
+        return spec.value
     if spec.format == "yen":
         return format_yen(value)
     if spec.format == "hours":

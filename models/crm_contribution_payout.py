@@ -684,7 +684,7 @@ class CrmContributionPayout(models.Model):
         """A workbook to fill the hours in and import back with Odoo's import."""
         self.ensure_one()
         self._check_state("draft")
-        headers = [
+        fnames = [
             "id",
             "employee_id",
             "worked_hours",
@@ -696,10 +696,18 @@ class CrmContributionPayout(models.Model):
             "net_wage_amount",
             "overtime_exempt",
         ]
+        # Labelled 月平均所定労働時間 (the field's label, which Odoo's import
+        # matches as well as its name): a month's own hours are not the base.
+        labels = {
+            "scheduled_hours": self.env["crm.contribution.payout.line"]
+            ._fields["scheduled_hours"]
+            .get_description(self.env)["string"]
+        }
+        headers = [labels.get(fname, fname) for fname in fnames]
         # sudo: Odoo reserves exports to a group, but this template only
         # carries the external ids Odoo's import matches on and the figures
         # the administrator already sees.
-        rows = self.line_ids.sudo().export_data(headers)["datas"]
+        rows = self.line_ids.sudo().export_data(fnames)["datas"]
         stream = io.BytesIO()
         formats = ["text", "text", "hours", "hours", "hours", "hours", "yen", "hours"]
         write_workbook(stream, [("hours", headers, rows, formats)])
