@@ -152,25 +152,33 @@ class CrmContributionPayrollFormat(models.Model):
                         if key not in vals
                     }
                 )
-        formats = super().create(vals_list)
-        formats.filtered("is_default")._unset_other_defaults()
-        return formats
+        # The new default replaces the company's former one.
+        self._unset_defaults(
+            {
+                vals.get("company_id") or self.env.company.id
+                for vals in vals_list
+                if vals.get("is_default")
+            }
+        )
+        return super().create(vals_list)
 
     def write(self, vals):
-        result = super().write(vals)
         if vals.get("is_default"):
-            self._unset_other_defaults()
-        return result
+            company_ids = {vals["company_id"]} if vals.get("company_id") else set()
+            self._unset_defaults((company_ids or set(self.company_id.ids)), keep=self)
+        return super().write(vals)
 
-    def _unset_other_defaults(self):
-        for payroll_format in self:
+    def _unset_defaults(self, company_ids, keep=None):
+        if company_ids:
             self.search(
                 [
-                    ("company_id", "=", payroll_format.company_id.id),
+                    ("company_id", "in", list(company_ids)),
                     ("is_default", "=", True),
-                    ("id", "!=", payroll_format.id),
+                    ("id", "not in", (keep or self.browse()).ids),
                 ]
             ).write({"is_default": False})
+            # Before the new default reaches the database's unique index.
+            self.flush_model(["is_default"])
 
     def init(self):
         # One default per company, whatever writes at once.
