@@ -58,6 +58,7 @@
     ],
     "demo": [
         "data/crm_everyone_sells_demo.xml",
+        "data/crm_contribution_payroll_format_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
