@@ -84,6 +84,13 @@ class CrmContributionPayout(models.Model):
         self.ensure_one()
         self.check_access("write")
         self._check_state("confirmed", "done")
+        if not self.env["crm.contribution.payroll.format"]._default_for(self.company_id):
+            raise UserError(
+                self.env._(
+                    "No payroll file format yet: add your payroll product's in "
+                    "Configuration → Payroll File Formats, then try again."
+                )
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Payroll File"),

@@ -79,7 +79,6 @@ class CrmContributionPayrollFormat(models.Model):
         "Odoo's own id nor a national ID (My Number).",
     )
     key_width = fields.Integer(
-        string="Key Width",
         default=0,
         help="Numeric keys are zero-padded to this many digits (0: as they are).",
     )

@@ -13,7 +13,6 @@ class CrmContributionPayrollExport(models.TransientModel):
     company_id = fields.Many2one(related="payout_id.company_id")
     format_id = fields.Many2one(
         "crm.contribution.payroll.format",
-        string="Format",
         required=True,
         compute="_compute_format_id",
         store=True,
