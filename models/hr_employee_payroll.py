@@ -54,9 +54,8 @@ class HrEmployee(models.Model):
 
     def _everyone_sells_workplace_state(self, company):
         """The workplace's prefecture (労働者が働く事業場): the work address's,
-        else ``company``'s."""
-        self.ensure_one()
-        return self.address_id.state_id or company.state_id
+        else ``company``'s (also for no employee: a line being created)."""
+        return self[:1].address_id.state_id or company.state_id
 
     @api.model
     def _everyone_sells_yearly_hours(self, calendar, year):

@@ -243,3 +243,8 @@ class TestPayrollFileKey(PayrollFileCase):
         second = self.Format.create({"name": "B", "preset": "jobcan", "is_default": True})
         self.assertFalse(first.is_default)
         self.assertEqual(self.Format._default_for(self.company), second)
+
+    def test_without_a_format_the_button_says_where_to_add_one(self):
+        run = self.confirmed_payout()
+        with self.assertRaisesRegex(UserError, "Payroll File Formats"):
+            run.with_user(self.user_admin).action_open_payroll_file()
