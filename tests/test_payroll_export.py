@@ -164,7 +164,7 @@ class TestPayrollFileCharacters(PayrollFileCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.user_admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         self.assertEqual(wizard.format_id, payroll_format)
