@@ -15,6 +15,7 @@
         "security/crm_everyone_sells_security.xml",
         "security/crm_everyone_sells_chat_security.xml",
         "security/ir.model.access.csv",
+        "security/crm_contribution_payroll_format_security.xml",
         "data/crm_signal_type_data.xml",
         "data/crm_signal_channel_data.xml",
         "data/mail_data.xml",
@@ -54,10 +55,13 @@
         "views/res_users_chat_views.xml",
         "data/gamification_data.xml",
         "views/crm_everyone_sells_menus.xml",
+        "views/crm_contribution_payroll_format_views.xml",
+        "wizards/crm_contribution_payroll_export_views.xml",
         "wizards/crm_contribution_award_views.xml",
     ],
     "demo": [
         "data/crm_everyone_sells_demo.xml",
+        "data/crm_contribution_payroll_format_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -277,6 +277,8 @@ class Bench:
                         "company_id": self.company.id,
                         "work_email": f"bench_employee_{index}@bench.example.jp",
                         "identification_id": f"E{index:05d}",
+                        # The payroll file's and the workbook's employee key.
+                        "everyone_sells_payroll_code": f"E{index:05d}",
                     }
                     for index in range(start, min(start + 500, EMPLOYEES))
                 ]
@@ -613,6 +615,7 @@ class Bench:
             "resource_id": "u.resource_id",
             "department_id": "u.department_id",
             "identification_id": "u.code",
+            "everyone_sells_payroll_code": "u.code",
             "work_email": "NULL",
             "user_id": "NULL",
             "work_contact_id": "NULL",

@@ -3,6 +3,9 @@ from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
 from . import crm_contribution_payout
 from . import crm_contribution_payout_line
+from . import crm_contribution_payout_payroll_file
+from . import crm_contribution_payroll_format
+from . import crm_contribution_payroll_format_column
 from . import crm_contribution_premium_rate
 from . import crm_contribution_program
 from . import crm_contribution_program_scope_log
@@ -23,6 +26,7 @@ from . import crm_signal_type
 from . import digest_digest
 from . import gamification_challenge
 from . import hr_employee
+from . import hr_employee_payroll
 from . import ir_actions_report
 from . import ir_http
 from . import res_company

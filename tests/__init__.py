@@ -37,3 +37,5 @@ from . import test_every_screen
 from . import test_chat_slack
 from . import test_chat_teams
 from . import test_weekly_word
+from . import test_payroll_export
+from . import test_wage_law_round3

@@ -234,6 +234,8 @@ MATRIX = {
     },
     "crm.contribution.premium.rate": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.minimum.wage": _MANAGER_READS_ADMIN_WRITES,
+    "crm.contribution.payroll.format": _MANAGER_READS_ADMIN_WRITES,
+    "crm.contribution.payroll.format.column": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.program.scope.log": {
         **{
             role: _row(NONE, LAUNCHED, NONE, NONE)
@@ -286,6 +288,7 @@ MATRIX = {
     },
     "crm.contribution.credit.history": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
+    "crm.contribution.payroll.export": _ADMIN_WIZARD,
     "crm.contribution.award": _MANAGER_WIZARD,
     # Background work: queued by the wizards as the system, for their user;
     # nobody writes a job. Each user follows their own; administrators all.
@@ -395,6 +398,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._ledger_fixtures()
         cls._rule_fixtures()
         cls._payout_fixtures()
+        cls._payroll_format_fixtures()
         cls._program_fixtures()
         cls._queue_fixtures()
         cls._report_fixtures()
@@ -869,6 +873,16 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.contribution.analysis", key, row)
 
     @classmethod
+    def _payroll_format_fixtures(cls):
+        Format = cls.env["crm.contribution.payroll.format"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            payroll_format = Format.create(
+                {"name": "給与ソフト", "company_id": company.id, "preset": "freee"}
+            )
+            cls._add("crm.contribution.payroll.format", key, payroll_format)
+            cls._add("crm.contribution.payroll.format.column", key, payroll_format.column_ids[0])
+
+    @classmethod
     def _wizard_fixtures(cls):
         signal = cls.fixtures["crm.signal"][0][1]
         dispute = cls.fixtures["crm.contribution.dispute"][0][1]
@@ -878,6 +892,9 @@ class AccessWorld(EveryoneSellsCase):
             "crm.contribution.adjust": {"dispute_id": dispute.id, "explanation": "調整"},
             "crm.contribution.credit.history": {},
             "crm.contribution.payout.close": {"company_id": cls.company.id},
+            "crm.contribution.payroll.export": {
+                "payout_id": cls.fixtures["crm.contribution.payout"][0][1].id
+            },
             "crm.signal.resolve": {"signal_ids": [Command.set(signal.ids)], "resolution": "対応"},
             "crm.everyone.sells.home": {},
             "crm.contribution.evaluation.export": {"company_id": cls.company.id},
@@ -1041,6 +1058,15 @@ class TestAccessMatrix(AccessWorld):
 
     def test_payout_close_wizard(self):
         self._check_model("crm.contribution.payout.close")
+
+    def test_payroll_format(self):
+        self._check_model("crm.contribution.payroll.format")
+
+    def test_payroll_format_column(self):
+        self._check_model("crm.contribution.payroll.format.column")
+
+    def test_payroll_export_wizard(self):
+        self._check_model("crm.contribution.payroll.export")
 
     def test_award_wizard(self):
         self._check_model("crm.contribution.award")
