@@ -1,6 +1,7 @@
 """Issue 21: money follows only facts the server observed, and no behaviour
 switch comes from the client (reproductions 1, 2, 8 and 9)."""
 
+import json
 import xmlrpc.client
 from datetime import date, timedelta
 from unittest.mock import patch
@@ -59,6 +60,33 @@ class TestNoClientSwitchOverXmlRpc(HttpCase, ObservedFactsCase):
             {"context": context or {}},
         )
 
+    def jsonrpc(self, model, method, args, context=None):
+        """The same over JSON-RPC (``action_set_lost`` returns None, which
+        XML-RPC cannot carry)."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    self.env.cr.dbname,
+                    self.user_salesman.id,
+                    "es_salesman",
+                    model,
+                    method,
+                    args,
+                    {"context": context or {}},
+                ],
+            },
+        }
+        response = self.url_open(
+            "/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"}
+        ).json()
+        self.assertNotIn("error", response)
+        return response.get("result")
+
     def assertReversed(self, lead):
         entries = self.credits(lead)
         reversal = entries.filtered("reversed_entry_id")
@@ -69,7 +97,7 @@ class TestNoClientSwitchOverXmlRpc(HttpCase, ObservedFactsCase):
 
     def test_lost_with_no_credit_context_is_reversed(self):
         lead = self.won_deal()
-        self.rpc("crm.lead", "action_set_lost", [lead.ids], {"everyone_sells_no_credit": True})
+        self.jsonrpc("crm.lead", "action_set_lost", [lead.ids], {"everyone_sells_no_credit": True})
         lead.invalidate_recordset()
         self.assertFalse(lead.active)
         self.assertReversed(lead)
