@@ -32,8 +32,8 @@ class CrmContributionCreditHistory(models.TransientModel):
         default=fields.Date.context_today,
         help="The date the credits are booked on; the rules in force on this date apply.",
     )
+    # Required by action_apply (a clear error, nothing credited), and by the form.
     reason = fields.Text(
-        required=True,
         help="Why the credits are dated this way (for example: wins of March imported "
         "from the old CRM). Kept on every entry dated in the past, with your name.",
     )
