@@ -702,8 +702,8 @@ class CrmContribution(models.Model):
             else:
                 unobserved |= lead
         if unobserved:
-            credits = self._open_credits_for(leads=unobserved)
-            for key, entries in credits.grouped("credit_key").items():
+            open_credits = self._open_credits_for(leads=unobserved)
+            for key, entries in open_credits.grouped("credit_key").items():
                 dates[int(key.rsplit(":", 1)[1])] = min(entries.mapped("date"))
         return dates
 

@@ -245,8 +245,8 @@ class CrmLead(models.Model):
         # are reversed in the same transaction, before the link is cut.
         if not crediting_is_off(self.env):
             ledger = self.env["crm.contribution"]
-            credits = ledger._open_credits_for(leads=self)._lock_for_workflow()
-            ledger._reverse(credits, "lost")
+            open_credits = ledger._open_credits_for(leads=self)._lock_for_workflow()
+            ledger._reverse(open_credits, "lost")
         return super().unlink()
 
     def _everyone_sells_recredit_contributors(self):
