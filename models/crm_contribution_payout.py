@@ -37,8 +37,10 @@ HOURS_TEMPLATE_FIELDS = [
     "overtime_exempt",
 ]
 
-# Set by the background job when it runs an action: do it now, here.
+# Set by the background job when it runs an action: do it now, here. An
+# object, not a flag: a client's context can carry the key, never the object.
 _IN_BACKGROUND_KEY = "everyone_sells_payout_background"
+_IN_BACKGROUND = object()
 
 
 def _default_period(model):
@@ -775,7 +777,7 @@ class CrmContributionPayout(models.Model):
     def _maybe_in_background(self, action):
         """Above the company's size, queue ``action`` for the background job
         and say so; return False to run it now. Only one at a time per payout."""
-        if self.env.context.get(_IN_BACKGROUND_KEY):
+        if self.env.context.get(_IN_BACKGROUND_KEY) is _IN_BACKGROUND:
             return False
         self._check_no_background()
         threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
@@ -860,7 +862,7 @@ class CrmContributionPayout(models.Model):
         try:
             with self.env.cr.savepoint():
                 worker = self.with_user(user).with_context(
-                    **{_IN_BACKGROUND_KEY: True, "lang": user.lang, "tz": user.tz}
+                    **{_IN_BACKGROUND_KEY: _IN_BACKGROUND, "lang": user.lang, "tz": user.tz}
                 )
                 getattr(worker, f"action_{action}")()
                 self.env.flush_all()

@@ -39,3 +39,4 @@ from . import test_chat_teams
 from . import test_weekly_word
 from . import test_payroll_export
 from . import test_wage_law_round3
+from . import test_observed_facts

@@ -758,7 +758,6 @@ class AccessWorld(EveryoneSellsCase):
             lead = (
                 cls.env["crm.lead"]
                 .with_company(company)
-                .with_context(everyone_sells_no_credit=True)
                 .create(
                     {
                         "name": f"受注案件 {key}",
