@@ -1,8 +1,10 @@
 import calendar
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
+from ..core.bounds import MAX_MONEY, plausible_hours, plausible_money
 from ..core.wage import (
     check_hours,
     deduction_limit,
@@ -14,7 +16,7 @@ from ..core.wage import (
     period_hours,
     settle_with_limit,
 )
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 
 # What an administrator fills in on a draft line (hours template); every
 # other figure is the payout's, computed and frozen at confirmation.
@@ -407,8 +409,29 @@ class CrmContributionPayoutLine(models.Model):
                 by_key.get((line.payout_id.id, line.employee_id.id), [])
             )
 
-    @api.constrains("worked_hours", "overtime_hours", "holiday_hours", "late_night_hours")
+    @api.constrains(
+        "worked_hours", "overtime_hours", "holiday_hours", "late_night_hours", "scheduled_hours"
+    )
     def _check_hours(self):
+        for line in self:
+            hours = period_hours(line.date_to, line.company_id.everyone_sells_closing_day)
+            for fname in (
+                "worked_hours",
+                "overtime_hours",
+                "late_night_hours",
+                "holiday_hours",
+                "scheduled_hours",
+            ):
+                if not plausible_hours(line[fname], hours):
+                    raise ValidationError(
+                        self.env._(
+                            "%(employee)s: %(field)s: hours cannot be negative or more "
+                            "than the wage period holds (%(hours)s h).",
+                            employee=line.employee_id.name,
+                            field=line._fields[fname].get_description(self.env)["string"],
+                            hours=hours,
+                        )
+                    )
         messages = {
             "negative": self.env._("Hours cannot be negative."),
             "more_than_month": self.env._("More hours than the wage period holds."),
@@ -435,6 +458,20 @@ class CrmContributionPayoutLine(models.Model):
                         problems=" ".join(messages[p] for p in problems),
                     )
                 )
+
+    @api.constrains("net_wage_amount", "fixed_wage_amount")
+    def _check_wage_amounts(self):
+        for line in self:
+            for fname in ("net_wage_amount", "fixed_wage_amount"):
+                if not plausible_money(line[fname]):
+                    raise ValidationError(
+                        self.env._(
+                            "%(employee)s: %(field)s must be zero or more and below ¥%(limit)s.",
+                            employee=line.employee_id.name,
+                            field=line._fields[fname].get_description(self.env)["string"],
+                            limit=f"{MAX_MONEY:,}",
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -487,6 +524,45 @@ class CrmContributionPayoutLine(models.Model):
     def _unlink_only_draft(self):
         if self.filtered(lambda line: line.payout_id.state not in ("draft", "cancel")):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
+
+    def unlink(self):
+        """A deleted draft line releases its entries: they go back to the pool
+        (never paid without a line), and the payout records whose line went,
+        so that it is computed again before it is confirmed."""
+        self._unlink_only_draft()  # before anything is released
+        self._release_entries()
+        if not self._is_payout_computation():
+            for payout in self.payout_id.filtered(lambda p: p.state == "draft"):
+                removed = self.filtered(lambda line, p=payout: line.payout_id == p).employee_id
+                payout._workflow().write(
+                    {"removed_employee_ids": [Command.link(e.id) for e in removed]}
+                )
+        return super().unlink()
+
+    def _release_entries(self):
+        """Unlink the entries of these lines from their payouts, in one DELETE."""
+        if not self:
+            return
+        self.env.flush_all()
+        pairs = [(line.payout_id.id, line.employee_id.id) for line in self]
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM %(links)s link
+                 USING crm_contribution entry,
+                       unnest(%(payouts)s::int[], %(employees)s::int[])
+                           AS pair(payout_id, employee_id)
+                 WHERE entry.id = link.entry_id
+                   AND link.payout_id = pair.payout_id
+                   AND entry.employee_id = pair.employee_id
+                """,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payouts=[payout for payout, _employee in pairs],
+                employees=[employee for _payout, employee in pairs],
+            )
+        )
+        if self.env.cr.rowcount:
+            self.payout_id._invalidate_entry_links()
 
     @api.depends("employee_id", "payout_id.name")
     def _compute_display_name(self):
