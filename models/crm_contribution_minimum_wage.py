@@ -1,5 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+from ..core.bounds import MAX_WAGE_RATE, MIN_WAGE_RATE, plausible_wage_rate
 from ..core.wage import latest_revision_due
 
 
@@ -29,6 +31,20 @@ class CrmContributionMinimumWage(models.Model):
         ),
         ("amount_positive", "CHECK(hourly_amount > 0)", "A minimum wage is positive."),
     ]
+
+    @api.constrains("hourly_amount")
+    def _check_hourly_amount(self):
+        for row in self:
+            if not plausible_wage_rate(row.hourly_amount):
+                raise ValidationError(
+                    self.env._(
+                        "A minimum wage is between ¥%(low)s and ¥%(high)s an hour "
+                        "(%(prefecture)s).",
+                        low=MIN_WAGE_RATE,
+                        high=f"{MAX_WAGE_RATE:,}",
+                        prefecture=row.state_id.name,
+                    )
+                )
 
     @api.model
     def _minimum_for(self, state, date, date_from=None):

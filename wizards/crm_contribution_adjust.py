@@ -1,6 +1,7 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
+from ..core.bounds import MAX_MONEY, plausible_money
 from ..models.crm_contribution import WAGE_TYPES
 
 
@@ -76,3 +77,18 @@ class CrmContributionAdjust(models.TransientModel):
             self.env._("Dispute accepted: %(explanation)s", explanation=self.explanation)
         )
         return {"type": "ir.actions.act_window_close"}
+
+    @api.constrains("amount", "points")
+    def _check_amount_bounds(self):
+        # An adjustment's sign is the point (a negative one takes back an
+        # excess credit); its size is bounded like any typed amount.
+        for wizard in self:
+            if not plausible_money(wizard.amount, signed=True) or not plausible_money(
+                wizard.points, signed=True
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "An adjustment is below ¥%(limit)s (and %(limit)s points) either way.",
+                        limit=f"{MAX_MONEY:,}",
+                    )
+                )
