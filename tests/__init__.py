@@ -34,3 +34,5 @@ from . import test_crediting_workers
 from . import test_contribution_analysis
 from . import test_background_jobs
 from . import test_every_screen
+from . import test_payout_integrity
+from . import test_input_bounds
