@@ -41,7 +41,7 @@ class CrmContributionMinimumWage(models.Model):
                         "A minimum wage is between ¥%(low)s and ¥%(high)s an hour "
                         "(%(prefecture)s).",
                         low=MIN_WAGE_RATE,
-                        high=f"{MAX_WAGE_RATE:,}",
+                        high=format(MAX_WAGE_RATE, ","),
                         prefecture=row.state_id.name,
                     )
                 )

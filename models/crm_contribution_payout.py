@@ -429,12 +429,12 @@ class CrmContributionPayout(models.Model):
                     "award %(award_before)s → %(award_after)s, owed back %(owed_before)s → "
                     "%(owed_after)s",
                     employee=names.get(employee_id, employee_id),
-                    incentive_before=f"{before.get(employee_id, zero)[0]:,.0f}",
-                    incentive_after=f"{after.get(employee_id, zero)[0]:,.0f}",
-                    award_before=f"{before.get(employee_id, zero)[1]:,.0f}",
-                    award_after=f"{after.get(employee_id, zero)[1]:,.0f}",
-                    owed_before=f"{before.get(employee_id, zero)[2]:,.0f}",
-                    owed_after=f"{after.get(employee_id, zero)[2]:,.0f}",
+                    incentive_before=format(before.get(employee_id, zero)[0], ",.0f"),
+                    incentive_after=format(after.get(employee_id, zero)[0], ",.0f"),
+                    award_before=format(before.get(employee_id, zero)[1], ",.0f"),
+                    award_after=format(after.get(employee_id, zero)[1], ",.0f"),
+                    owed_before=format(before.get(employee_id, zero)[2], ",.0f"),
+                    owed_after=format(after.get(employee_id, zero)[2], ",.0f"),
                 )
                 for employee_id in changed[:NAMED_AT_MOST]
             ]

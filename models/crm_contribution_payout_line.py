@@ -469,7 +469,7 @@ class CrmContributionPayoutLine(models.Model):
                             "%(employee)s: %(field)s must be zero or more and below ¥%(limit)s.",
                             employee=line.employee_id.name,
                             field=line._fields[fname].get_description(self.env)["string"],
-                            limit=f"{MAX_MONEY:,}",
+                            limit=format(MAX_MONEY, ","),
                         )
                     )
 

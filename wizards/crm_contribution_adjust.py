@@ -89,6 +89,6 @@ class CrmContributionAdjust(models.TransientModel):
                 raise ValidationError(
                     self.env._(
                         "An adjustment is below ¥%(limit)s (and %(limit)s points) either way.",
-                        limit=f"{MAX_MONEY:,}",
+                        limit=format(MAX_MONEY, ","),
                     )
                 )

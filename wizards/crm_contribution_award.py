@@ -115,7 +115,7 @@ class CrmContributionAward(models.TransientModel):
                 raise ValidationError(
                     self.env._(
                         "A discretionary award is a positive amount below ¥%(limit)s.",
-                        limit=f"{MAX_MONEY:,}",
+                        limit=format(MAX_MONEY, ","),
                     )
                 )
 
