@@ -90,11 +90,13 @@ class CrmContributionDispute(models.Model):
         self.ensure_one()
         # sudo: only to read the names of the records kept below.
         source = self.sudo()
+        # The real user, even here: a stored compute runs as superuser
+        # (compute_sudo), an onchange too.
         user = self.env.user
         own = user.employee_ids.ids
 
         def visible(record, owner):
-            if not record or self.env.su:
+            if not record:
                 return record.sudo()
             if record.with_user(user)._filtered_access("read"):
                 return record.sudo()
@@ -103,7 +105,7 @@ class CrmContributionDispute(models.Model):
         contribution = visible(self.contribution_id, source.contribution_id.employee_id)
         signal = visible(self.signal_id, source.signal_id.employee_id)
         lead = self.lead_id
-        if lead and not self.env.su:
+        if lead:
             readable = bool(lead.with_user(user)._filtered_access("read"))
             derived = contribution.lead_id | signal.lead_id
             brought = any(

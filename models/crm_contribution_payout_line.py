@@ -31,6 +31,16 @@ LINE_INPUT_FIELDS = {
     "overtime_exempt",
 }
 
+# What payroll types on a line, bounded (see _raise_input_problem).
+HOURS_FIELDS = (
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "scheduled_hours",
+)
+WAGE_FIELDS = ("net_wage_amount", "fixed_wage_amount")
+
 # Each warning is written in Japanese and English, whatever the reader's
 # language: payroll files travel between people.
 WARNINGS = {
@@ -409,29 +419,10 @@ class CrmContributionPayoutLine(models.Model):
                 by_key.get((line.payout_id.id, line.employee_id.id), [])
             )
 
-    @api.constrains(
-        "worked_hours", "overtime_hours", "holiday_hours", "late_night_hours", "scheduled_hours"
-    )
+    @api.constrains(*HOURS_FIELDS)
     def _check_hours(self):
         for line in self:
-            hours = period_hours(line.date_to, line.company_id.everyone_sells_closing_day)
-            for fname in (
-                "worked_hours",
-                "overtime_hours",
-                "late_night_hours",
-                "holiday_hours",
-                "scheduled_hours",
-            ):
-                if not plausible_hours(line[fname], hours):
-                    raise ValidationError(
-                        self.env._(
-                            "%(employee)s: %(field)s: hours cannot be negative or more "
-                            "than the wage period holds (%(hours)s h).",
-                            employee=line.employee_id.name,
-                            field=line._fields[fname].get_description(self.env)["string"],
-                            hours=hours,
-                        )
-                    )
+            line._raise_input_problem({fname: line[fname] for fname in HOURS_FIELDS})
         messages = {
             "negative": self.env._("Hours cannot be negative."),
             "more_than_month": self.env._("More hours than the wage period holds."),
@@ -459,19 +450,41 @@ class CrmContributionPayoutLine(models.Model):
                     )
                 )
 
-    @api.constrains("net_wage_amount", "fixed_wage_amount")
+    @api.constrains(*WAGE_FIELDS)
     def _check_wage_amounts(self):
         for line in self:
-            for fname in ("net_wage_amount", "fixed_wage_amount"):
-                if not plausible_money(line[fname]):
+            line._raise_input_problem({fname: line[fname] for fname in WAGE_FIELDS})
+
+    def _raise_input_problem(self, values, payout=None, employee=None):
+        """Refuse what nobody could have worked or earned: hours outside the
+        wage period's length, wages negative, not finite or from ¥100,000,000.
+        Checked on the values given, before the ORM rounds them (NaN and
+        infinity would fail there without a word), and on the record."""
+        payout = payout or self.payout_id
+        employee = employee or self.employee_id
+        for fname, value in values.items():
+            field = self._fields[fname].get_description(self.env)["string"]
+            if fname in HOURS_FIELDS:
+                hours = period_hours(payout.date_to, payout.company_id.everyone_sells_closing_day)
+                if not plausible_hours(value, hours):
                     raise ValidationError(
                         self.env._(
-                            "%(employee)s: %(field)s must be zero or more and below ¥%(limit)s.",
-                            employee=line.employee_id.name,
-                            field=line._fields[fname].get_description(self.env)["string"],
-                            limit=format(MAX_MONEY, ","),
+                            "%(employee)s: %(field)s: hours cannot be negative or more "
+                            "than the wage period holds (%(hours)s h).",
+                            employee=employee.name,
+                            field=field,
+                            hours=hours,
                         )
                     )
+            elif fname in WAGE_FIELDS and not plausible_money(value):
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s: %(field)s must be zero or more and below ¥%(limit)s.",
+                        employee=employee.name,
+                        field=field,
+                        limit=format(MAX_MONEY, ","),
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -484,6 +497,14 @@ class CrmContributionPayoutLine(models.Model):
             for vals in vals_list:
                 if set(vals) - LINE_INPUT_FIELDS - {"payout_id", "employee_id", "department_id"}:
                     raise UserError(self._figures_error())
+        for vals in vals_list:
+            given = {f: vals[f] for f in (*HOURS_FIELDS, *WAGE_FIELDS) if f in vals}
+            if given and vals.get("payout_id"):
+                self._raise_input_problem(
+                    given,
+                    payout=self.env["crm.contribution.payout"].browse(vals["payout_id"]),
+                    employee=self.env["hr.employee"].browse(vals.get("employee_id")),
+                )
         return super().create(vals_list)
 
     def _is_payout_computation(self):
@@ -518,6 +539,10 @@ class CrmContributionPayoutLine(models.Model):
             }
             if changed:
                 raise UserError(self._figures_error())
+        given = {f: vals[f] for f in (*HOURS_FIELDS, *WAGE_FIELDS) if f in vals}
+        if given:
+            for line in self:
+                line._raise_input_problem(given)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

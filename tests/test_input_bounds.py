@@ -218,6 +218,7 @@ class TestProgramTotalsForManagers(ProgramCase):
     """Item 16: every employee read the program's incentive total."""
 
     def test_employees_open_the_program_without_its_cost(self):
+        self.start_pilot()
         program = self.program.with_user(self.user_engineer)
         self.assertEqual(program.read(["name", "signal_count"])[0]["name"], "全員営業 2027")
         for fname in ("incentive_total", "revenue_per_incentive"):

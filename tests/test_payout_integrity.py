@@ -188,6 +188,40 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
+class TestPaidMeansALinePaidItInBackground(IntegrityCase):
+    """The same guarantees when Confirm runs as a background job."""
+
+    def setUp(self):
+        super().setUp()
+        self.registry.enter_test_mode(self.cr)
+        self.addCleanup(self.registry.leave_test_mode)
+
+    def test_a_deal_lost_before_the_job_runs_fails_it_and_says_why(self):
+        lead_sato, _sato, _lead2, suzuki = self.two_deals()
+        payout = self.payout()
+        payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
+        self.company.everyone_sells_payout_background_size = 1
+        payout.with_user(self.user_admin).action_confirm()
+        self.assertEqual(payout.background_action, "confirm")
+        lead_sato.action_set_lost()
+        self.run_crediting()
+        self.env["crm.contribution.payout"]._cron_background()
+        self.assertEqual(payout.background_state, "failed")
+        self.assertIn("reversed since Compute", payout.background_error)
+        self.assertEqual(payout.state, "draft")
+        self.company.everyone_sells_payout_background_size = 0
+        payout.action_compute()
+        payout.line_ids.filtered("incentive_amount").write({"worked_hours": 160})
+        payout.action_confirm()
+        payout.action_done()
+        self.assertEqual(suzuki.state, "paid")
+        self.assertEqual(
+            sum(self.line_of(payout, self.employee_support).mapped("payable_amount")), 0
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestPayoutIntegrityOverXmlRpc(HttpCase, IntegrityCase):
     """Items 3 and 13 the way they were done: the administrator over XML-RPC."""
 

@@ -83,12 +83,25 @@ class CrmContributionAdjust(models.TransientModel):
         # An adjustment's sign is the point (a negative one takes back an
         # excess credit); its size is bounded like any typed amount.
         for wizard in self:
-            if not plausible_money(wizard.amount, signed=True) or not plausible_money(
-                wizard.points, signed=True
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "An adjustment is below ¥%(limit)s (and %(limit)s points) either way.",
-                        limit=format(MAX_MONEY, ","),
-                    )
+            wizard._raise_amount_problem(wizard.amount, wizard.points)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Before the ORM rounds them: NaN and infinity would fail there unsaid.
+        for vals in vals_list:
+            self._raise_amount_problem(vals.get("amount"), vals.get("points"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._raise_amount_problem(vals.get("amount"), vals.get("points"))
+        return super().write(vals)
+
+    @api.model
+    def _raise_amount_problem(self, amount, points):
+        if not (plausible_money(amount, signed=True) and plausible_money(points, signed=True)):
+            raise ValidationError(
+                self.env._(
+                    "An adjustment is below ¥%(limit)s (and %(limit)s points) either way.",
+                    limit=format(MAX_MONEY, ","),
                 )
+            )

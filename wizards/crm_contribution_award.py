@@ -111,13 +111,30 @@ class CrmContributionAward(models.TransientModel):
     @api.constrains("amount")
     def _check_amount_bounds(self):
         for wizard in self:
-            if not plausible_money(wizard.amount) or not wizard.amount:
-                raise ValidationError(
-                    self.env._(
-                        "A discretionary award is a positive amount below ¥%(limit)s.",
-                        limit=format(MAX_MONEY, ","),
-                    )
+            wizard._raise_amount_problem(wizard.amount)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Before the ORM rounds it: NaN and infinity would fail there unsaid.
+        for vals in vals_list:
+            if "amount" in vals:
+                self._raise_amount_problem(vals["amount"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "amount" in vals:
+            self._raise_amount_problem(vals["amount"])
+        return super().write(vals)
+
+    @api.model
+    def _raise_amount_problem(self, amount):
+        if not plausible_money(amount) or not amount:
+            raise ValidationError(
+                self.env._(
+                    "A discretionary award is a positive amount below ¥%(limit)s.",
+                    limit=format(MAX_MONEY, ","),
                 )
+            )
 
     @api.constrains("date", "company_id")
     def _check_date_in_open_period(self):
