@@ -157,7 +157,9 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
                     signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
                 )
                 self.mark_won(lead)
-            entries = self.env["crm.contribution"].search([("state", "=", "draft")])
+            entries = self.env["crm.contribution"].search(
+                [("state", "=", "draft"), ("company_id", "=", self.company.id)]
+            )
             entries.with_user(self.user_admin).action_approve()
             payout = self.payout()
             payout.action_compute()
