@@ -554,7 +554,9 @@ class CrmContributionPayoutLine(models.Model):
         """A deleted draft line releases its entries: they go back to the pool
         (never paid without a line), and the payout records whose line went,
         so that it is computed again before it is confirmed."""
-        self._unlink_only_draft()  # before anything is released
+        # Who may, and whether the payout is still a draft, before anything is released.
+        self.check_access("unlink")
+        self._unlink_only_draft()
         self._release_entries()
         if not self._is_payout_computation():
             for payout in self.payout_id.filtered(lambda p: p.state == "draft"):
