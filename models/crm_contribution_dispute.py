@@ -74,14 +74,47 @@ class CrmContributionDispute(models.Model):
     @api.depends("contribution_id", "signal_id")
     def _compute_lead_id(self):
         for dispute in self:
-            # sudo: the employee may not read the opportunity behind their own
-            # signal or credit; its name is shown so the manager knows the deal.
-            source = dispute.sudo()
-            lead = source.contribution_id.lead_id or source.signal_id.lead_id or source.lead_id
-            dispute.lead_id = lead
+            contribution, signal, lead = dispute._visible_subjects()
+            derived = contribution.lead_id or signal.lead_id
+            dispute.lead_id = derived or lead
             dispute.lead_name = (
-                lead.name or source.contribution_id.lead_name or source.signal_id.name
+                derived.name or lead.name or contribution.lead_name or signal.name or False
             )
+
+    def _visible_subjects(self):
+        """The dispute's credit, signal and deal, read with sudo only where
+        the current user may see them: a record they may read as themselves,
+        or (the employee's own case) their own credit or signal and the deal
+        behind it, which they may not read. Anything else comes back empty:
+        an onchange never names another employee's deal or signal."""
+        self.ensure_one()
+        # sudo: only to read the names of the records kept below.
+        source = self.sudo()
+        # The real user, even here: a stored compute runs as superuser
+        # (compute_sudo), an onchange too.
+        user = self.env.user
+        own = user.employee_ids.ids
+
+        def visible(record, owner):
+            if not record:
+                return record.sudo()
+            if record.with_user(user)._filtered_access("read"):
+                return record.sudo()
+            return record.sudo() if owner.id in own else record.sudo().browse()
+
+        contribution = visible(self.contribution_id, source.contribution_id.employee_id)
+        signal = visible(self.signal_id, source.signal_id.employee_id)
+        lead = self.lead_id
+        if lead:
+            readable = bool(lead.with_user(user)._filtered_access("read"))
+            derived = contribution.lead_id | signal.lead_id
+            brought = any(
+                source.new({"employee_id": employee_id})._brought_or_credited(lead.sudo())
+                for employee_id in own
+            )
+            if not (readable or lead.sudo() in derived or brought):
+                lead = lead.browse()
+        return contribution, signal, lead.sudo()
 
     @api.constrains("contribution_id", "signal_id", "lead_id", "employee_id")
     def _check_subject(self):

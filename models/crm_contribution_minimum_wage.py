@@ -1,5 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+from ..core.bounds import MAX_WAGE_RATE, MIN_WAGE_RATE, plausible_wage_rate
 from ..core.wage import latest_revision_due
 
 
@@ -29,6 +31,41 @@ class CrmContributionMinimumWage(models.Model):
         ),
         ("amount_positive", "CHECK(hourly_amount > 0)", "A minimum wage is positive."),
     ]
+
+    @api.constrains("hourly_amount")
+    def _check_hourly_amount(self):
+        for row in self:
+            row._raise_rate_problem(row.hourly_amount, row.state_id)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.browse().check_access("create")  # who may, before what
+        for vals in vals_list:
+            if "hourly_amount" in vals:
+                self._raise_rate_problem(
+                    vals["hourly_amount"],
+                    self.env["res.country.state"].browse(vals.get("state_id")),
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "hourly_amount" in vals:
+            self.check_access("write")  # who may, before what
+            for row in self:
+                row._raise_rate_problem(vals["hourly_amount"], row.state_id)
+        return super().write(vals)
+
+    @api.model
+    def _raise_rate_problem(self, rate, state):
+        if not plausible_wage_rate(rate):
+            raise ValidationError(
+                self.env._(
+                    "A minimum wage is between ¥%(low)s and ¥%(high)s an hour (%(prefecture)s).",
+                    low=MIN_WAGE_RATE,
+                    high=format(MAX_WAGE_RATE, ","),
+                    prefecture=state.name or "",
+                )
+            )
 
     @api.model
     def _minimum_for(self, state, date, date_from=None):

@@ -1,7 +1,9 @@
 import base64
 import io
 
-from odoo import api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -36,6 +38,12 @@ HOURS_TEMPLATE_FIELDS = [
     "net_wage_amount",
     "overtime_exempt",
 ]
+
+# Moved only by the payout's own actions (Compute, Confirm, Mark as Paid,
+# Cancel, Reset to Draft, a line's deletion): never given by a caller.
+WORKFLOW_ONLY_FIELDS = {"state", "removed_employee_ids"}
+# How many employees a message about a change names before "and N more".
+NAMED_AT_MOST = 20
 
 # Set by the background job when it runs an action: do it now, here. An
 # object, not a flag: a client's context can carry the key, never the object.
@@ -125,6 +133,16 @@ class CrmContributionPayout(models.Model):
         required=True,
         tracking=True,
         index=True,
+        copy=False,
+    )
+    removed_employee_ids = fields.Many2many(
+        "hr.employee",
+        relation="crm_contribution_payout_removed_employee_rel",
+        string="Lines Removed",
+        readonly=True,
+        copy=False,
+        help="Employees whose line was deleted since the last Compute: their credits went "
+        "back to the pool. Compute again before confirming.",
     )
     line_ids = fields.One2many("crm.contribution.payout.line", "payout_id", string="Lines")
     entry_ids = fields.One2many(
@@ -278,6 +296,7 @@ class CrmContributionPayout(models.Model):
     def create(self, vals_list):
         # Say why before the INSERT: the database's exclusion constraint
         # (see _sql_constraints) would refuse it too, in fewer words.
+        self._check_created_as_draft(vals_list)
         for vals in vals_list:
             if "entry_ids" in vals:
                 raise UserError(self._entries_by_compute_only())
@@ -285,6 +304,32 @@ class CrmContributionPayout(models.Model):
             if payout.date_from and payout.date_to and payout.company_id:
                 payout._raise_if_overlapping()
         return super().create(vals_list)
+
+    def _check_created_as_draft(self, vals_list):
+        """A payout is born a draft; its state moves only by its actions (a
+        "paid" payout never computed would pay nothing and block its period)."""
+        given = [vals for vals in vals_list if (vals.get("state") or "draft") != "draft"]
+        default = self.env.context.get("default_state")
+        if given or (default and default != "draft"):
+            raise UserError(
+                self.env._(
+                    "A payout is created as a draft: its status moves only through its "
+                    "buttons (Compute, Confirm, Mark as Paid, Cancel)."
+                )
+            )
+        workflow = {
+            name
+            for vals in vals_list
+            for name in (WORKFLOW_ONLY_FIELDS - {"state"}) | BACKGROUND_FIELDS
+            if vals.get(name)
+        }
+        if workflow:
+            raise UserError(
+                self.env._(
+                    "%(fields)s are set by the payout's own actions, never given.",
+                    fields=", ".join(sorted(workflow)),
+                )
+            )
 
     def _entries_by_compute_only(self):
         return self.env._(
@@ -300,7 +345,7 @@ class CrmContributionPayout(models.Model):
             raise UserError(
                 self.env._("Background work is started by the Compute and Confirm buttons only.")
             )
-        if "state" in vals and not workflow:
+        if WORKFLOW_ONLY_FIELDS & set(vals) and not workflow:
             raise UserError(
                 self.env._(
                     "A payout moves only through its buttons: Confirm, Mark as Paid, "
@@ -352,11 +397,70 @@ class CrmContributionPayout(models.Model):
         if background:
             return background
         for payout in self:
+            before = payout._line_figures()
             payout._release_entries()
-            payout.line_ids.unlink()
+            payout._workflow().line_ids.unlink()
             payout._take_entries()
             payout._create_lines()
+            if payout.removed_employee_ids:
+                payout._workflow().write({"removed_employee_ids": [Command.clear()]})
+            if before:
+                payout._post_difference(before, payout._line_figures())
         return True
+
+    def _line_figures(self):
+        """{employee id: (incentive, award, owed back)} of the lines, in one query."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT employee_id, incentive_amount, award_amount,
+                       COALESCE(clawback_amount, 0) + COALESCE(carry_in_amount, 0)
+                  FROM crm_contribution_payout_line
+                 WHERE payout_id = %s
+                """,
+                self.id,
+            )
+        )
+        return {row[0]: tuple(row[1:]) for row in self.env.cr.fetchall()}
+
+    def _post_difference(self, before, after):
+        """Compute again shows what changed since the last Compute: one note,
+        the employees whose figures moved."""
+        changed = sorted(
+            employee_id
+            for employee_id in before.keys() | after.keys()
+            if before.get(employee_id) != after.get(employee_id)
+        )
+        if not changed:
+            body = self.env._("Computed again: no line changed.")
+        else:
+            employees = self.env["hr.employee"].with_context(active_test=False)
+            # sudo: the names of the payout's own employees, as its lines show them.
+            names = {e.id: e.name for e in employees.browse(changed[:NAMED_AT_MOST]).sudo()}
+            zero = (0.0, 0.0, 0.0)
+            rows = [
+                self.env._(
+                    "%(employee)s: incentive %(incentive_before)s → %(incentive_after)s, "
+                    "award %(award_before)s → %(award_after)s, owed back %(owed_before)s → "
+                    "%(owed_after)s",
+                    employee=names.get(employee_id, employee_id),
+                    incentive_before=format(before.get(employee_id, zero)[0], ",.0f"),
+                    incentive_after=format(after.get(employee_id, zero)[0], ",.0f"),
+                    award_before=format(before.get(employee_id, zero)[1], ",.0f"),
+                    award_after=format(after.get(employee_id, zero)[1], ",.0f"),
+                    owed_before=format(before.get(employee_id, zero)[2], ",.0f"),
+                    owed_after=format(after.get(employee_id, zero)[2], ",.0f"),
+                )
+                for employee_id in changed[:NAMED_AT_MOST]
+            ]
+            if len(changed) > NAMED_AT_MOST:
+                rows.append(self.env._("and %(count)s more", count=len(changed) - NAMED_AT_MOST))
+            body = Markup("%s<ul>%s</ul>") % (
+                self.env._("Computed again: what changed since the last Compute (¥)."),
+                Markup().join(Markup("<li>%s</li>") % row for row in rows),
+            )
+        self.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _release_entries(self):
         self.env.cr.execute(
@@ -384,42 +488,163 @@ class CrmContributionPayout(models.Model):
         the entry makes the second wait for the first, then fail.
         """
         self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %(links)s (payout_id, entry_id)"
+                " SELECT %(payout)s, id FROM (%(taken)s) taken",
+                payout=self.id,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                taken=self._takeable_sql(),
+            )
+        )
+        self._invalidate_entry_links()
+
+    def _takeable_sql(self):
+        """The ids Compute would take now, as SQL: the approved, payable entries
+        in no payout (the ledger's _payable_domain), less those whose credit or
+        reversal must wait for its partner. Compute takes them; Confirm checks
+        that nothing new would be taken."""
         # sudo: the payout takes every payable entry of its company, whoever
         # closes it; the condition is the ledger's own (_payable_domain).
         ledger = self.env["crm.contribution"].sudo()
         payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
         # A credit never paid and the reversal that cancels it are taken
         # together or not at all: they net to zero before payroll sees them.
+        return SQL(
+            """
+            WITH candidate AS (
+                SELECT id, reversed_entry_id
+                  FROM crm_contribution
+                 WHERE %(payable)s
+            ), waiting AS (
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
+                 WHERE reversal.state != 'paid'
+                   AND reversal.id NOT IN (SELECT id FROM candidate)
+                UNION
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution credit ON credit.id = candidate.reversed_entry_id
+                 WHERE credit.state != 'paid'
+                   AND credit.id NOT IN (SELECT id FROM candidate)
+            )
+            SELECT id FROM candidate EXCEPT SELECT id FROM waiting
+            """,
+            payable=payable.where_clause,
+        )
+
+    def _changes_since_compute(self):
+        """What changed in the ledger since this draft was computed, as
+        sentences (empty: nothing). One query: credits taken here and
+        reversed since (a deal lost), entries Compute would take now (a
+        credit approved since, or released by a deleted line), entries taken
+        for an employee without a line; and the lines deleted."""
+        self.ensure_one()
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                WITH candidate AS (
-                    SELECT id, reversed_entry_id
-                      FROM crm_contribution
-                     WHERE %(payable)s
-                ), waiting AS (
-                    SELECT candidate.id
-                      FROM candidate
-                      JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
-                     WHERE reversal.state != 'paid'
-                       AND reversal.id NOT IN (SELECT id FROM candidate)
-                    UNION
-                    SELECT candidate.id
-                      FROM candidate
-                      JOIN crm_contribution credit ON credit.id = candidate.reversed_entry_id
-                     WHERE credit.state != 'paid'
-                       AND credit.id NOT IN (SELECT id FROM candidate)
+                WITH mine AS (
+                    SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
                 )
-                INSERT INTO %(links)s (payout_id, entry_id)
-                SELECT %(payout)s, id
-                  FROM (SELECT id FROM candidate EXCEPT SELECT id FROM waiting) taken
+                SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
+                  FROM mine
+                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = mine.entry_id
+                 WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
+                 GROUP BY reversal.employee_id
+                 UNION ALL
+                SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
+                  FROM crm_contribution entry
+                 WHERE entry.id IN (%(takeable)s)
+                 GROUP BY entry.employee_id
+                 UNION ALL
+                SELECT 'no_line', entry.employee_id, count(*), SUM(entry.amount)
+                  FROM mine
+                  JOIN crm_contribution entry ON entry.id = mine.entry_id
+                 WHERE entry.amount != 0
+                   AND NOT EXISTS (
+                        SELECT 1 FROM crm_contribution_payout_line line
+                         WHERE line.payout_id = %(payout)s
+                           AND line.employee_id = entry.employee_id)
+                 GROUP BY entry.employee_id
                 """,
-                payout=self.id,
-                payable=payable.where_clause,
                 links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payout=self.id,
+                takeable=self._takeable_sql(),
             )
         )
-        self._invalidate_entry_links()
+        by_kind = {}
+        for kind, employee_id, count, amount in self.env.cr.fetchall():
+            by_kind.setdefault(kind, []).append((employee_id, count, amount or 0.0))
+        employees = self.env["hr.employee"].with_context(active_test=False)
+        # sudo: the names of the employees concerned, as the payout's lines show them.
+        names = {
+            employee.id: employee.name
+            for employee in employees.browse(
+                {row[0] for rows in by_kind.values() for row in rows}
+            ).sudo()
+        }
+
+        def listed(rows):
+            rows = sorted(rows, key=lambda row: names.get(row[0]) or "")
+            text = ", ".join(
+                f"{names.get(employee_id, employee_id)} ({count}, ¥{amount:,.0f})"
+                for employee_id, count, amount in rows[:NAMED_AT_MOST]
+            )
+            if len(rows) > NAMED_AT_MOST:
+                text += " " + self.env._("and %(count)s more", count=len(rows) - NAMED_AT_MOST)
+            return text
+
+        changes = []
+        if by_kind.get("reversed"):
+            changes.append(
+                self.env._(
+                    "Credits taken by this payout were reversed since Compute (a deal lost, "
+                    "archived or changed): %(employees)s.",
+                    employees=listed(by_kind["reversed"]),
+                )
+            )
+        if self.removed_employee_ids:
+            changes.append(
+                self.env._(
+                    "Lines were deleted since Compute; their credits went back to the "
+                    "pool: %(employees)s.",
+                    employees=", ".join(sorted(self.removed_employee_ids.sudo().mapped("name"))),
+                )
+            )
+        if by_kind.get("added"):
+            changes.append(
+                self.env._(
+                    "Credits became payable in this period since Compute (approved since, or "
+                    "released by a deleted line): %(employees)s.",
+                    employees=listed(by_kind["added"]),
+                )
+            )
+        if by_kind.get("no_line"):
+            changes.append(
+                self.env._(
+                    "Credits are taken for employees without a line: %(employees)s.",
+                    employees=listed(by_kind["no_line"]),
+                )
+            )
+        return changes
+
+    def _check_unchanged_since_compute(self):
+        """Paid means a line paid it: a payout whose entries changed since
+        Compute is not confirmed; Compute again shows the difference and
+        nets a lost deal before payment."""
+        for payout in self:
+            changes = payout._changes_since_compute()
+            if changes:
+                raise UserError(
+                    self.env._(
+                        "%(payout)s changed since it was computed: %(changes)s Compute it "
+                        "again, check the lines, then confirm.",
+                        payout=payout.display_name,
+                        changes=" ".join(changes),
+                    )
+                )
 
     def _aggregate_entries(self):
         """Per employee: incentive, award and clawback (reversals of credits
@@ -442,7 +667,8 @@ class CrmContributionPayout(models.Model):
                              AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)),
                        SUM(entry.points),
                        BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
-                               AND entry.wage_type = 'award')
+                               AND entry.wage_type = 'award'),
+                       BOOL_OR(entry.amount != 0)
                   FROM %(links)s link
                   JOIN crm_contribution entry ON entry.id = link.entry_id
              LEFT JOIN crm_contribution paid
@@ -460,7 +686,16 @@ class CrmContributionPayout(models.Model):
         )
         totals = {}
         for row in self.env.cr.fetchall():
-            employee_id, incentive, award, clawback, deductible, points, formula_award = row
+            (
+                employee_id,
+                incentive,
+                award,
+                clawback,
+                deductible,
+                points,
+                formula_award,
+                money,
+            ) = row
             incentive, award = incentive or 0.0, award or 0.0
             clawback, deductible = clawback or 0.0, deductible or 0.0
             # What is still negative (a reversal whose credit another
@@ -474,6 +709,7 @@ class CrmContributionPayout(models.Model):
                 "deduction_allowed": bool(window),
                 "points": points or 0.0,
                 "formula_award": bool(formula_award),
+                "money": bool(money),
             }
         return totals
 
@@ -506,10 +742,12 @@ class CrmContributionPayout(models.Model):
         totals = self._aggregate_entries()
         carried = self._carried_in()
         # Points are not money: someone with only points gets no ¥0 line.
+        # Money always has a line, even netted to zero (a credit and its
+        # reversal): paid means a line paid it, and the statement shows both.
         employee_ids = {
             employee_id
             for employee_id, total in totals.items()
-            if total["incentive"] or total["award"] or total["clawback"]
+            if total["incentive"] or total["award"] or total["clawback"] or total["money"]
         } | set(carried)
         employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
@@ -546,6 +784,7 @@ class CrmContributionPayout(models.Model):
                         payout=payout.display_name,
                     )
                 )
+            payout._check_unchanged_since_compute()
             payout._check_hours_entered()
             payout._store_settlement()
         self._workflow().write({"state": "confirmed"})
@@ -601,17 +840,41 @@ class CrmContributionPayout(models.Model):
         if background:
             return background
         for payout in self:
-            payout.entry_ids._mark_paid(payout)
+            payout._entries_of_lines()._mark_paid(payout)
         self._workflow().write({"state": "done"})
         return True
+
+    def _entries_of_lines(self):
+        """The entries this payout pays: those it took for an employee who has a
+        line in it (money without a line is never paid; points alone, which
+        are no money, have no line), in one query."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT link.entry_id
+                  FROM %(links)s link
+                  JOIN crm_contribution entry ON entry.id = link.entry_id
+                 WHERE link.payout_id = %(payout)s
+                   AND (entry.amount = 0
+                        OR EXISTS (SELECT 1 FROM crm_contribution_payout_line line
+                                    WHERE line.payout_id = link.payout_id
+                                      AND line.employee_id = entry.employee_id))
+                """,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payout=self.id,
+            )
+        )
+        return self.env["crm.contribution"].browse(row[0] for row in self.env.cr.fetchall())
 
     def action_cancel(self):
         self._check_state("draft")
         self._check_no_background()
         for payout in self:
             payout._release_entries()
-            payout.line_ids.unlink()
-        self._workflow().write({"state": "cancel"})
+            payout._workflow().line_ids.unlink()
+        self._workflow().write({"state": "cancel", "removed_employee_ids": [Command.clear()]})
         return True
 
     def action_draft(self):

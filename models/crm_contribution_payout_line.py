@@ -1,8 +1,10 @@
 import calendar
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
+from ..core.bounds import MAX_MONEY, plausible_hours, plausible_money
 from ..core.wage import (
     check_hours,
     deduction_limit,
@@ -15,7 +17,7 @@ from ..core.wage import (
     period_hours,
     settle_with_limit,
 )
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN
+from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 
 # What an administrator fills in on a draft line (hours template); every
 # other figure is the payout's, computed and frozen at confirmation.
@@ -33,6 +35,16 @@ LINE_INPUT_FIELDS = {
     "workplace_state_id",
     "results_only",
 }
+
+# What payroll types on a line, bounded (see _raise_input_problem).
+HOURS_FIELDS = (
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "scheduled_hours",
+)
+WAGE_FIELDS = ("net_wage_amount", "fixed_wage_amount")
 
 # Each warning is written in Japanese and English, whatever the reader's
 # language: payroll files travel between people.
@@ -466,8 +478,10 @@ class CrmContributionPayoutLine(models.Model):
                 by_key.get((line.payout_id.id, line.employee_id.id), [])
             )
 
-    @api.constrains("worked_hours", "overtime_hours", "holiday_hours", "late_night_hours")
+    @api.constrains(*HOURS_FIELDS)
     def _check_hours(self):
+        for line in self:
+            line._raise_input_problem({fname: line[fname] for fname in HOURS_FIELDS})
         messages = {
             "negative": self.env._("Hours cannot be negative."),
             "more_than_month": self.env._("More hours than the wage period holds."),
@@ -495,6 +509,42 @@ class CrmContributionPayoutLine(models.Model):
                     )
                 )
 
+    @api.constrains(*WAGE_FIELDS)
+    def _check_wage_amounts(self):
+        for line in self:
+            line._raise_input_problem({fname: line[fname] for fname in WAGE_FIELDS})
+
+    def _raise_input_problem(self, values, payout=None, employee=None):
+        """Refuse what nobody could have worked or earned: hours outside the
+        wage period's length, wages negative, not finite or from ¥100,000,000.
+        Checked on the values given, before the ORM rounds them (NaN and
+        infinity would fail there without a word), and on the record."""
+        payout = payout or self.payout_id
+        employee = employee or self.employee_id
+        for fname, value in values.items():
+            field = self._fields[fname].get_description(self.env)["string"]
+            if fname in HOURS_FIELDS:
+                hours = period_hours(payout.date_to, payout.company_id.everyone_sells_closing_day)
+                if not plausible_hours(value, hours):
+                    raise ValidationError(
+                        self.env._(
+                            "%(employee)s: %(field)s: hours cannot be negative or more "
+                            "than the wage period holds (%(hours)s h).",
+                            employee=employee.name,
+                            field=field,
+                            hours=hours,
+                        )
+                    )
+            elif fname in WAGE_FIELDS and not plausible_money(value):
+                raise ValidationError(
+                    self.env._(
+                        "%(employee)s: %(field)s must be zero or more and below ¥%(limit)s.",
+                        employee=employee.name,
+                        field=field,
+                        limit=format(MAX_MONEY, ","),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         payouts = self.env["crm.contribution.payout"].browse(
@@ -506,6 +556,14 @@ class CrmContributionPayoutLine(models.Model):
             for vals in vals_list:
                 if set(vals) - LINE_INPUT_FIELDS - {"payout_id", "employee_id", "department_id"}:
                     raise UserError(self._figures_error())
+        for vals in vals_list:
+            given = {f: vals[f] for f in (*HOURS_FIELDS, *WAGE_FIELDS) if f in vals}
+            if given and vals.get("payout_id"):
+                self._raise_input_problem(
+                    given,
+                    payout=self.env["crm.contribution.payout"].browse(vals["payout_id"]),
+                    employee=self.env["hr.employee"].browse(vals.get("employee_id")),
+                )
         return super().create(vals_list)
 
     def _is_payout_computation(self):
@@ -540,12 +598,57 @@ class CrmContributionPayoutLine(models.Model):
             }
             if changed:
                 raise UserError(self._figures_error())
+        given = {f: vals[f] for f in (*HOURS_FIELDS, *WAGE_FIELDS) if f in vals}
+        if given:
+            for line in self:
+                line._raise_input_problem(given)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         if self.filtered(lambda line: line.payout_id.state not in ("draft", "cancel")):
             raise UserError(self.env._("The payout is confirmed: its lines are payroll history."))
+
+    def unlink(self):
+        """A deleted draft line releases its entries: they go back to the pool
+        (never paid without a line), and the payout records whose line went,
+        so that it is computed again before it is confirmed."""
+        # Who may, and whether the payout is still a draft, before anything is released.
+        self.check_access("unlink")
+        self._unlink_only_draft()
+        self._release_entries()
+        if not self._is_payout_computation():
+            for payout in self.payout_id.filtered(lambda p: p.state == "draft"):
+                removed = self.filtered(lambda line, p=payout: line.payout_id == p).employee_id
+                payout._workflow().write(
+                    {"removed_employee_ids": [Command.link(e.id) for e in removed]}
+                )
+        return super().unlink()
+
+    def _release_entries(self):
+        """Unlink the entries of these lines from their payouts, in one DELETE."""
+        if not self:
+            return
+        self.env.flush_all()
+        pairs = [(line.payout_id.id, line.employee_id.id) for line in self]
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM %(links)s link
+                 USING crm_contribution entry,
+                       unnest(%(payouts)s::int[], %(employees)s::int[])
+                           AS pair(payout_id, employee_id)
+                 WHERE entry.id = link.entry_id
+                   AND link.payout_id = pair.payout_id
+                   AND entry.employee_id = pair.employee_id
+                """,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payouts=[payout for payout, _employee in pairs],
+                employees=[employee for _payout, employee in pairs],
+            )
+        )
+        if self.env.cr.rowcount:
+            self.payout_id._invalidate_entry_links()
 
     @api.depends("employee_id", "payout_id.name")
     def _compute_display_name(self):

@@ -129,9 +129,12 @@ class CrmContributionProgram(models.Model):
         help="Expected revenue of the won opportunities that came from the "
         "program's signals (each deal counted once).",
     )
+    # What the program costs is pay: with few participants it tells each
+    # one's incentive. Managers only (the screens hide it from the others).
     incentive_total = fields.Monetary(
         string="Incentive Cost",
         compute="_compute_kpis",
+        groups="crm_everyone_sells.group_manager",
         help="Net credits (after reversals) earned on the program's signals and "
         "on the deals they became.",
     )
@@ -150,6 +153,7 @@ class CrmContributionProgram(models.Model):
     revenue_per_incentive = fields.Float(
         string="Revenue per Yen of Incentive",
         compute="_compute_kpis",
+        groups="crm_everyone_sells.group_manager",
         digits=(16, 1),
         help="Won revenue divided by the incentive cost.",
     )

@@ -17,6 +17,7 @@ from odoo.tools.mail import email_re, email_split_tuples
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
+from ..core.bounds import DESCRIPTION_BYTES, TITLE_LENGTH, cut_title, cut_to_bytes
 from .boolean_search import searched_true
 from .server_switches import (
     confirming,
@@ -316,6 +317,57 @@ class CrmSignal(models.Model):
     def _default_signal_type(self):
         types = self.env["crm.signal.type"]
         return types.search([("code", "=", "new_need")], limit=1) or types.search([], limit=1)
+
+    @api.constrains("name", "description")
+    def _check_text_size(self):
+        for signal in self:
+            if len(signal.name or "") > TITLE_LENGTH:
+                raise ValidationError(
+                    self.env._(
+                        "A signal's summary is one line of at most %(limit)s characters: "
+                        "put the rest in the details.",
+                        limit=TITLE_LENGTH,
+                    )
+                )
+            if len((signal.description or "").encode()) > DESCRIPTION_BYTES:
+                raise ValidationError(
+                    self.env._(
+                        "A signal's details take at most %(limit)s KB: attach long "
+                        "documents as files instead.",
+                        limit=DESCRIPTION_BYTES // 1024,
+                    )
+                )
+
+    @api.model
+    def _fit_text(self, title, body):
+        """``title`` and the HTML ``body`` cut to what a signal holds (for the
+        mail gateway and the chat integration): returns ``(title,
+        description, overflow)``, where ``overflow`` is the original, as one
+        HTML document to keep as an attachment, or False when nothing was cut."""
+        title = (title or "").strip()
+        body = body or ""
+        fitted_title = cut_title(title)
+        description = body
+        if len(body.encode()) > DESCRIPTION_BYTES:
+            note = self.env._("(Cut to fit: the full text is attached.)")
+            text = html2plaintext(body)
+            # Escaping lengthens the text: cut again until it fits.
+            budget = DESCRIPTION_BYTES - len(note.encode()) - 64
+            while True:
+                description = plaintext2html(cut_to_bytes(text, budget) + "\n\n" + note)
+                size = len(description.encode())
+                if size <= DESCRIPTION_BYTES or budget <= 0:
+                    break
+                budget -= size - DESCRIPTION_BYTES + 64
+        if fitted_title == title and description == body:
+            return title, body, False
+        overflow = Markup(
+            "<html><head><meta charset='utf-8'/></head><body><h1>%s</h1>%s</body></html>"
+        ) % (
+            title,
+            Markup(body),
+        )
+        return fitted_title, description, str(overflow)
 
     @api.constrains("estimated_revenue")
     def _check_estimated_revenue(self):
@@ -1465,12 +1517,18 @@ class CrmSignal(models.Model):
         if not employee:
             raise ValueError(self.env._("Signals by e-mail are accepted from employees only."))
         values = dict(custom_values or {})
+        # A long e-mail is cut to what a signal holds; the original is kept
+        # as an attachment of the signal.
+        title, description, overflow = self._fit_text(
+            msg_dict.get("subject")
+            or html2plaintext(msg_dict.get("body") or "")[:80]
+            or self.env._("Signal by e-mail"),
+            msg_dict.get("body"),
+        )
         values.update(
             {
-                "name": msg_dict.get("subject")
-                or html2plaintext(msg_dict.get("body") or "")[:80]
-                or self.env._("Signal by e-mail"),
-                "description": msg_dict.get("body"),
+                "name": title,
+                "description": description,
                 "employee_id": employee.id,
                 "company_id": employee.company_id.id,
                 # Anyone can write an employee's address in From: the
@@ -1478,7 +1536,20 @@ class CrmSignal(models.Model):
                 "to_confirm": True,
             }
         )
-        return super(CrmSignal, from_mail(self)).message_new(msg_dict, custom_values=values)
+        signal = super(CrmSignal, from_mail(self)).message_new(msg_dict, custom_values=values)
+        if overflow:
+            # sudo: the gateway keeps the e-mail as it came, on the signal it
+            # created; the attachment is readable exactly as the signal is.
+            self.env["ir.attachment"].sudo().create(
+                {
+                    "name": "original-message.html",
+                    "raw": overflow.encode(),
+                    "mimetype": "text/html",
+                    "res_model": self._name,
+                    "res_id": signal.id,
+                }
+            )
+        return signal
 
     # ------------------------------------------------------------------
     # FROM ANYWHERE: signals saved from a chatter or Discuss message, and

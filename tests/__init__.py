@@ -40,3 +40,5 @@ from . import test_weekly_word
 from . import test_payroll_export
 from . import test_wage_law_round3
 from . import test_observed_facts
+from . import test_payout_integrity
+from . import test_input_bounds

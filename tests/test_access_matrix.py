@@ -159,6 +159,17 @@ _MANAGER_READS_ADMIN_WRITES = {
     "portal": _row(NONE, NONE, NONE, NONE),
     "other_company": _row(ALL, ALL, ALL, ALL),
 }
+# The minimum-wage table is law shared by every company: only users with
+# Settings rights change it (none of these roles).
+_LAW_READ_BY_MANAGERS = {
+    "employee": _row(NONE, NONE, NONE, NONE),
+    "salesperson": _row(NONE, NONE, NONE, NONE),
+    "sales_manager": _row(NONE, NONE, NONE, NONE),
+    "contribution_manager": _row(NONE, ALL, NONE, NONE),
+    "contribution_admin": _row(NONE, ALL, NONE, NONE),
+    "portal": _row(NONE, NONE, NONE, NONE),
+    "other_company": _row(NONE, ALL, NONE, NONE),
+}
 _RULES = {
     "employee": _row(NONE, PUBLISHED, NONE, NONE),
     "salesperson": _row(NONE, PUBLISHED, NONE, NONE),
@@ -233,7 +244,7 @@ MATRIX = {
         "other_company": _row(ALL, ALL, ALL, ALL),
     },
     "crm.contribution.premium.rate": _MANAGER_READS_ADMIN_WRITES,
-    "crm.contribution.minimum.wage": _MANAGER_READS_ADMIN_WRITES,
+    "crm.contribution.minimum.wage": _LAW_READ_BY_MANAGERS,
     "crm.contribution.payroll.format": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.payroll.format.column": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.program.scope.log": {

@@ -203,7 +203,10 @@ class TestProgramKpis(ProgramCase):
         as_employee = self.program.with_user(self.user_engineer)
         self.assertEqual(as_employee.signal_count, 2)
         self.assertEqual(as_employee.won_revenue, 200_000)
-        self.assertEqual(as_employee.incentive_total, 10_000)
+        # What the program costs is pay (issue 21, item 16): managers only.
+        with self.assertRaises(AccessError):
+            as_employee.read(["incentive_total"])
+        self.assertEqual(self.as_admin(self.program).incentive_total, 10_000)
 
     def test_kpis_of_several_programs_in_bounded_queries(self):
         other = self.env["crm.contribution.program"].create(

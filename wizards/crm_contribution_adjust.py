@@ -1,6 +1,7 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
+from ..core.bounds import MAX_MONEY, plausible_money
 from ..models.crm_contribution import WAGE_TYPES
 
 
@@ -76,3 +77,31 @@ class CrmContributionAdjust(models.TransientModel):
             self.env._("Dispute accepted: %(explanation)s", explanation=self.explanation)
         )
         return {"type": "ir.actions.act_window_close"}
+
+    @api.constrains("amount", "points")
+    def _check_amount_bounds(self):
+        # An adjustment's sign is the point (a negative one takes back an
+        # excess credit); its size is bounded like any typed amount.
+        for wizard in self:
+            wizard._raise_amount_problem(wizard.amount, wizard.points)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Before the ORM rounds them: NaN and infinity would fail there unsaid.
+        for vals in vals_list:
+            self._raise_amount_problem(vals.get("amount"), vals.get("points"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._raise_amount_problem(vals.get("amount"), vals.get("points"))
+        return super().write(vals)
+
+    @api.model
+    def _raise_amount_problem(self, amount, points):
+        if not (plausible_money(amount, signed=True) and plausible_money(points, signed=True)):
+            raise ValidationError(
+                self.env._(
+                    "An adjustment is below ¥%(limit)s (and %(limit)s points) either way.",
+                    limit=format(MAX_MONEY, ","),
+                )
+            )

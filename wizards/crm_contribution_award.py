@@ -1,7 +1,11 @@
 import uuid
+from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+from ..core.bounds import MAX_MONEY, plausible_money
+from ..core.wage import period_containing, period_end_of
 
 
 class CrmContributionAward(models.TransientModel):
@@ -99,3 +103,74 @@ class CrmContributionAward(models.TransientModel):
             "views": [(False, "form")],
             "target": "current",
         }
+
+    # ------------------------------------------------------------------
+    # BOUNDS: what a manager types, within reason (for every caller)
+    # ------------------------------------------------------------------
+
+    @api.constrains("amount")
+    def _check_amount_bounds(self):
+        for wizard in self:
+            wizard._raise_amount_problem(wizard.amount)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Before the ORM rounds it: NaN and infinity would fail there unsaid.
+        for vals in vals_list:
+            if "amount" in vals:
+                self._raise_amount_problem(vals["amount"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "amount" in vals:
+            self._raise_amount_problem(vals["amount"])
+        return super().write(vals)
+
+    @api.model
+    def _raise_amount_problem(self, amount):
+        if not plausible_money(amount) or not amount:
+            raise ValidationError(
+                self.env._(
+                    "A discretionary award is a positive amount below ¥%(limit)s.",
+                    limit=format(MAX_MONEY, ","),
+                )
+            )
+
+    @api.constrains("date", "company_id")
+    def _check_date_in_open_period(self):
+        for wizard in self:
+            start, end = wizard._open_dates()
+            if not (start <= wizard.date <= end):
+                raise ValidationError(
+                    self.env._(
+                        "An award is dated in the current or the next unpaid wage period: "
+                        "from %(start)s to %(end)s.",
+                        start=start,
+                        end=end,
+                    )
+                )
+
+    def _open_dates(self):
+        """The first and last day an award may be dated: from the first day
+        no confirmed payout covers (at the earliest the previous wage period,
+        whose payout may still be open) to the end of the next wage period."""
+        company = self.company_id or self.env.company
+        closing_day = company.everyone_sells_closing_day
+        today = fields.Date.context_today(self)
+        current_start, current_end = period_containing(today, closing_day)
+        previous_start = period_containing(current_start - timedelta(days=1), closing_day)[0]
+        next_end = period_end_of(current_end + timedelta(days=1), closing_day)
+        # sudo: which periods are paid is read whoever enters the award.
+        paid = (
+            self.env["crm.contribution.payout"]
+            .sudo()
+            .search(
+                [("company_id", "=", company.id), ("state", "in", ("confirmed", "done"))],
+                order="date_to desc",
+                limit=1,
+            )
+        )
+        start = previous_start
+        if paid:
+            start = max(start, paid.date_to + timedelta(days=1))
+        return start, max(start, next_end)
