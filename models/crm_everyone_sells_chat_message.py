@@ -24,10 +24,6 @@ REPLAY_SECONDS = 5 * 60
 # Days a message waits for its sender to connect; also how long a request id
 # is remembered, so that a repeated request creates nothing twice.
 KEEP_DAYS = 7
-# Longest signal title; the rest of a longer text becomes its description.
-# TODO(merge): the bounds branch adds crm.signal._fit_text() for e-mail;
-# switch _fit_text below to it and drop this constant.
-TITLE_LIMIT = 200
 # Slack answers a response_url only on its own host (never a host the body names).
 SLACK_RESPONSE_HOST = "https://hooks.slack.com/"
 SLACK_TIMEOUT = 5
@@ -38,16 +34,12 @@ CUSTOMER = re.compile(r"(?:^|\s)(?:顧客|customer)\s*[:：]\s*(.+)\s*$", re.IGN
 TEAMS_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 
-def _fit_text(text, limit=TITLE_LIMIT):
-    """(title, description): the first line as the title when it fits, cut
-    with an ellipsis when not; the whole text as the description whenever
-    the title does not hold all of it."""
+def _title_and_body(text):
+    """(first line, the whole text as HTML when the first line is not all of
+    it): the signal's own ``_fit_text`` then cuts both to what a signal holds."""
     text = (text or "").strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    title = first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
-    description = plaintext2html(text) if title != text else False
-    return title, description
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first, plaintext2html(text) if first != text else False
 
 
 def _slack_escape(text):
@@ -338,7 +330,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
             lang=user.lang, tz=user.tz, allowed_company_ids=company.ids
         )
         env = Signal.env
-        title, description = _fit_text(self.text)
+        title, description, overflow = Signal._fit_text(*_title_and_body(self.text))
         values = {"name": title, "description": description}
         if self.customer_name:
             values["contact_name"] = self.customer_name
@@ -348,6 +340,7 @@ class CrmEveryoneSellsChatMessage(models.Model):
         try:
             with self.env.cr.savepoint():
                 signal = Signal.create(values)
+                signal._keep_original(overflow)
                 signal.message_post(
                     body=Markup("<p>%s</p>")
                     % env._("Logged from %(platform)s.", platform=self._platform_label(env)),

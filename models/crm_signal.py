@@ -369,6 +369,23 @@ class CrmSignal(models.Model):
         )
         return fitted_title, description, str(overflow)
 
+    def _keep_original(self, overflow):
+        """Attach ``overflow`` (``_fit_text``'s original) to this signal, when
+        something was cut."""
+        if not overflow:
+            return
+        # sudo: the original is kept as it came, on the signal it made; the
+        # attachment is readable exactly as the signal is.
+        self.env["ir.attachment"].sudo().create(
+            {
+                "name": "original-message.html",
+                "raw": overflow.encode(),
+                "mimetype": "text/html",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+
     @api.constrains("estimated_revenue")
     def _check_estimated_revenue(self):
         for signal in self:
@@ -1537,18 +1554,7 @@ class CrmSignal(models.Model):
             }
         )
         signal = super(CrmSignal, from_mail(self)).message_new(msg_dict, custom_values=values)
-        if overflow:
-            # sudo: the gateway keeps the e-mail as it came, on the signal it
-            # created; the attachment is readable exactly as the signal is.
-            self.env["ir.attachment"].sudo().create(
-                {
-                    "name": "original-message.html",
-                    "raw": overflow.encode(),
-                    "mimetype": "text/html",
-                    "res_model": self._name,
-                    "res_id": signal.id,
-                }
-            )
+        signal._keep_original(overflow)
         return signal
 
     # ------------------------------------------------------------------
