@@ -21,6 +21,7 @@ from . import hr_employee
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings
+from . import res_country_state
 from . import res_partner
 
 # SQL views last: their tables must exist first.

@@ -3,6 +3,7 @@ import calendar
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..core.money import format_points
 from ..core.wage import (
     check_hours,
     deduction_limit,
@@ -75,8 +76,17 @@ WARNINGS = {
 
 
 def bilingual(code, **values):
+    """The warning in Japanese, then English. A prefecture (a res.country.state
+    record) is named in each half's language."""
     japanese, english = WARNINGS[code]
-    return f"{japanese % values} / {english % values}"
+
+    def in_lang(lang):
+        return {
+            key: value._everyone_sells_name(lang) if isinstance(value, models.BaseModel) else value
+            for key, value in values.items()
+        }
+
+    return f"{japanese % in_lang('ja_JP')} / {english % in_lang('en_US')}"
 
 
 class CrmContributionPayoutLine(models.Model):
@@ -356,7 +366,7 @@ class CrmContributionPayoutLine(models.Model):
                 warnings.append(
                     bilingual(
                         "minimum_wage_stale",
-                        prefecture=workplace.name,
+                        prefecture=workplace,
                         year=latest_revision_due(line.date_to).year,
                     )
                 )
@@ -373,7 +383,7 @@ class CrmContributionPayoutLine(models.Model):
                     warnings.append(
                         bilingual(
                             "minimum_wage",
-                            prefecture=minimum.state_id.name,
+                            prefecture=minimum.state_id,
                             minimum=f"{minimum.hourly_amount:,.0f}",
                         )
                     )
@@ -496,6 +506,27 @@ class CrmContributionPayoutLine(models.Model):
             line.display_name = " – ".join(
                 filter(None, [line_sudo.employee_id.name, line_sudo.payout_id.name])
             )
+
+    def _format_points(self, points):
+        return format_points(points)
+
+    def _statement_premium_terms(self):
+        """The overtime premium's terms as the statement prints them, so the
+        employee can redo the sum: [(kind, rate in %, hours)] of the hours
+        that earn a premium, with the rates in force for the period (the
+        same as _compute_premium's)."""
+        self.ensure_one()
+        rates = self.env["crm.contribution.premium.rate"]._rates_for(self.company_id, self.date_to)
+        overtime = 0 if self.overtime_exempt else self.overtime_hours
+        holiday = 0 if self.overtime_exempt else self.holiday_hours
+        threshold = float(rates.threshold_hours)
+        terms = [
+            ("overtime", rates.overtime, min(overtime, threshold)),
+            ("overtime_over_threshold", rates.overtime_over_threshold, overtime - threshold),
+            ("holiday", rates.holiday, holiday),
+            ("late_night", rates.late_night, self.late_night_hours),
+        ]
+        return [(kind, f"{float(rate):g}", hours) for kind, rate, hours in terms if hours > 0]
 
     def action_print_statement(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)

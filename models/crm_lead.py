@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..core.money import format_points
 from .crm_contribution import AmountFormatter
 
 # Writing any of these may move a deal into or out of won, or change its credit.
@@ -266,7 +267,7 @@ class CrmLead(models.Model):
                     currencies[company.id] = company.currency_id
                 figures.append(money(entry.amount, currencies[company.id]))
             if entry.points:
-                figures.append(f"{entry.points:g} {points_unit}")
+                figures.append(f"{format_points(entry.points)} {points_unit}")
             return Markup("<li>%s — %s (%s)</li>") % (
                 entry.employee_id.name,
                 " ".join(figures),

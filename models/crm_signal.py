@@ -17,6 +17,7 @@ from odoo.tools.mail import email_re, email_split_tuples
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
+from ..core.money import format_points
 from .boolean_search import searched_true
 
 # Amounts beyond this lose yen in floating point (Odoo stores money as
@@ -361,7 +362,7 @@ class CrmSignal(models.Model):
         """A points-only rule earns points, not "¥ 0": say so."""
         if line["amount"] or not line["points"]:
             return sentence
-        points = f"{line['points']:g}"  # outside _(): Babel cannot extract f-strings
+        points = format_points(line["points"])
         return self.env._(
             "%(points)s point(s), no money — rule %(rule)s",
             points=points,

@@ -184,7 +184,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             .browse({line[1] for line in lines if line[1]})
         }
         prefectures = {
-            state.id: state.name
+            state.id: state._everyone_sells_name()
             for state in self.env["res.country.state"].browse(
                 {line[2] for line in lines if line[2]}
             )

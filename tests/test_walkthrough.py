@@ -105,7 +105,7 @@ class TestStatementLanguage(JapaneseCase):
     def test_statement_breadcrumb_names_employee_and_payout(self):
         line = self.line_ja.with_user(self.user_support)
         self.assertEqual(line.display_name, f"佐藤 花子 – {self.run.name}")
-        home = self.env["crm.everyone.sells.home"].with_user(self.user_support).create({})
+        home = self.env["crm.everyone.sells.home"].with_user(self.user_support).new({})
         self.assertNotIn("crm.everyone.sells.home", home.display_name)
 
 
