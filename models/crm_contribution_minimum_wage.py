@@ -20,6 +20,8 @@ class CrmContributionMinimumWage(models.Model):
     hourly_amount = fields.Float(
         string="Hourly Minimum (¥)", required=True, help="地域別最低賃金(時間額)."
     )
+    # Minimum wages are set in yen by law: shown with ¥ and whole yen.
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
     _sql_constraints = [
         (
@@ -29,6 +31,9 @@ class CrmContributionMinimumWage(models.Model):
         ),
         ("amount_positive", "CHECK(hourly_amount > 0)", "A minimum wage is positive."),
     ]
+
+    def _compute_currency_id(self):
+        self.currency_id = self.env.ref("base.JPY")
 
     @api.model
     def _minimum_for(self, state, date, date_from=None):

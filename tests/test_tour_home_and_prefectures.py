@@ -1,0 +1,28 @@
+"""Home by URL and prefectures in Japanese, in the browser as the README's
+people (issue #22, items 9 and 12)."""
+
+from odoo.tests import tagged
+
+from .test_tour import WalkthroughCase
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestHomeByUrlTour(WalkthroughCase):
+    def test_home_reloads_with_menus_and_writes_nothing(self):
+        self.env["crm.signal"].with_user(self.sato).create(
+            {"name": "在庫連携のAPIがあれば購入したい", "partner_id": self.customer.id}
+        )
+        Home = self.env["crm.everyone.sells.home"].sudo()
+        before = Home.search_count([])
+        self.start_tour(
+            "/odoo/everyone-sells", "crm_everyone_sells_home_by_url", login="es_walk_sato"
+        )
+        self.assertEqual(Home.search_count([]), before, "opening Home wrote no record")
+
+    def test_minimum_wages_name_prefectures_in_japanese(self):
+        action = self.env.ref("crm_everyone_sells.crm_contribution_minimum_wage_action")
+        self.start_tour(
+            f"/odoo/action-{action.id}",
+            "crm_everyone_sells_prefectures_in_japanese",
+            login="es_walk_payroll",
+        )
