@@ -22,6 +22,7 @@ from . import ir_actions_report
 from . import res_company
 from . import res_config_settings
 from . import res_country_state
+from . import ir_http
 from . import res_partner
 
 # SQL views last: their tables must exist first.

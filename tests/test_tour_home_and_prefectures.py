@@ -26,3 +26,24 @@ class TestHomeByUrlTour(WalkthroughCase):
             "crm_everyone_sells_prefectures_in_japanese",
             login="es_walk_payroll",
         )
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestYenTour(WalkthroughCase):
+    def test_sums_show_yen(self):
+        self.lead.write(
+            {"stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id}
+        )
+        self.run_crediting()
+        mine = self.env.ref("crm_everyone_sells.crm_contribution_action_my")
+        self.start_tour(
+            f"/odoo/action-{mine.id}",
+            "crm_everyone_sells_yen_in_my_contributions",
+            login="es_walk_sato",
+        )
+        evaluation = self.env.ref("crm_everyone_sells.crm_contribution_evaluation_report_action")
+        self.start_tour(
+            f"/odoo/action-{evaluation.id}",
+            "crm_everyone_sells_yen_in_evaluation",
+            login="es_walk_sato",
+        )

@@ -68,3 +68,30 @@ registry.category("web_tour.tours").add("crm_everyone_sells_prefectures_in_japan
         },
     ],
 });
+
+/** Low items: yen with ¥ where Odoo shows a bare sum (group rows, pivots). */
+registry.category("web_tour.tours").add("crm_everyone_sells_yen_in_my_contributions", {
+    steps: () => [
+        {
+            content: "My Contributions, grouped by month: the month's sum in yen",
+            trigger: ".o_list_view .o_group_header .o_list_number:contains(¥):contains(60,000)",
+        },
+        {
+            content: "No bare 60,000.00",
+            trigger: ".o_list_view:not(:contains(60,000.00))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_everyone_sells_yen_in_evaluation", {
+    steps: () => [
+        {
+            content: "The evaluation's pivot: amounts in yen",
+            trigger: ".o_pivot .o_value:contains(¥)",
+        },
+        {
+            content: "No bare .00 amount",
+            trigger: ".o_pivot:not(:contains(60,000.00))",
+        },
+    ],
+});
