@@ -44,6 +44,8 @@ class TestPrefectures(TransactionCase):
         osaka = self.env.ref("base.state_jp_jp-27")
         self.assertEqual([state_id for state_id, _name in found], osaka.ids)
         # As an import matches a name exactly.
+        found = self.States.name_search("北海道", operator="=")
+        self.assertEqual([state_id for state_id, _name in found], self.hokkaido.ids)
         self.assertEqual(self.States.search([("display_name", "=", "北海道")]), self.hokkaido)
         self.assertEqual(
             self.States.search([("display_name", "in", ["北海道", "東京都"])]),
