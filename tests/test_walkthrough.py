@@ -291,7 +291,7 @@ class TestFeedback(PayoutCase):
         self.assertIn("全員営業で次の貢献報酬が計上されました：", body)
         self.assertIn("佐藤 花子 — ¥\xa040,000 (受注貢献 5 %)", body)
         self.assertIn("鈴木 一郎 — 1.00 ポイント (&lt;b onclick=", body)
-        self.assertIn("佐藤 花子 — 2 ポイント", body)
+        self.assertIn("佐藤 花子 — 2.00 ポイント", body)
         self.assertIn("マネージャーの承認を経てから支払われます", body)
         self.assertNotIn("<b", body)
         sanitize_style = self.env["mail.message"]._fields["body"].sanitize_style
