@@ -800,7 +800,14 @@ class Large:
             Home.onchange(
                 {},
                 [],
-                {name: {} for name in Home._fields if name.endswith(("_html", "_count", "_month"))},
+                {
+                    "user_id": {},  # the figures are computed from it (see the model)
+                    **{
+                        name: {}
+                        for name in Home._fields
+                        if name.endswith(("_html", "_count", "_month"))
+                    },
+                },
             )
 
         def my_contributions():
