@@ -74,11 +74,11 @@ registry.category("web_tour.tours").add("crm_everyone_sells_yen_in_my_contributi
     steps: () => [
         {
             content: "My Contributions, grouped by month: the month's sum in yen",
-            trigger: ".o_list_view .o_group_header .o_list_number:contains(¥):contains(60,000)",
+            trigger: ".o_list_view .o_group_header .o_list_number:contains(¥)",
         },
         {
-            content: "No bare 60,000.00",
-            trigger: ".o_list_view:not(:contains(60,000.00))",
+            content: "In whole yen",
+            trigger: ".o_list_view:not(:has(.o_group_header .o_list_number:contains(¥):contains(.00)))",
         },
     ],
 });
@@ -90,8 +90,8 @@ registry.category("web_tour.tours").add("crm_everyone_sells_yen_in_evaluation", 
             trigger: ".o_pivot .o_value:contains(¥)",
         },
         {
-            content: "No bare .00 amount",
-            trigger: ".o_pivot:not(:contains(60,000.00))",
+            content: "In whole yen",
+            trigger: ".o_pivot:not(:has(.o_value:contains(¥):contains(.00)))",
         },
     ],
 });
