@@ -19,6 +19,16 @@ class TestHomeByUrlTour(WalkthroughCase):
         )
         self.assertEqual(Home.search_count([]), before, "opening Home wrote no record")
 
+    def test_company_form_finds_a_prefecture_in_japanese(self):
+        self.env.ref("base.user_admin").lang = "ja_JP"
+        self.start_tour(
+            f"/odoo/res.company/{self.company.id}",
+            "crm_everyone_sells_prefecture_on_company_form",
+            login="admin",
+        )
+        self.assertEqual(self.company.state_id, self.env.ref("base.state_jp_jp-27"))
+        self.assertEqual(self.company.state_id.name, "Osaka", "the base record keeps its name")
+
     def test_minimum_wages_name_prefectures_in_japanese(self):
         action = self.env.ref("crm_everyone_sells.crm_contribution_minimum_wage_action")
         self.start_tour(

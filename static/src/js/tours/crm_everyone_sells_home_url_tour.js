@@ -95,3 +95,38 @@ registry.category("web_tour.tours").add("crm_everyone_sells_yen_in_evaluation", 
         },
     ],
 });
+
+/** Item 9: the company form finds a prefecture by its Japanese name. */
+registry.category("web_tour.tours").add("crm_everyone_sells_prefecture_on_company_form", {
+    steps: () => [
+        {
+            content: "Type 大阪 in the company's prefecture",
+            trigger: ".o_form_view .o_field_widget[name=state_id] input",
+            run: "edit 大阪",
+        },
+        {
+            content: "大阪府 is offered (not 'create')",
+            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains(大阪府)",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved, shown as 大阪府",
+            trigger:
+                ".o_form_view:not(:has(.o_form_button_save:visible)) .o_field_widget[name=state_id] input",
+            run() {
+                if (this.anchor.value !== "大阪府") {
+                    console.error(`The prefecture reads ${this.anchor.value}, not 大阪府`);
+                }
+            },
+        },
+        {
+            content: "No error dialog",
+            trigger: "body:not(:has(.o_error_dialog))",
+        },
+    ],
+});
