@@ -57,3 +57,11 @@ class TestYenTour(WalkthroughCase):
             "crm_everyone_sells_yen_in_evaluation",
             login="es_walk_sato",
         )
+
+    def test_new_rule_money_fields_show_yen(self):
+        rules = self.env.ref("crm_everyone_sells.crm_contribution_rule_action")
+        self.start_tour(
+            f"/odoo/action-{rules.id}/new",
+            "crm_everyone_sells_new_rule_in_yen",
+            login="es_walk_payroll",
+        )

@@ -130,3 +130,21 @@ registry.category("web_tour.tours").add("crm_everyone_sells_prefecture_on_compan
         },
     ],
 });
+
+/** Low items: a new rule's money fields in yen, before anything is saved. */
+registry.category("web_tour.tours").add("crm_everyone_sells_new_rule_in_yen", {
+    steps: () => [
+        {
+            content: "A new rule",
+            trigger: ".o_form_view .o_field_widget[name=name] input",
+        },
+        {
+            content: "Its cap per deal shows ¥",
+            trigger: ".o_form_view .o_field_widget[name=cap_per_deal]:contains(¥)",
+        },
+        {
+            content: "Its monthly cap shows ¥",
+            trigger: ".o_form_view .o_field_widget[name=cap_per_period]:contains(¥)",
+        },
+    ],
+});
