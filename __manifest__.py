@@ -67,8 +67,13 @@
         "web.assets_backend": [
             "crm_everyone_sells/static/src/log_signal/**/*",
             "crm_everyone_sells/static/src/js/form_single_record_pager.js",
+            "crm_everyone_sells/static/src/amounts/company_currency.js",
+            "crm_everyone_sells/static/src/amounts/list_amounts.js",
             "crm_everyone_sells/static/src/home/*",
             "crm_everyone_sells/static/src/background/*",
+        ],
+        "web.assets_backend_lazy": [
+            "crm_everyone_sells/static/src/amounts/pivot_amounts.js",
         ],
         "web.assets_tests": [
             "crm_everyone_sells/static/src/js/tours/*.js",

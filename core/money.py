@@ -10,6 +10,16 @@ def to_decimal(value):
     return Decimal(str(value))
 
 
+def format_points(points):
+    """Points as every screen, sentence and statement shows them: two
+    decimals, as the ledger stores them (a third of a point is 0.33).
+
+    >>> format_points(1), format_points(1234.5)
+    ('1.00', '1,234.50')
+    """
+    return f"{float(points or 0):,.2f}"
+
+
 def unit(digits):
     """The smallest amount of a currency with ``digits`` decimal places."""
     return Decimal(1).scaleb(-digits)

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, Query, format_amount
 
 from ..core.crediting import apply_cap
+from ..core.money import format_points
 from .boolean_search import searched_true
 
 _logger = logging.getLogger(__name__)
@@ -1344,6 +1345,11 @@ class _Explainer:
             "deal_capped": env._(" (capped at %(cap)s per deal)"),
             "period_capped": env._(" (limited by the monthly cap of %(cap)s)"),
             "points": env._(", %(points)s points"),
+            # A points-only rule pays no money: no "¥ 0 per event = ¥ 0".
+            "yours_points": env._("%(points)s point(s), no money — rule %(rule)s"),
+            "theirs_points": env._(
+                "%(points)s point(s) for %(employee)s, no money — rule %(rule)s"
+            ),
         }
 
     def _text(self, key, **values):
@@ -1453,7 +1459,7 @@ class _Explainer:
     def _sentence(self, rule, employee, currency, **figures):
         money = lambda value: self._money(value, currency)  # noqa: E731
         share = f"{float(figures['share']) * 100:.0f} %"
-        points = f"{figures.get('points') or 0:g}"
+        points = format_points(figures.get("points"))
         if rule.compute_method == "percentage":
             base = self._text("percentage", rate=rule.rate, basis=money(figures["basis"] or 0))
         elif rule.compute_method == "tiered":
@@ -1461,7 +1467,13 @@ class _Explainer:
         else:
             base = self._text("fixed", amount=money(rule.fixed_amount))
         name, user_id = employee
-        if self.to_employee or (user_id and user_id == self.env.uid):
+        yours = self.to_employee or (user_id and user_id == self.env.uid)
+        points_only = rule.compute_method == "fixed" and not rule.fixed_amount
+        if points_only and figures.get("points") and not figures["amount"]:
+            if yours:
+                return self._text("yours_points", points=points, rule=rule.name)
+            return self._text("theirs_points", points=points, employee=name, rule=rule.name)
+        if yours:
             sentence = self._text(
                 "yours", base=base, share=share, amount=money(figures["amount"]), rule=rule.name
             )

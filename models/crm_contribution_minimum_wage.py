@@ -22,6 +22,8 @@ class CrmContributionMinimumWage(models.Model):
     hourly_amount = fields.Float(
         string="Hourly Minimum (¥)", required=True, help="地域別最低賃金(時間額)."
     )
+    # Minimum wages are set in yen by law: shown with ¥ and whole yen.
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
 
     _sql_constraints = [
         (
@@ -63,9 +65,11 @@ class CrmContributionMinimumWage(models.Model):
                     "A minimum wage is between ¥%(low)s and ¥%(high)s an hour (%(prefecture)s).",
                     low=MIN_WAGE_RATE,
                     high=format(MAX_WAGE_RATE, ","),
-                    prefecture=state.name or "",
+                    prefecture=state._everyone_sells_name() if state else "",
                 )
             )
+    def _compute_currency_id(self):
+        self.currency_id = self.env.ref("base.JPY")
 
     @api.model
     def _minimum_for(self, state, date, date_from=None):

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..core.bounds import MAX_MONEY, plausible_hours, plausible_money
+from ..core.money import format_points
 from ..core.wage import (
     check_hours,
     deduction_limit,
@@ -92,8 +93,17 @@ WARNINGS = {
 
 
 def bilingual(code, **values):
+    """The warning in Japanese, then English. A prefecture (a res.country.state
+    record) is named in each half's language."""
     japanese, english = WARNINGS[code]
-    return f"{japanese % values} / {english % values}"
+
+    def in_lang(lang):
+        return {
+            key: value._everyone_sells_name(lang) if isinstance(value, models.BaseModel) else value
+            for key, value in values.items()
+        }
+
+    return f"{japanese % in_lang('ja_JP')} / {english % in_lang('en_US')}"
 
 
 class CrmContributionPayoutLine(models.Model):
@@ -413,7 +423,7 @@ class CrmContributionPayoutLine(models.Model):
                 warnings.append(
                     bilingual(
                         "minimum_wage_stale",
-                        prefecture=workplace.name,
+                        prefecture=workplace,
                         year=latest_revision_due(line.date_to).year,
                     )
                 )
@@ -433,7 +443,7 @@ class CrmContributionPayoutLine(models.Model):
                     warnings.append(
                         bilingual(
                             "minimum_wage",
-                            prefecture=minimum.state_id.name,
+                            prefecture=minimum.state_id,
                             minimum=f"{minimum.hourly_amount:,.0f}",
                         )
                     )
@@ -658,6 +668,27 @@ class CrmContributionPayoutLine(models.Model):
             line.display_name = " – ".join(
                 filter(None, [line_sudo.employee_id.name, line_sudo.payout_id.name])
             )
+
+    def _format_points(self, points):
+        return format_points(points)
+
+    def _statement_premium_terms(self):
+        """The overtime premium's terms as the statement prints them, so the
+        employee can redo the sum: [(kind, rate in %, hours)] of the hours
+        that earn a premium, with the rates in force for the period (the
+        same as _compute_premium's)."""
+        self.ensure_one()
+        rates = self.env["crm.contribution.premium.rate"]._rates_for(self.company_id, self.date_to)
+        overtime = 0 if self.overtime_exempt else self.overtime_hours
+        holiday = 0 if self.overtime_exempt else self.holiday_hours
+        threshold = float(rates.threshold_hours)
+        terms = [
+            ("overtime", rates.overtime, min(overtime, threshold)),
+            ("overtime_over_threshold", rates.overtime_over_threshold, overtime - threshold),
+            ("holiday", rates.holiday, holiday),
+            ("late_night", rates.late_night, self.late_night_hours),
+        ]
+        return [(kind, f"{float(rate):g}", hours) for kind, rate, hours in terms if hours > 0]
 
     def action_print_statement(self):
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)

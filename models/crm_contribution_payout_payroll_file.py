@@ -115,7 +115,8 @@ class CrmContributionPayoutLine(models.Model):
             "employee_key": keys.get(self.employee_id.id),
             "employee_name": employee.name,
             "department": self.department_id.sudo().name or "",
-            "workplace_prefecture": prefecture_label(self.workplace_state_id),
+            # The file is read by a Japanese payroll product: Japanese names.
+            "workplace_prefecture": prefecture_label(self.workplace_state_id, "ja_JP"),
             "incentive": self.incentive_amount,
             "overtime_premium": self.overtime_premium_amount,
             "deduction": self.deducted_amount,

@@ -26,9 +26,10 @@ KEY_SELECTION = [
 ]
 
 
-def prefecture_label(state):
-    """The one place a payroll export writes a prefecture's name."""
-    return state.name or ""
+def prefecture_label(state, lang=None):
+    """The one place a payroll export writes a prefecture's name: the
+    reader's (``lang``, default the environment's), Japanese for Japanese."""
+    return state._everyone_sells_name(lang) if state else ""
 
 
 class CrmContributionPayrollFormat(models.Model):

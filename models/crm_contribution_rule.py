@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
 from ..core.crediting import deal_credit
+from ..core.money import format_points
 from .crm_contribution import WAGE_TYPES
 
 TRIGGERS = [
@@ -256,7 +257,7 @@ class CrmContributionRule(models.Model):
         weights = {"originator": [1], "equal": [1, 1]}.get(self.split_method, [70, 30])
         credit = self._deal_credit(EXAMPLE_REVENUE, weights, currency.decimal_places)
         if not credit.total and self.points:
-            points = f"{self.points:g}"  # outside _(): Babel cannot extract f-strings
+            points = format_points(self.points)
             return self.env._(
                 "No money: %(points)s point(s) each time, split between the contributors "
                 "like money would be.",

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .boolean_search import searched_true
+from ..core.money import format_points
 from .crm_contribution import AmountFormatter
 from .server_switches import crediting_is_off, importing, is_importing
 
@@ -350,7 +351,7 @@ class CrmLead(models.Model):
                     currencies[company.id] = company.currency_id
                 figures.append(money(entry.amount, currencies[company.id]))
             if entry.points:
-                figures.append(f"{entry.points:g} {points_unit}")
+                figures.append(f"{format_points(entry.points)} {points_unit}")
             return Markup("<li>%s — %s (%s)</li>") % (
                 entry.employee_id.name,
                 " ".join(figures),

@@ -18,6 +18,7 @@ from odoo.tools.mail import email_re, email_split_tuples
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..core.bounds import DESCRIPTION_BYTES, TITLE_LENGTH, cut_title, cut_to_bytes
+from ..core.money import format_points
 from .boolean_search import searched_true
 from .server_switches import (
     confirming,
@@ -443,7 +444,7 @@ class CrmSignal(models.Model):
         """A points-only rule earns points, not "¥ 0": say so."""
         if line["amount"] or not line["points"]:
             return sentence
-        points = f"{line['points']:g}"  # outside _(): Babel cannot extract f-strings
+        points = format_points(line["points"])
         return self.env._(
             "%(points)s point(s), no money — rule %(rule)s",
             points=points,

@@ -16,6 +16,9 @@ from . import test_payout
 from . import test_performance
 from . import test_program
 from . import test_program_home
+from . import test_prefectures
+from . import test_statement_wording
+from . import test_tour_home_and_prefectures
 from . import test_recognition
 from . import test_routing
 from . import test_rules

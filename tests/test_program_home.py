@@ -17,25 +17,63 @@ from .test_program import ProgramCase
 
 @tagged("post_install", "-at_install")
 class TestHome(ProgramCase):
-    def open_home(self, user):
-        Home = (
+    def home_model(self, user):
+        return (
             self.env["crm.everyone.sells.home"]
             .with_user(user)
             .with_context(allowed_company_ids=self.company.ids)
         )
+
+    def open_home(self, user):
+        """Home as the web client opens it: the menu's window action, then
+        the new record's figures (onchange); nothing is saved."""
+        Home = self.home_model(user)
         action = Home.action_open()
         self.assertEqual(action["res_model"], "crm.everyone.sells.home")
-        return Home.browse(action["res_id"])
+        self.assertFalse(action.get("res_id"))
+        Home.onchange({}, [], {"user_id": {}, "my_signal_count": {}, "display_name": {}})
+        return Home.new({})
 
     def test_root_menu_opens_the_home(self):
         menus = self.env["ir.ui.menu"].with_user(self.user_support).load_menus(False)
         root = menus[self.env.ref("crm_everyone_sells.menu_root").id]
         first_child = menus[root["children"][0]]
         self.assertEqual(first_child["xmlid"], "crm_everyone_sells.menu_home")
-        self.assertEqual(
-            first_child["action"],
-            f"ir.actions.server,{self.env.ref('crm_everyone_sells.crm_everyone_sells_home_action').id}",
-        )
+        action = self.env.ref("crm_everyone_sells.crm_everyone_sells_home_action_window")
+        self.assertEqual(first_child["action"], f"ir.actions.act_window,{action.id}")
+        # /odoo/everyone-sells reloads Home with the app's menus (a window
+        # action with a path, not a record's model and id).
+        self.assertEqual(action.path, "everyone-sells")
+        self.assertFalse(action.res_id)
+
+    def test_opening_home_writes_nothing(self):
+        self.log_signal(self.user_support, name="API連携の要望")
+        Home = self.home_model(self.user_support)
+        homes_before = Home.sudo().search_count([])
+        self.env.flush_all()
+        spec = {
+            "user_id": {},
+            "display_name": {},
+            "my_signal_count": {},
+            "my_credit_month": {},
+            "leaderboard": {},
+            "my_signal_ids": {"fields": {"name": {}}},
+        }
+        for _visit in range(3):
+            Home.action_open()
+            values = Home.onchange({}, [], spec)["value"]
+            self.assertEqual(values["my_signal_count"], 1)
+            self.assertEqual(values["display_name"], "Everyone Sells")
+        self.env.flush_all()
+        self.assertEqual(Home.sudo().search_count([]), homes_before, "three visits, no record")
+
+    def test_home_reads_are_marked_readonly_for_a_replica(self):
+        # Odoo 18 sends RPC calls of methods marked @api.readonly to a read
+        # replica when one is configured (--db_replica_host).
+        Home = type(self.env["crm.everyone.sells.home"])
+        self.assertTrue(getattr(Home.onchange, "_readonly", False))
+        self.assertTrue(getattr(Home.action_open, "_readonly", False))
+        self.assertTrue(getattr(Home.web_read, "_readonly", False))
 
     def test_employee_home_shows_program_signals_credit_rules_leaderboard(self):
         self.make_rule(

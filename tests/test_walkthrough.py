@@ -105,7 +105,7 @@ class TestStatementLanguage(JapaneseCase):
     def test_statement_breadcrumb_names_employee_and_payout(self):
         line = self.line_ja.with_user(self.user_support)
         self.assertEqual(line.display_name, f"佐藤 花子 – {self.run.name}")
-        home = self.env["crm.everyone.sells.home"].with_user(self.user_support).create({})
+        home = self.env["crm.everyone.sells.home"].with_user(self.user_support).new({})
         self.assertNotIn("crm.everyone.sells.home", home.display_name)
 
 
@@ -290,8 +290,8 @@ class TestFeedback(PayoutCase):
         body = str(notes.body)
         self.assertIn("全員営業で次の貢献報酬が計上されました：", body)
         self.assertIn("佐藤 花子 — ¥\xa040,000 (受注貢献 5 %)", body)
-        self.assertIn("鈴木 一郎 — 1 ポイント (&lt;b onclick=", body)
-        self.assertIn("佐藤 花子 — 2 ポイント", body)
+        self.assertIn("鈴木 一郎 — 1.00 ポイント (&lt;b onclick=", body)
+        self.assertIn("佐藤 花子 — 2.00 ポイント", body)
         self.assertIn("マネージャーの承認を経てから支払われます", body)
         self.assertNotIn("<b", body)
         sanitize_style = self.env["mail.message"]._fields["body"].sanitize_style

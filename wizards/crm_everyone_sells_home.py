@@ -7,6 +7,11 @@ class CrmEveryoneSellsHome(models.TransientModel):
     _name = "crm.everyone.sells.home"
     _description = "Everyone Sells Home"
 
+    # The reader, as a default: the web client opens Home as a new record,
+    # and its figures are computed on the server's first onchange because
+    # they depend on this field. They are computed for the current user
+    # (self.env.user), whatever value a client sends here.
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
     employee_id = fields.Many2one("hr.employee", compute="_compute_home")
     company_id = fields.Many2one("res.company", compute="_compute_home")
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -32,7 +37,7 @@ class CrmEveryoneSellsHome(models.TransientModel):
         help="Your net credit dated this month, approved or not.",
     )
     my_points_month = fields.Float(
-        string="My Points This Month", compute="_compute_home", digits=(16, 1)
+        string="My Points This Month", compute="_compute_home", digits=(16, 2)
     )
     my_signal_ids = fields.Many2many(
         "crm.signal",
@@ -51,31 +56,34 @@ class CrmEveryoneSellsHome(models.TransientModel):
         help="This month's points: rank, employee and points of the top ten.",
     )
 
+    @api.depends("program_name")
     def _compute_display_name(self):
         # The breadcrumb's title: the program's name, else the app's.
         for home in self:
             home.display_name = home.program_name or self.env._("Everyone Sells")
 
     @api.model
+    @api.readonly
     def action_open(self):
-        """The landing screen, fresh each time it is opened."""
-        home = self.create({})
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Everyone Sells"),
-            "res_model": self._name,
-            "res_id": home.id,
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("crm_everyone_sells.crm_everyone_sells_home_view_form").id, "form")
-            ],
-            "target": "current",
-        }
+        """The landing screen: the menu's window action, which opens Home as
+        a record never saved (its figures are computed when read), so a visit
+        writes nothing and ``/odoo/everyone-sells`` reloads with the app's
+        menus."""
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_everyone_sells.crm_everyone_sells_home_action_window"
+        )
+
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        # How the web client reads Home (a new record): it only computes, so
+        # Odoo may serve it from a read replica like web_read.
+        return super().onchange(values, field_names, fields_spec)
 
     def _month_range(self):
         today = fields.Date.context_today(self)
         return today.replace(day=1), today
 
+    @api.depends("user_id")
     def _compute_home(self):
         user = self.env.user
         company = self.env.company

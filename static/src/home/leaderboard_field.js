@@ -15,7 +15,11 @@ export class LeaderboardField extends Component {
     }
 
     formatPoints(points) {
-        return (Math.round(points * 10) / 10).toLocaleString();
+        // As every screen shows points (core/money.py format_points).
+        return points.toLocaleString(undefined, {
+            minimumFractionDigits: 2,
+            maximumFractionDigits: 2,
+        });
     }
 }
 
