@@ -34,7 +34,6 @@ from . import res_company_chat
 from . import res_config_settings
 from . import res_config_settings_chat
 from . import res_country_state
-from . import ir_http
 from . import res_partner
 from . import res_users_chat
 

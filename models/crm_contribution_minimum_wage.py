@@ -68,6 +68,7 @@ class CrmContributionMinimumWage(models.Model):
                     prefecture=state._everyone_sells_name() if state else "",
                 )
             )
+
     def _compute_currency_id(self):
         self.currency_id = self.env.ref("base.JPY")
 

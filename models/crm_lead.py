@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .boolean_search import searched_true
 from ..core.money import format_points
+from .boolean_search import searched_true
 from .crm_contribution import AmountFormatter
 from .server_switches import crediting_is_off, importing, is_importing
 
