@@ -23,6 +23,7 @@
         "data/crm_contribution_success_story_data.xml",
         "data/ir_cron_data.xml",
         "wizards/crm_contribution_adjust_views.xml",
+        "wizards/crm_contribution_approve_exception_views.xml",
         "wizards/crm_contribution_credit_history_views.xml",
         "wizards/crm_contribution_payout_close_views.xml",
         "wizards/crm_signal_handoff_views.xml",

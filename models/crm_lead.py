@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .crm_contribution import AmountFormatter
@@ -65,6 +66,16 @@ class CrmLead(models.Model):
         string="Contributors",
         copy=False,
         help="Employees who helped on this deal and share its credit by weight.",
+    )
+    # Maker ≠ checker: whoever last set the contributors or their weights
+    # is the maker of the won deal's credits (see crm.lead.contributor).
+    everyone_sells_contributors_by_id = fields.Many2one(
+        "res.users",
+        string="Contributors Set By",
+        readonly=True,
+        copy=False,
+        help="Who last added, changed or removed a contributor of this deal: the maker of "
+        "its credits, who cannot approve them.",
     )
 
     everyone_sells_credit_pending = fields.Boolean(
@@ -148,6 +159,13 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        if "everyone_sells_contributors_by_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Who set a deal's contributors is recorded by the system when they "
+                    "change; it cannot be written."
+                )
+            )
         if self._everyone_sells_crediting_off() or not CREDIT_FIELDS & set(vals):
             return super().write(vals)
         # Compare each lead's won state before and after, whatever the path:
