@@ -285,6 +285,7 @@ MATRIX = {
         "sales_manager": _row(NONE, NONE, NONE, NONE),
     },
     "crm.contribution.credit.history": _ADMIN_WIZARD,
+    "crm.contribution.approve.exception": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
     "crm.contribution.award": _MANAGER_WIZARD,
     # Background work: queued by the wizards as the system, for their user;
@@ -825,6 +826,7 @@ class AccessWorld(EveryoneSellsCase):
             "crm.signal.decline": {"signal_ids": [Command.set(signal.ids)]},
             "crm.contribution.adjust": {"dispute_id": dispute.id, "explanation": "調整"},
             "crm.contribution.credit.history": {},
+            "crm.contribution.approve.exception": {"reason": "管理者が一人だけの試行"},
             "crm.contribution.payout.close": {"company_id": cls.company.id},
             "crm.signal.resolve": {"signal_ids": [Command.set(signal.ids)], "resolution": "対応"},
             "crm.everyone.sells.home": {},
@@ -986,6 +988,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_credit_history_wizard(self):
         self._check_model("crm.contribution.credit.history")
+
+    def test_approve_exception_wizard(self):
+        self._check_model("crm.contribution.approve.exception")
 
     def test_payout_close_wizard(self):
         self._check_model("crm.contribution.payout.close")
