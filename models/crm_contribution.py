@@ -224,7 +224,7 @@ class CrmContribution(models.Model):
         "Credit Past Wins). OdooBot when the system wrote it by a published rule. The "
         "maker never approves it.",
     )
-    approved_by_id = fields.Many2one("res.users", string="Approved by", readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
     approval_exception_reason = fields.Text(
         string="Approval Exception",
