@@ -610,11 +610,12 @@ class CrmContribution(models.Model):
         for dispute in disputes:
             openers[dispute.adjustment_id.id] |= dispute.opened_by_id
         # sudo: the maker is read whoever approves (a reversal's credit too).
-        own = {entry.id: entry.sudo().maker_id | openers[entry.id] for entry in self}
+        ledger = self.sudo()
+        own = {entry.id: entry.maker_id | openers[entry.id] for entry in ledger}
         # A credit and its reversal are approved together: whoever caused
         # one may approve neither.
         causers = dict(own)
-        for entry in self.sudo():
+        for entry in ledger:
             for partner in entry.reversed_entry_id | entry.reversal_entry_ids:
                 if partner.id in own:
                     causers[entry.id] = causers[entry.id] | own[partner.id]
@@ -643,7 +644,10 @@ class CrmContribution(models.Model):
         self.check_access("read")
         entries = self._with_draft_partners()._lock_for_workflow()
         skipped = {}
-        mine = entries.filtered(lambda e: e.sudo().employee_id.user_id == self.env.user)
+        # sudo: whose credit it is, read whoever approves.
+        mine = entries.browse(
+            [entry.id for entry in entries.sudo() if entry.employee_id.user_id == self.env.user]
+        )
         if mine:
             skipped[self.env._("your own credits: another manager approves them")] = mine
         not_draft = (entries - mine).filtered(lambda e: e.state != "draft")

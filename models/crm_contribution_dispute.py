@@ -76,7 +76,6 @@ class CrmContributionDispute(models.Model):
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     opened_by_id = fields.Many2one(
         "res.users",
-        string="Opened By",
         readonly=True,
         help="Who opened the dispute: its employee, or a manager on their behalf (who then "
         "neither resolves it nor approves its adjustment).",

@@ -177,16 +177,16 @@ class TestMakersOfCredits(MakerCheckerCase):
         self.env["crm.signal.resolve"].with_user(self.user_manager).create(
             {"signal_ids": [Command.set(signal.ids)], "resolution": "対応しました"}
         ).action_apply()
-        credits = self.env["crm.contribution"].search([("signal_id", "=", signal.id)])
-        self.assertEqual(sorted(credits.mapped("amount")), [1_000, 5_000])
-        self.assertEqual(credits.employee_id, self.employee_engineer)
-        self.assertEqual(credits.maker_id, self.user_manager)
+        earned = self.env["crm.contribution"].search([("signal_id", "=", signal.id)])
+        self.assertEqual(sorted(earned.mapped("amount")), [1_000, 5_000])
+        self.assertEqual(earned.employee_id, self.employee_engineer)
+        self.assertEqual(earned.maker_id, self.user_manager)
         with self.assertRaisesRegex(UserError, "made or caused by you"):
-            self.approve(credits, self.user_manager)
-        self.assertEqual(set(credits.mapped("state")), {"draft"})
-        self.approve(credits, self.user_admin)
-        self.assertEqual(set(credits.mapped("state")), {"approved"})
-        self.assertEqual(credits.approved_by_id, self.user_admin)
+            self.approve(earned, self.user_manager)
+        self.assertEqual(set(earned.mapped("state")), {"draft"})
+        self.approve(earned, self.user_admin)
+        self.assertEqual(set(earned.mapped("state")), {"approved"})
+        self.assertEqual(earned.approved_by_id, self.user_admin)
 
     def test_reproduction_5_award_entered_and_approved_by_the_same_manager(self):
         action = (
@@ -225,6 +225,17 @@ class TestMakersOfCredits(MakerCheckerCase):
             lead.with_user(self.user_admin).write(
                 {"everyone_sells_contributors_by_id": self.user_manager2.id}
             )
+
+    def test_whoever_hands_off_makes_the_hand_off_credit_and_sets_the_contributors(self):
+        self.make_rule(
+            name="引き継ぎ", trigger="handed_off", compute_method="fixed", fixed_amount=2_000
+        )
+        signal = self.log_signal()
+        lead, _action = self.hand_off(signal, user=self.user_salesman)
+        entry = signal.contribution_ids.filtered(lambda e: e.trigger == "handed_off")
+        self.assertEqual((entry.employee_id, entry.amount), (self.employee_support, 2_000))
+        self.assertEqual(entry.maker_id, self.user_salesman)
+        self.assertEqual(lead.everyone_sells_contributors_by_id, self.user_salesman)
 
     def test_the_system_makes_reversals_and_points(self):
         lead, credit = self.won_credit()
