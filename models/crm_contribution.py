@@ -1089,7 +1089,9 @@ class CrmContribution(models.Model):
                 for vals in values
             }
             stale = {key for key, entry in open_credits.items() if wanted.get(key) != entry.amount}
-            ledger._reverse(ledger.browse([open_credits[key].id for key in stale]), reason)
+            ledger._reverse(
+                ledger.browse([open_credits[key].id for key in stale]), reason, reductions=False
+            )
             values = [
                 vals
                 for vals in values
@@ -1103,10 +1105,20 @@ class CrmContribution(models.Model):
         return ledger._insert_entries(values)
 
     @api.model
-    def _reverse(self, entries, reason):
+    def _reverse(self, entries, reason, reductions=True):
         """Cancel ``entries`` with negative, linked entries; ``reason`` is a
-        code of REVERSAL_REASONS, said in the reader's language."""
+        code of REVERSAL_REASONS, said in the reader's language.
+
+        A credit cancelled for good takes its reductions (negative
+        adjustments) with it: a reduction of nothing would be owed back for
+        money never paid. A credit reversed to be credited anew
+        (``reductions=False``: its deal's revenue or contributors changed)
+        keeps them: the dispute's decision still reduces the deal's credit."""
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
+        if reductions and entries:
+            entries |= self.sudo().search(
+                [("reduced_entry_id", "in", entries.ids), ("is_reversed", "=", False)]
+            )
         if not entries:
             return self.browse()
         values = [

@@ -355,6 +355,18 @@ class TestReductionsFollowTheMoney(MakerCheckerCase):
         self.assertFalse(line.warning and "24協定" in line.warning)
         self.assertIn(reduction, payout.entry_ids)
 
+    def test_a_lost_deal_takes_the_reductions_of_its_credit_with_it(self):
+        lead, credit = self.won_credit(revenue=2_000_000)
+        reduction = self.reduce(credit, -60_000)
+        lead.with_user(self.user_salesman).action_set_lost()
+        self.run_crediting()
+        self.assertTrue(credit.is_reversed)
+        self.assertTrue(reduction.is_reversed, "nothing is owed back for money never paid")
+        self.assertEqual(reduction.reversal_entry_ids.maker_id.id, SUPERUSER_ID)
+        payout = self.payout()
+        payout.action_compute()
+        self.assertFalse(self.line_of(payout, self.employee_support), "it all nets to zero")
+
     def test_a_pending_reduction_holds_its_unpaid_credit(self):
         _lead, credit = self.won_credit(revenue=2_000_000)
         dispute = self.dispute(self.user_support, contribution_id=credit.id, reason="確認")
