@@ -4,9 +4,11 @@ state (issue 21, reproductions 4 and 5; issue 22, item 1).
 Every test acts as the named users, the way an RPC caller would: direct
 ``create``/``write`` and public methods."""
 
+import xmlrpc.client
+
 from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .test_payout import PayoutCase
 
@@ -410,3 +412,105 @@ class TestReductionsFollowTheMoney(MakerCheckerCase):
         self.assertEqual(line.deducted_amount, 50_000)
         self.assertEqual(line.payable_amount, 50_000)
         self.assertEqual(line.carry_out_amount, 10_000)
+
+
+@tagged("post_install", "-at_install")
+class TestMakerCheckerOverXmlRpc(HttpCase, MakerCheckerCase):
+    """Reproductions 4 and 5 the way they were done: a Contribution Manager
+    over XML-RPC ``execute_kw``, against the real server."""
+
+    def call(self, login, model, method, args, kwargs=None):
+        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, login, model, method, args, kwargs or {}
+        )
+
+    def assertRefused(self, text, *call):
+        with self.assertRaises(xmlrpc.client.Fault) as caught:
+            self.call(*call)
+        self.assertIn(text, caught.exception.faultString)
+
+    def test_reproduction_4_over_xmlrpc(self):
+        _lead, credit = self.won_credit()
+        dispute_id = self.call(
+            "es_manager",
+            "crm.contribution.dispute",
+            "create",
+            [
+                {
+                    "employee_id": self.employee_support.id,
+                    "contribution_id": credit.id,
+                    "reason": "代理",
+                }
+            ],
+        )
+        wizard_id = self.call(
+            "es_manager",
+            "crm.contribution.adjust",
+            "create",
+            [{"dispute_id": dispute_id, "amount": -50_000, "explanation": "減額"}],
+        )
+        self.assertRefused(
+            "confirms it", "es_manager", "crm.contribution.adjust", "action_apply", [[wizard_id]]
+        )
+        self.assertRefused(
+            "set by the system",
+            "es_manager",
+            "crm.contribution.dispute",
+            "write",
+            [[dispute_id], {"to_confirm": False}],
+        )
+        self.assertFalse(
+            self.env["crm.contribution"].search([("reduced_entry_id", "=", credit.id)]),
+            "no reduction was written",
+        )
+
+    def test_reproduction_5_over_xmlrpc(self):
+        self.make_rule(
+            name="ログ", trigger="signal_logged", compute_method="fixed", fixed_amount=6_000
+        )
+        signal_id = self.call(
+            "es_manager",
+            "crm.signal",
+            "create",
+            [
+                {
+                    "name": "代理で登録",
+                    "partner_id": self.customer.id,
+                    "employee_id": self.employee_engineer.id,
+                }
+            ],
+        )
+        earned = self.env["crm.contribution"].search([("signal_id", "=", signal_id)])
+        self.assertEqual((earned.amount, earned.maker_id), (6_000, self.user_manager))
+        self.assertRefused(
+            "made or caused by you",
+            "es_manager",
+            "crm.contribution",
+            "action_approve",
+            [earned.ids],
+        )
+        award_id = self.call(
+            "es_manager",
+            "crm.contribution.award",
+            "create",
+            [
+                {
+                    "company_id": self.company.id,
+                    "employee_id": self.employee_engineer.id,
+                    "amount": 30_000,
+                    "reason": "表彰",
+                }
+            ],
+        )
+        action = self.call("es_manager", "crm.contribution.award", "action_apply", [[award_id]])
+        self.assertRefused(
+            "made or caused by you",
+            "es_manager",
+            "crm.contribution",
+            "action_approve",
+            [[action["res_id"]]],
+        )
+        earned.invalidate_recordset()
+        self.assertEqual(earned.state, "draft")
+        self.assertEqual(self.env["crm.contribution"].browse(action["res_id"]).state, "draft")
