@@ -181,11 +181,22 @@ class CrmContributionDispute(models.Model):
         for vals in vals_list:
             for name in SERVER_FIELDS:
                 vals.pop(name, None)
+            # The form sends the defaults it shows (an open state): only what
+            # differs from a new dispute's is refused.
+            if vals.get("state") == "open":
+                vals.pop("state")
+            decided = [name for name in RESOLUTION_FIELDS if vals.get(name)]
+            if decided and not self.env.su:
+                # A dispute opens open, whoever opens it: it is decided only
+                # by Accept or Reject.
+                raise UserError(
+                    self.env._(
+                        "A dispute opens undecided: %(fields)s are set when a manager "
+                        "accepts or rejects it.",
+                        fields=self._labels(decided),
+                    )
+                )
             if not (self.env.su or self._is_manager()):
-                # The form sends the defaults it shows (an open state): only
-                # what differs from a new dispute's is refused.
-                if vals.get("state") == "open":
-                    vals.pop("state")
                 refused = [
                     name
                     for name, value in vals.items()

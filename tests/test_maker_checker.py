@@ -126,6 +126,18 @@ class TestDisputesOnBehalf(MakerCheckerCase):
         self.assertNotIn("resolved_by_id", message)
         self.assertNotIn("state", message)
 
+    def test_a_manager_opens_disputes_undecided(self):
+        _lead, credit = self.won_credit()
+        for values in ({"state": "rejected"}, {"resolution": "却下"}):
+            with self.subTest(values=values), self.assertRaisesRegex(UserError, "undecided"):
+                self.dispute(
+                    self.user_manager,
+                    employee_id=self.employee_support.id,
+                    contribution_id=credit.id,
+                    reason="代理",
+                    **values,
+                )
+
     def test_an_employee_opens_disputes_only_in_her_own_name(self):
         signal = self.log_signal(user=self.user_engineer)
         with self.assertRaisesRegex(UserError, "own name"):
