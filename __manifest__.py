@@ -26,6 +26,7 @@
         "data/ir_cron_data.xml",
         "data/crm_everyone_sells_chat_data.xml",
         "wizards/crm_contribution_adjust_views.xml",
+        "wizards/crm_contribution_approve_exception_views.xml",
         "wizards/crm_contribution_credit_history_views.xml",
         "wizards/crm_contribution_payout_close_views.xml",
         "wizards/crm_signal_handoff_views.xml",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import psycopg2.errors
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, Query, format_amount
 
@@ -17,7 +17,13 @@ from .boolean_search import searched_true
 _logger = logging.getLogger(__name__)
 
 # What may still change on an entry once written: its workflow, never its figures.
-WORKFLOW_FIELDS = {"state", "approved_by_id", "approved_date", "payout_id"}
+WORKFLOW_FIELDS = {
+    "state",
+    "approved_by_id",
+    "approved_date",
+    "approval_exception_reason",
+    "payout_id",
+}
 
 # The ledger's life: draft → approved (action_approve), approved → paid (the
 # payout's action_done). Nothing else, whoever calls.
@@ -82,6 +88,8 @@ class CreditEvent:
     booked: object = None
     # Set by Credit Past Wins only: why the administrator dated the credit.
     backdate_reason: str = None
+    # Whose act caused the event's credits (res.users); None: the acting user.
+    maker: object = None
 
 
 class CrmContribution(models.Model):
@@ -231,6 +239,23 @@ class CrmContribution(models.Model):
     )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
+    approval_exception_reason = fields.Text(
+        string="Approval Exception",
+        readonly=True,
+        help="Approved by the administrator who made it, because the company had no "
+        "other approver: their written reason. The ledger audit lists these entries.",
+    )
+    reduced_entry_id = fields.Many2one(
+        "crm.contribution",
+        string="Reduces",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+        help="On a negative adjustment: the credit it reduces. A reduction follows its "
+        "credit's state, as a reversal does: of a credit not yet paid it nets in the "
+        "payout that pays the credit; of a paid credit it is a clawback (deducted only "
+        "under a wage-deduction agreement, else outstanding for HR).",
+    )
     is_mine = fields.Boolean(string="Mine", compute="_compute_is_mine", search="_search_is_mine")
 
     def init(self):
@@ -552,35 +577,132 @@ class CrmContribution(models.Model):
     def action_approve(self):
         """Approve what may be approved; say what was skipped and why.
 
-        The approver is the acting user and never the credited employee. A
-        credit and the reversal that cancels it are approved together: they
-        settle together, a net zero never reaches payroll.
+        Maker ≠ checker ≠ beneficiary, whoever calls: the approver is the
+        acting user, never the credited employee, and never whoever caused
+        the entry (its maker; for an adjustment on a dispute opened on an
+        employee's behalf, also the manager who opened it). A credit and the
+        reversal that cancels it are approved together: they settle
+        together, a net zero never reaches payroll.
         """
+        return self._approve()
+
+    def action_approve_exception(self, reason):
+        """Approve, as an administrator, entries they made or caused, in a
+        company with no other approver (a pilot with one manager), with a
+        written ``reason`` kept on each entry for the ledger audit. Never
+        their own credit, whatever the reason."""
+        if not self.env.user.has_group("crm_everyone_sells.group_admin"):
+            raise UserError(
+                self.env._(
+                    "Only contribution administrators approve what they made, and only "
+                    "when no other manager can."
+                )
+            )
+        reason = (reason or "").strip() if isinstance(reason, str) else ""
+        if not reason:
+            raise UserError(
+                self.env._(
+                    "Write why you approve what you made yourself: the reason is kept on "
+                    "the entry and listed by the ledger audit."
+                )
+            )
+        return self._approve(exception_reason=reason)
+
+    def _causers(self):
+        """{entry id: the users whose act caused it}: its maker, and for an
+        adjustment written on a dispute opened on the employee's behalf,
+        the manager who opened it."""
+        # sudo: who opened a dispute decides who may approve its adjustment,
+        # whether or not the approver may read that dispute.
+        disputes = (
+            self.env["crm.contribution.dispute"]
+            .sudo()
+            .search_fetch([("adjustment_id", "in", self.ids)], ["adjustment_id", "opened_by_id"])
+        )
+        openers = defaultdict(lambda: self.env["res.users"])
+        for dispute in disputes:
+            openers[dispute.adjustment_id.id] |= dispute.opened_by_id
+        # sudo: the maker is read whoever approves (a reversal's credit too).
+        ledger = self.sudo()
+        own = {entry.id: entry.maker_id | openers[entry.id] for entry in ledger}
+        # A credit and its reversal are approved together: whoever caused
+        # one may approve neither.
+        causers = dict(own)
+        for entry in ledger:
+            for partner in entry.reversed_entry_id | entry.reversal_entry_ids:
+                if partner.id in own:
+                    causers[entry.id] = causers[entry.id] | own[partner.id]
+        return causers
+
+    def _other_approvers(self, entry, causers):
+        """Who else could approve ``entry``: active contribution managers of
+        its company, other than the acting user, its employee and whoever
+        caused it."""
+        # sudo: who holds the manager role is read to know if another exists.
+        managers = self.env.ref("crm_everyone_sells.group_manager").sudo().users
+        return managers.filtered(
+            lambda user: (
+                user.active
+                and not user.share
+                and entry.company_id in user.company_ids
+                and user != self.env.user
+                and user != entry.sudo().employee_id.user_id
+                and user not in causers
+            )
+        )
+
+    def _approve(self, exception_reason=None):
         if not self.env.user.has_group("crm_everyone_sells.group_manager"):
             raise UserError(self.env._("Only contribution managers approve credits."))
         self.check_access("read")
         entries = self._with_draft_partners()._lock_for_workflow()
         skipped = {}
-        mine = entries.filtered(lambda e: e.employee_id.user_id == self.env.user)
+        # sudo: whose credit it is, read whoever approves.
+        mine = entries.browse(
+            [entry.id for entry in entries.sudo() if entry.employee_id.user_id == self.env.user]
+        )
         if mine:
             skipped[self.env._("your own credits: another manager approves them")] = mine
         not_draft = (entries - mine).filtered(lambda e: e.state != "draft")
         if not_draft:
             skipped[self.env._("already approved or paid")] = not_draft
-        to_approve = entries - mine - not_draft
+        causers = (entries - mine - not_draft)._causers()
+        made = (entries - mine - not_draft).filtered(lambda e: self.env.user in causers[e.id])
+        exceptions = self.browse()
+        if made and exception_reason:
+            exceptions = made.filtered(lambda e: not self._other_approvers(e, causers[e.id]))
+            if made - exceptions:
+                skipped[
+                    self.env._(
+                        "made or caused by you, and another manager of the company can approve them"
+                    )
+                ] = made - exceptions
+        elif made:
+            skipped[
+                self.env._(
+                    "made or caused by you (entered, logged on someone's behalf, resolved, "
+                    "handed off or set the contributors): another manager approves them"
+                )
+            ] = made
+        to_approve = entries - mine - not_draft - made
         # Outside _(): Babel cannot extract a call holding an f-string.
         reasons = "; ".join(f"{reason} ({len(group)})" for reason, group in skipped.items())
-        if not to_approve:
+        if not (to_approve or exceptions):
             raise UserError(self.env._("Nothing was approved: %(reasons)s.", reasons=reasons))
+        approval = {
+            "state": "approved",
+            "approved_by_id": self.env.uid,
+            "approved_date": fields.Datetime.now(),
+        }
         # sudo: the ledger is written by the addon, never by a manager's
         # write; who may approve was checked above.
-        to_approve.sudo()._workflow().write(
-            {
-                "state": "approved",
-                "approved_by_id": self.env.uid,
-                "approved_date": fields.Datetime.now(),
-            }
-        )
+        if to_approve:
+            to_approve.sudo()._workflow().write(approval)
+        if exceptions:
+            exceptions.sudo()._workflow().write(
+                dict(approval, approval_exception_reason=exception_reason)
+            )
+        to_approve |= exceptions
         # The web client sends at most this many ids of a "select all" (Odoo's
         # web.active_ids_limit): a larger queue is approved in several clicks.
         limit = int(
@@ -746,6 +868,8 @@ class CrmContribution(models.Model):
                     team=lead.team_id,
                     channels=lead.signal_channel_id,
                     signal_types=lead.signal_ids.signal_type_id,
+                    # sudo: who set the contributors is the system's record.
+                    maker=lead.sudo().everyone_sells_contributors_by_id or None,
                 )
             )
         return events
@@ -944,6 +1068,11 @@ class CrmContribution(models.Model):
                             "credit_key": event.key,
                             "deal_capped": deal_capped,
                             "period_capped": period_capped,
+                            # Points alone are no money and need no
+                            # approval: the system writes them by the rule.
+                            "maker_id": (event.maker.id if event.maker else self.env.uid)
+                            if amount
+                            else SUPERUSER_ID,
                         }
                     )
                     if backdated:
@@ -1012,7 +1141,9 @@ class CrmContribution(models.Model):
                 for vals in values
             }
             stale = {key for key, entry in open_credits.items() if wanted.get(key) != entry.amount}
-            ledger._reverse(ledger.browse([open_credits[key].id for key in stale]), reason)
+            ledger._reverse(
+                ledger.browse([open_credits[key].id for key in stale]), reason, reductions=False
+            )
             values = [
                 vals
                 for vals in values
@@ -1026,10 +1157,20 @@ class CrmContribution(models.Model):
         return ledger._insert_entries(values)
 
     @api.model
-    def _reverse(self, entries, reason):
+    def _reverse(self, entries, reason, reductions=True):
         """Cancel ``entries`` with negative, linked entries; ``reason`` is a
-        code of REVERSAL_REASONS, said in the reader's language."""
+        code of REVERSAL_REASONS, said in the reader's language.
+
+        A credit cancelled for good takes its reductions (negative
+        adjustments) with it: a reduction of nothing would be owed back for
+        money never paid. A credit reversed to be credited anew
+        (``reductions=False``: its deal's revenue or contributors changed)
+        keeps them: the dispute's decision still reduces the deal's credit."""
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
+        if reductions and entries:
+            entries |= self.sudo().search(
+                [("reduced_entry_id", "in", entries.ids), ("is_reversed", "=", False)]
+            )
         if not entries:
             return self.browse()
         # Dated the day the server reverses them, in the company's time zone.
@@ -1046,12 +1187,7 @@ class CrmContribution(models.Model):
                 "rule_id": entry.rule_id.id,
                 "trigger": entry.trigger,
                 "date": today[entry.company_id],
-                # Reversing a credit not yet paid is no deduction from wages:
-                # it settles with its credit, on the credit's date, so the two
-                # net out in the same payout (see the payout's _take_entries).
-                "payable_date": today[entry.company_id]
-                if entry.state == "paid"
-                else entry.payable_date or entry.date,
+                "payable_date": entry._settling_date(),
                 "basis_amount": -entry.basis_amount,
                 "rate": entry.rate,
                 "share": entry.share,
@@ -1065,10 +1201,24 @@ class CrmContribution(models.Model):
                 # with it, an approved or paid one is booked at once.
                 "state": "draft" if entry.state == "draft" else "approved",
                 "reversal_reason": reason,
+                # A published rule reverses: the system, not a person.
+                "maker_id": SUPERUSER_ID,
             }
             for entry in entries
         ]
         return self.sudo()._insert_entries(values)
+
+    def _settling_date(self):
+        """The payable date of an entry that reduces this credit (its
+        reversal, or a negative adjustment): reducing a credit not yet paid
+        is no deduction from wages, it settles with its credit, on the
+        credit's date, so the two net out in the same payout (see the
+        payout's _take_entries); reducing a paid credit is a clawback,
+        payable at once."""
+        self.ensure_one()
+        if self.state == "paid":
+            return self._company_today(self.company_id)
+        return self.payable_date or self.date
 
     @api.model
     def _column_converter(self, field):
@@ -1209,8 +1359,12 @@ class CrmContribution(models.Model):
         """Credit what won ``leads`` miss. With ``date`` (Credit Past Wins,
         an administrator's act), the rules in force on that date apply and the
         entries are dated on it, recording ``backdate_reason`` when that is
-        in the past."""
-        return self._credit(self._won_events(leads, date=date, backdate_reason=backdate_reason))
+        in the past. The administrator who runs it is the maker of its
+        credits, whoever set the deals' contributors."""
+        events = self._won_events(leads, date=date, backdate_reason=backdate_reason)
+        for event in events:
+            event.maker = self.env.user
+        return self._credit(events)
 
     @api.model
     def _reverse_credits(self, leads, reason):

@@ -6,6 +6,10 @@ from odoo.exceptions import UserError, ValidationError
 # Only managers move a dispute; the employee writes the reason.
 RESOLUTION_FIELDS = {"state", "resolution", "adjustment_id", "resolved_by_id"}
 
+# Set by the server only, whoever calls: who opened a dispute, and whether
+# its employee has still to confirm it (opened on their behalf).
+SERVER_FIELDS = {"opened_by_id", "to_confirm"}
+
 # Whitelists for the employee who contests (not a manager): what they give
 # when opening a dispute, and what they may change afterwards (while open).
 AUTHOR_CREATE_FIELDS = {
@@ -70,6 +74,29 @@ class CrmContributionDispute(models.Model):
     resolution = fields.Text(tracking=True, help="The manager's answer.")
     adjustment_id = fields.Many2one("crm.contribution", readonly=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True)
+    opened_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        help="Who opened the dispute: its employee, or a manager on their behalf (who then "
+        "neither resolves it nor approves its adjustment).",
+    )
+    to_confirm = fields.Boolean(
+        readonly=True,
+        index=True,
+        tracking=True,
+        help="Opened by a manager on the employee's behalf: nobody resolves it until the "
+        "employee confirms it is theirs.",
+    )
+
+    can_confirm = fields.Boolean(compute="_compute_can_confirm")
+
+    @api.depends_context("uid")
+    @api.depends("to_confirm", "employee_id")
+    def _compute_can_confirm(self):
+        for dispute in self:
+            dispute.can_confirm = (
+                dispute.to_confirm and dispute.employee_id.user_id == self.env.user
+            )
 
     @api.depends("contribution_id", "signal_id")
     def _compute_lead_id(self):
@@ -183,21 +210,50 @@ class CrmContributionDispute(models.Model):
                     "contesting a credit."
                 )
             )
-        if not (self.env.su or self._is_manager()):
-            for vals in vals_list:
-                refused = sorted(
+        own_employee = self.env.user.employee_id
+        for vals in vals_list:
+            for name in SERVER_FIELDS:
+                vals.pop(name, None)
+            # The form sends the defaults it shows (an open state): only what
+            # differs from a new dispute's is refused.
+            if vals.get("state") == "open":
+                vals.pop("state")
+            decided = [name for name in RESOLUTION_FIELDS if vals.get(name)]
+            if decided and not self.env.su:
+                # A dispute opens open, whoever opens it: it is decided only
+                # by Accept or Reject.
+                raise UserError(
+                    self.env._(
+                        "A dispute opens undecided: %(fields)s are set when a manager "
+                        "accepts or rejects it.",
+                        fields=self._labels(decided),
+                    )
+                )
+            if not (self.env.su or self._is_manager()):
+                refused = [
                     name
                     for name, value in vals.items()
                     if value and name not in AUTHOR_CREATE_FIELDS
-                )
+                ]
                 if refused:
                     raise UserError(
                         self.env._(
                             "When contesting you say what and why; %(fields)s are set by "
                             "the manager who decides.",
-                            fields=", ".join(refused),
+                            fields=self._labels(refused),
                         )
                     )
+                if vals.get("employee_id") and vals["employee_id"] not in own_employee.ids:
+                    raise UserError(
+                        self.env._(
+                            "You open disputes in your own name; a manager may open one on "
+                            "a colleague's behalf, which they then confirm."
+                        )
+                    )
+            employee = self.env["hr.employee"].browse(vals.get("employee_id") or own_employee.id)
+            vals["opened_by_id"] = self.env.uid
+            # Opened on someone's behalf: it is theirs only once they confirm.
+            vals["to_confirm"] = employee.user_id != self.env.user
         disputes = super().create(vals_list)
         # Also at creation: the constraint does not fire when none of its
         # fields is given.
@@ -211,25 +267,54 @@ class CrmContributionDispute(models.Model):
     def _is_manager(self):
         return self.env.user.has_group("crm_everyone_sells.group_manager")
 
+    def _labels(self, names):
+        """The fields ``names`` as the user reads them on the form."""
+        return ", ".join(sorted(self._fields[name]._description_string(self.env) for name in names))
+
+    def action_confirm_dispute(self):
+        """The employee confirms a dispute a manager opened on their behalf:
+        only now may a manager resolve it."""
+        others = self.filtered(lambda d: d.employee_id.user_id != self.env.user)
+        if others:
+            raise UserError(
+                self.env._(
+                    "Only the employee a dispute is about can confirm it: %(dispute)s.",
+                    dispute=others[0].display_name,
+                )
+            )
+        pending = self.filtered("to_confirm")
+        # sudo: confirming is the employee's one act on a field nobody
+        # writes; who they are was checked above.
+        pending.sudo().write({"to_confirm": False})
+        return True
+
     def write(self, vals):
         if "employee_id" in vals and self.filtered(
             lambda d: d.employee_id.id != vals["employee_id"]
         ):
             raise UserError(self.env._("Who contests is part of the dispute: it never changes."))
+        if SERVER_FIELDS & set(vals) and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "%(fields)s are set by the system: a dispute opened on an employee's "
+                    "behalf waits until the employee confirms it.",
+                    fields=self._labels(SERVER_FIELDS & set(vals)),
+                )
+            )
         if RESOLUTION_FIELDS & set(vals) and not self.env.su:
             self._check_can_resolve()
         if not (self.env.su or self._is_manager()):
-            refused = sorted(
+            refused = [
                 name
                 for name in vals
                 if name not in AUTHOR_WRITE_FIELDS and not name.startswith("message_")
-            )
+            ]
             if refused:
                 raise UserError(
                     self.env._(
                         "You can change only the reason of your dispute; %(fields)s "
                         "cannot be changed.",
-                        fields=", ".join(refused),
+                        fields=self._labels(refused),
                     )
                 )
         if "reason" in vals and self.filtered(lambda d: d.state != "open"):
@@ -243,6 +328,19 @@ class CrmContributionDispute(models.Model):
             raise UserError(self.env._("You cannot resolve your own dispute: ask another manager."))
         if any(d.state != "open" for d in self):
             raise UserError(self.env._("This dispute is already resolved."))
+        if any(d.to_confirm for d in self):
+            raise UserError(
+                self.env._(
+                    "This dispute was opened on the employee's behalf: it is resolved once "
+                    "the employee confirms it."
+                )
+            )
+        if any(d.opened_by_id == self.env.user for d in self):
+            raise UserError(
+                self.env._(
+                    "You opened this dispute on the employee's behalf: another manager resolves it."
+                )
+            )
 
     def action_accept(self):
         self.ensure_one()

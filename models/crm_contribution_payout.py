@@ -508,12 +508,13 @@ class CrmContributionPayout(models.Model):
         # closes it; the condition is the ledger's own (_payable_domain).
         ledger = self.env["crm.contribution"].sudo()
         payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
-        # A credit never paid and the reversal that cancels it are taken
-        # together or not at all: they net to zero before payroll sees them.
+        # A credit never paid and the reversal that cancels it (or the
+        # negative adjustment that reduces it) are taken together or not at
+        # all: they net before payroll sees them.
         return SQL(
             """
             WITH candidate AS (
-                SELECT id, reversed_entry_id
+                SELECT id, reversed_entry_id, reduced_entry_id
                   FROM crm_contribution
                  WHERE %(payable)s
             ), waiting AS (
@@ -525,7 +526,15 @@ class CrmContributionPayout(models.Model):
                 UNION
                 SELECT candidate.id
                   FROM candidate
-                  JOIN crm_contribution credit ON credit.id = candidate.reversed_entry_id
+                  JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
+                 WHERE reduction.state != 'paid'
+                   AND reduction.id NOT IN (SELECT id FROM candidate)
+                UNION
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution credit
+                    ON credit.id = COALESCE(candidate.reversed_entry_id,
+                                            candidate.reduced_entry_id)
                  WHERE credit.state != 'paid'
                    AND credit.id NOT IN (SELECT id FROM candidate)
             )
@@ -537,9 +546,10 @@ class CrmContributionPayout(models.Model):
     def _changes_since_compute(self):
         """What changed in the ledger since this draft was computed, as
         sentences (empty: nothing). One query: credits taken here and
-        reversed since (a deal lost), entries Compute would take now (a
-        credit approved since, or released by a deleted line), entries taken
-        for an employee without a line; and the lines deleted."""
+        reversed or reduced since (a deal lost, a dispute's adjustment),
+        entries Compute would take now (a credit approved since, or released
+        by a deleted line), entries taken for an employee without a line;
+        and the lines deleted."""
         self.ensure_one()
         self.env.flush_all()
         self.env.cr.execute(
@@ -550,7 +560,9 @@ class CrmContributionPayout(models.Model):
                 )
                 SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
                   FROM mine
-                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = mine.entry_id
+                  JOIN crm_contribution reversal
+                    ON reversal.reversed_entry_id = mine.entry_id
+                    OR reversal.reduced_entry_id = mine.entry_id
                  WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
                  GROUP BY reversal.employee_id
                  UNION ALL
@@ -647,9 +659,11 @@ class CrmContributionPayout(models.Model):
                 )
 
     def _aggregate_entries(self):
-        """Per employee: incentive, award and clawback (reversals of credits
-        already paid), summed by the database; the part of the clawback
-        that arose under a wage-deduction agreement in force, apart."""
+        """Per employee: incentive, award and clawback (reversals and
+        reductions of credits already paid), summed by the database; the
+        part of the clawback that arose under a wage-deduction agreement in
+        force, apart. A reduction (negative adjustment) follows its credit
+        as a reversal does: one path for both."""
         window = self.company_id._everyone_sells_deduction_window(self.payment_date)
         start, end = window or (None, None)
         self.env.cr.execute(
@@ -672,7 +686,8 @@ class CrmContributionPayout(models.Model):
                   FROM %(links)s link
                   JOIN crm_contribution entry ON entry.id = link.entry_id
              LEFT JOIN crm_contribution paid
-                    ON paid.id = entry.reversed_entry_id AND paid.state = 'paid'
+                    ON paid.id = COALESCE(entry.reversed_entry_id, entry.reduced_entry_id)
+                   AND paid.state = 'paid'
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
                  WHERE link.payout_id = %(payout)s
               GROUP BY entry.employee_id

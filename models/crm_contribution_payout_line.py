@@ -75,8 +75,8 @@ WARNINGS = {
         "The payment date is not the company's payday (day %(day)s; LSA art. 24).",
     ),
     "outstanding": (
-        "支払済み報酬の取消%(amount)s円が未精算です。労使協定(24協定)がないため控除していません。人事で精算してください。",
-        "¥%(amount)s of paid credit was reversed and is outstanding: without a "
+        "支払済み報酬の取消・減額%(amount)s円が未精算です。労使協定(24協定)がないため控除していません。人事で精算してください。",
+        "¥%(amount)s of paid credit was reversed or reduced and is outstanding: without a "
         "wage-deduction agreement it is not deducted. HR settles it.",
     ),
     "deduction_limit": (

@@ -70,6 +70,16 @@ class CrmLead(models.Model):
         copy=False,
         help="Employees who helped on this deal and share its credit by weight.",
     )
+    # Maker ≠ checker: whoever last set the contributors or their weights
+    # is the maker of the won deal's credits (see crm.lead.contributor).
+    everyone_sells_contributors_by_id = fields.Many2one(
+        "res.users",
+        string="Contributors Set By",
+        readonly=True,
+        copy=False,
+        help="Who last added, changed or removed a contributor of this deal: the maker of "
+        "its credits, who cannot approve them.",
+    )
 
     everyone_sells_won_date = fields.Datetime(
         string="Won (observed)",
@@ -187,7 +197,14 @@ class CrmLead(models.Model):
         """The won leads of ``self`` (see ``everyone_sells_is_won``)."""
         return self.filtered("everyone_sells_is_won")
 
-    def _check_won_date_not_written(self, vals):
+    def _check_server_fields_not_written(self, vals):
+        if "everyone_sells_contributors_by_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Who set a deal's contributors is recorded by the system when they "
+                    "change; it cannot be written."
+                )
+            )
         if "everyone_sells_won_date" in vals:
             raise UserError(
                 self.env._(
@@ -202,7 +219,7 @@ class CrmLead(models.Model):
         # by itself but listed for Credit Past Wins (an administrator's act,
         # with a reason), whatever its closing date says.
         for vals in vals_list:
-            self._check_won_date_not_written(vals)
+            self._check_server_fields_not_written(vals)
         return super().create(vals_list)
 
     @api.model
@@ -213,7 +230,7 @@ class CrmLead(models.Model):
         return super(CrmLead, importing(self)).load(fields, data)
 
     def write(self, vals):
-        self._check_won_date_not_written(vals)
+        self._check_server_fields_not_written(vals)
         if crediting_is_off(self.env) or not CREDIT_FIELDS & set(vals):
             return super().write(vals)
         # Compare each lead's won state before and after, whatever the path:

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
 CONTRIBUTOR_ROLES = [
@@ -49,6 +49,7 @@ class CrmLeadContributor(models.Model):
             if vals.get("employee_id") and "department_id" not in vals:
                 vals["department_id"] = employees.browse(vals["employee_id"]).department_id.id
         contributors = super().create(vals_list)
+        self._note_who_set(contributors.lead_id)
         contributors.lead_id._everyone_sells_recredit_contributors()
         return contributors
 
@@ -56,14 +57,25 @@ class CrmLeadContributor(models.Model):
         leads = self.lead_id
         result = super().write(vals)
         if {"employee_id", "weight", "role", "lead_id"} & set(vals):
+            self._note_who_set(leads | self.lead_id)
             (leads | self.lead_id)._everyone_sells_recredit_contributors()
         return result
 
     def unlink(self):
         leads = self.lead_id
         result = super().unlink()
+        self._note_who_set(leads.exists())
         leads.exists()._everyone_sells_recredit_contributors()
         return result
+
+    @api.model
+    def _note_who_set(self, leads):
+        """The acting user set these deals' contributors or weights: the maker
+        of their credits (maker ≠ checker). The system's own writes (OdooBot)
+        leave the person who set them before."""
+        if leads and self.env.uid != SUPERUSER_ID:
+            # sudo: the record is the system's; no user writes it directly.
+            leads.sudo().write({"everyone_sells_contributors_by_id": self.env.uid})
 
     @api.constrains("weight")
     def _check_weight(self):

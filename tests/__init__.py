@@ -45,3 +45,4 @@ from . import test_wage_law_round3
 from . import test_observed_facts
 from . import test_payout_integrity
 from . import test_input_bounds
+from . import test_maker_checker

@@ -298,6 +298,7 @@ MATRIX = {
         "sales_manager": _row(NONE, NONE, NONE, NONE),
     },
     "crm.contribution.credit.history": _ADMIN_WIZARD,
+    "crm.contribution.approve.exception": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
     "crm.contribution.payroll.export": _ADMIN_WIZARD,
     "crm.contribution.award": _MANAGER_WIZARD,
@@ -901,6 +902,7 @@ class AccessWorld(EveryoneSellsCase):
             "crm.signal.decline": {"signal_ids": [Command.set(signal.ids)]},
             "crm.contribution.adjust": {"dispute_id": dispute.id, "explanation": "調整"},
             "crm.contribution.credit.history": {},
+            "crm.contribution.approve.exception": {"reason": "管理者が一人だけの試行"},
             "crm.contribution.payout.close": {"company_id": cls.company.id},
             "crm.contribution.payroll.export": {
                 "payout_id": cls.fixtures["crm.contribution.payout"][0][1].id
@@ -1065,6 +1067,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_credit_history_wizard(self):
         self._check_model("crm.contribution.credit.history")
+
+    def test_approve_exception_wizard(self):
+        self._check_model("crm.contribution.approve.exception")
 
     def test_payout_close_wizard(self):
         self._check_model("crm.contribution.payout.close")

@@ -48,7 +48,14 @@ class TestDisputes(ContributionCase):
         adjustment = dispute.adjustment_id
         self.assertEqual(adjustment.amount, 5_000)
         self.assertEqual(adjustment.trigger, "adjustment")
+        # Maker ≠ checker: the manager who entered it waits for another.
+        self.assertEqual(adjustment.state, "draft")
+        self.assertEqual(adjustment.maker_id, self.user_manager)
+        with self.assertRaisesRegex(UserError, "made or caused by you"):
+            adjustment.with_user(self.user_manager).action_approve()
+        adjustment.with_user(self.user_admin).action_approve()
         self.assertEqual(adjustment.state, "approved")
+        self.assertEqual(adjustment.approved_by_id, self.user_admin)
         self.assertEqual(adjustment.employee_id, self.employee_support)
         self.assertEqual(adjustment.explanation, "技術支援の分を追加")
         told = dispute.message_ids.filtered(lambda m: "技術支援" in (m.body or ""))

@@ -118,6 +118,7 @@ class TestFormulaInjection(PayoutCase):
             )
         )
         wizard.action_apply()
+        dispute.adjustment_id.with_user(self.user_admin).action_approve()
         payout = self.payout()
         payout.action_compute()
         payout.line_ids.write({"worked_hours": 160})

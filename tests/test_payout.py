@@ -34,6 +34,20 @@ class PayoutCase(ContributionCase):
         cls.month_start, cls.month_end = month_bounds(cls.today)
         cls.next_start, cls.next_end = month_bounds(cls.month_end + timedelta(days=1))
 
+    def enter_award(self, values, user=None, approver=None):
+        """Enter an award as ``user`` (default: the manager); another
+        manager (default: the administrator) approves it: the one who
+        enters it never does."""
+        action = (
+            self.env["crm.contribution.award"]
+            .with_user(user or self.user_manager)
+            .create(values)
+            .action_apply()
+        )
+        entry = self.env["crm.contribution"].browse(action["res_id"])
+        entry.with_user(approver or self.user_admin).action_approve()
+        return action
+
     def won_and_approved(self, revenue=1_000_000, contributors=None, name="受注案件"):
         lead = self.make_deal(revenue=revenue, contributors=contributors, signal_name=name)
         self.mark_won(lead)
@@ -141,7 +155,7 @@ class TestPayoutRun(PayoutCase):
 
     def test_awards_are_listed_apart(self):
         self.won_and_approved()
-        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+        self.enter_award(
             {
                 "company_id": self.company.id,
                 "employee_id": self.employee_support.id,
@@ -149,7 +163,7 @@ class TestPayoutRun(PayoutCase):
                 "date": self.month_start,
                 "reason": "社長賞: 展示会の立て直し",
             }
-        ).action_apply()
+        )
         payout = self.payout()
         payout.action_compute()
         line = self.line_of(payout, self.employee_support)

@@ -22,7 +22,7 @@ class TestPayrollWorkbookFormats(PayoutCase):
         super().setUp()
         self.company.state_id = state(self.env, 13)
         self.won_and_approved()
-        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+        self.enter_award(
             {
                 "company_id": self.company.id,
                 "employee_id": self.employee_support.id,
@@ -30,7 +30,7 @@ class TestPayrollWorkbookFormats(PayoutCase):
                 "date": self.month_start,
                 "reason": "社長賞",
             }
-        ).action_apply()
+        )
         self.run = self.payout(export_lang="ja_JP")
         self.run.action_compute()
         self.run.line_ids.write({"worked_hours": 176.5, "overtime_hours": 16.25})

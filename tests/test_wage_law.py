@@ -185,7 +185,7 @@ class TestWagePeriods(PayoutCase):
         # preview used to crash on format_amount (issue 17).
         start, _end = self.period
         env = self.as_payroll()
-        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+        self.enter_award(
             {
                 "company_id": self.company.id,
                 "employee_id": self.employee_support.id,
@@ -193,7 +193,7 @@ class TestWagePeriods(PayoutCase):
                 "date": start,
                 "reason": "社内表彰",
             }
-        ).action_apply()
+        )
         with Form(env["crm.contribution.payout.close"]) as wizard:
             self.assertIn("12,345", wizard.preview)
             self.assertIn("¥", wizard.preview)
@@ -218,9 +218,8 @@ class TestWagePeriods(PayoutCase):
 
     def test_premium_base_is_the_periods_hours(self):
         start, end = self.period
-        award = self.env["crm.contribution.award"].with_user(self.user_manager)
         for day, amount in ((start, 1_000), (end, 2_000)):
-            award.create(
+            self.enter_award(
                 {
                     "company_id": self.company.id,
                     "employee_id": self.employee_support.id,
@@ -228,7 +227,7 @@ class TestWagePeriods(PayoutCase):
                     "date": day,
                     "reason": "期間内",
                 }
-            ).action_apply()
+            )
         self.rule_won.active = False
         self.make_rule(name="定額 60,000", compute_method="fixed", fixed_amount=60_000)
         self.won_and_approved()  # today: after the period, paid in the next one
@@ -253,12 +252,7 @@ class TestDiscretionaryAwards(PayoutCase):
             "reason": "社長賞: 大雪の日の出荷対応",
             **values,
         }
-        return (
-            self.env["crm.contribution.award"]
-            .with_user(user or self.user_manager)
-            .create(values)
-            .action_apply()
-        )
+        return self.enter_award(values, user=user)
 
     def test_a_manager_enters_an_award_with_a_reason(self):
         action = self.award()
@@ -267,7 +261,8 @@ class TestDiscretionaryAwards(PayoutCase):
         self.assertEqual(entry.amount, 30_000)
         self.assertFalse(entry.rule_id)
         self.assertEqual(entry.explanation, "社長賞: 大雪の日の出荷対応")
-        self.assertEqual(entry.approved_by_id, self.user_manager)
+        self.assertEqual(entry.maker_id, self.user_manager, "who entered it made it")
+        self.assertEqual(entry.approved_by_id, self.user_admin, "another manager approved it")
 
     def test_award_guards(self):
         with self.assertRaises(UserError):

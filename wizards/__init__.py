@@ -1,4 +1,5 @@
 from . import crm_contribution_adjust
+from . import crm_contribution_approve_exception
 from . import crm_contribution_award
 from . import crm_contribution_credit_history
 from . import crm_contribution_evaluation_export

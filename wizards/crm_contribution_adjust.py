@@ -34,9 +34,28 @@ class CrmContributionAdjust(models.TransientModel):
             raise UserError(
                 self.env._("An adjustment needs an amount or points; to say no, reject instead.")
             )
-        contested = dispute.contribution_id
+        # sudo: the contested credit is the employee's; the manager reads its
+        # state to know how a reduction settles.
+        contested = dispute.contribution_id.sudo()
+        amount = currency.round(self.amount)
+        reduces = currency.compare_amounts(amount, 0) < 0
+        if reduces and not contested:
+            raise UserError(
+                self.env._(
+                    "A negative adjustment reduces a credit: this dispute contests none. "
+                    "Only a contested credit can be reduced."
+                )
+            )
+        if reduces and currency.compare_amounts(-amount, contested.amount) > 0:
+            raise UserError(
+                self.env._(
+                    "A reduction takes back at most the credit it reduces (%(amount)s).",
+                    amount=contested.amount,
+                )
+            )
         # sudo: managers correct the ledger only through this wizard, which
-        # writes one explained, approved adjustment and nothing else.
+        # writes one explained adjustment and nothing else. It waits for
+        # another manager's approval: whoever enters it is its maker.
         adjustment = (
             self.env["crm.contribution"]
             .sudo()
@@ -52,16 +71,21 @@ class CrmContributionAdjust(models.TransientModel):
                     "partner_id": contested.partner_id.id or dispute.lead_id.partner_id.id,
                     "trigger": "adjustment",
                     "date": fields.Date.context_today(self),
-                    "payable_date": fields.Date.context_today(self),
-                    "amount": currency.round(self.amount),
+                    # A reduction follows its credit's state, as a reversal
+                    # does: nets with an unpaid credit, is a clawback of a
+                    # paid one (see the payout's _aggregate_entries).
+                    "payable_date": contested._settling_date()
+                    if reduces
+                    else fields.Date.context_today(self),
+                    "reduced_entry_id": contested.id if reduces else False,
+                    "amount": amount,
                     "points": self.points,
                     "share": 1.0,
                     "wage_type": self.wage_type,
                     "credit_key": f"adjustment:dispute:{dispute.id}",
                     "note": self.explanation,
-                    "state": "approved",
-                    "approved_by_id": self.env.uid,
-                    "approved_date": fields.Datetime.now(),
+                    "state": "draft",
+                    "maker_id": self.env.uid,
                 }
             )
         )

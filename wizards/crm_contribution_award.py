@@ -71,7 +71,8 @@ class CrmContributionAward(models.TransientModel):
             )
         # sudo: the ledger is append-only and written by no user directly;
         # this wizard (Contribution Managers only, by its access rights)
-        # writes one approved, explained award entry and nothing else.
+        # writes one explained award entry and nothing else. It waits for
+        # another manager's approval: whoever enters it is its maker.
         entry = (
             self.env["crm.contribution"]
             .sudo()
@@ -89,9 +90,8 @@ class CrmContributionAward(models.TransientModel):
                     "wage_type": "award",
                     "credit_key": f"award:{uuid.uuid4()}",
                     "explanation": self.reason.strip(),
-                    "state": "approved",
-                    "approved_by_id": self.env.uid,
-                    "approved_date": fields.Datetime.now(),
+                    "state": "draft",
+                    "maker_id": self.env.uid,
                 }
             )
         )
