@@ -17,6 +17,7 @@ from odoo.tools.mail import email_re, email_split_tuples
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
+from ..core.summary import signal_summary
 from .boolean_search import searched_true
 
 # Amounts beyond this lose yen in floating point (Odoo stores money as
@@ -766,41 +767,54 @@ class CrmSignal(models.Model):
             if not first:
                 signal.duplicate_hint = False
                 continue
-            # Whose and since when, never what it says: the reader may not be
-            # allowed to read the earlier signal.
+            # Whose, since when and why it matches, never what it says: the
+            # reader may not be allowed to read the earlier signal.
             logged_on = fields.Datetime.context_timestamp(self, first.create_date).date()
             date = format_date(self.env, logged_on)
             employee = first.employee_id
+            # The key it was matched on (the signal's own, or the first one's
+            # when the signal was edited since).
+            _company, kind, value = signal._customer_key() or first._customer_key()
+            customer = (signal.partner_id or first.partner_id).commercial_partner_id
+            match = (
+                self.env._("the same customer, %(customer)s", customer=customer.display_name)
+                if kind == "partner"
+                else self.env._("the same e-mail address, %(email)s", email=value)
+            )
             if employee.user_id == self.env.user:
                 hint = (
                     self.env._(
-                        "This signal repeats the signal you logged on %(date)s about the "
-                        "same customer: the first signal keeps the originator role.",
+                        "This signal repeats the signal you logged on %(date)s about "
+                        "%(match)s: the first signal keeps the originator role.",
                         date=date,
+                        match=match,
                     )
                     if saved
                     else self.env._(
-                        "You logged an open signal about this customer on %(date)s. This one "
+                        "You logged an open signal about %(match)s on %(date)s. This one "
                         "would be kept as a duplicate: the first signal keeps the originator "
                         "role.",
                         date=date,
+                        match=match,
                     )
                 )
             else:
                 hint = (
                     self.env._(
                         "This signal repeats the signal %(employee)s logged on %(date)s about "
-                        "the same customer: the first signal keeps the originator role.",
+                        "%(match)s: the first signal keeps the originator role.",
                         employee=employee.name,
                         date=date,
+                        match=match,
                     )
                     if saved
                     else self.env._(
-                        "%(employee)s logged an open signal about this customer on %(date)s. "
+                        "%(employee)s logged an open signal about %(match)s on %(date)s. "
                         "You can still log yours: it is kept as a duplicate, and the first "
                         "signal keeps the originator role and what it earns.",
                         employee=employee.name,
                         date=date,
+                        match=match,
                     )
                 )
             signal.duplicate_hint = hint
@@ -1409,8 +1423,9 @@ class CrmSignal(models.Model):
         values = dict(custom_values or {})
         values.update(
             {
-                "name": msg_dict.get("subject")
-                or html2plaintext(msg_dict.get("body") or "")[:80]
+                "name": signal_summary(
+                    msg_dict.get("subject"), html2plaintext(msg_dict.get("body") or "")
+                )
                 or self.env._("Signal by e-mail"),
                 "description": msg_dict.get("body"),
                 "employee_id": employee.id,
@@ -1531,25 +1546,27 @@ class CrmSignal(models.Model):
 
     @api.model
     def _prefill_from_message(self, message):
-        """What the form shows for ``message``: its first line as summary, its
-        text as details, its author (or its record's partner) as customer, the
+        """What the form shows for ``message``: a summary (its subject, or its
+        first sentence that is not courtesy: ``core.summary``), its text as
+        details, its sender as contact, the customer it speaks for, the
         channel guessed from where it was written."""
         text = html2plaintext(message.body or "").strip()
-        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         record = self.env[message.model].browse(message.res_id)
         values = {
-            "name": (first_line[:200] or message.subject or record.display_name),
+            "name": signal_summary(message.subject, text, record.display_name),
             "description": plaintext2html(text) if text else False,
             "source_name": self._source_label(record),
         }
         customer = self._customer_of_message(message, record)
         if customer:
             values["partner_id"] = customer.id
-        elif message.email_from and not message.author_id:
+        if message.email_from and not message.author_id:
+            # A sender with no contact yet stays on the signal as its contact:
+            # sales need to know who spoke, not only for which company.
             values["email_from"] = message.email_from
-            name = email_split_tuples(message.email_from)
-            if name and name[0][0]:
-                values["contact_name"] = name[0][0]
+            sender = email_split_tuples(message.email_from)
+            if sender and sender[0][0]:
+                values["contact_name"] = sender[0][0]
         code = (
             "other"
             if message.model == "discuss.channel"
@@ -1566,9 +1583,20 @@ class CrmSignal(models.Model):
     @api.model
     def _customer_of_message(self, message, record):
         """The customer (commercial entity) a message speaks for: its author
-        when outside the company, else the partner of its record."""
+        when outside the company; for a sender with no contact, the company
+        of the sender's mail domain when that domain is not the record
+        partner's (a colleague of another company writing on this deal);
+        else the partner of its record."""
         Partner = self.env["res.partner"]
         author = message.author_id
+        own = self.env.companies.partner_id
+        record_partner = Partner
+        if record._name == "res.partner":
+            record_partner = record.commercial_partner_id
+        elif record._fields.get("partner_id") and (
+            record._fields["partner_id"].comodel_name == "res.partner"
+        ):
+            record_partner = record.partner_id.commercial_partner_id
         customer = Partner
         if author and author.partner_share:
             customer = author.commercial_partner_id
@@ -1578,16 +1606,48 @@ class CrmSignal(models.Model):
                 customer = Partner.search(
                     [("email_normalized", "=", email), ("partner_share", "=", True)], limit=1
                 ).commercial_partner_id
+                domain = email.rpartition("@")[2]
+                if not customer and domain != self._mail_domain(record_partner):
+                    customer = self._company_of_mail_domain(domain) - own
         if not customer:
-            if record._name == "res.partner":
-                customer = record.commercial_partner_id
-            elif record._fields.get("partner_id") and (
-                record._fields["partner_id"].comodel_name == "res.partner"
-            ):
-                customer = record.partner_id.commercial_partner_id
-        if customer in self.env.companies.partner_id or not customer.has_access("read"):
+            customer = record_partner
+        if customer in own or not customer.has_access("read"):
             return Partner
         return customer
+
+    @api.model
+    def _mail_domain(self, partner):
+        """The mail domain of ``partner`` (its company's address first)."""
+        for address in (partner.commercial_partner_id.email_normalized, partner.email_normalized):
+            if address:
+                return address.rpartition("@")[2]
+        return False
+
+    @api.model
+    def _company_of_mail_domain(self, domain):
+        """The one company whose contacts write from ``domain``, if exactly
+        one does (a free-mail domain shared by several companies names none).
+        An exact comparison of the domain part: what a mail says is never a
+        search pattern."""
+        Partner = self.env["res.partner"]
+        if not domain:
+            return Partner
+        Partner.flush_model(["email_normalized", "partner_share", "commercial_partner_id"])
+        # The ORM has no operator for "the part after @ equals": split_part
+        # compares the whole domain exactly, with the value as a parameter.
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT commercial_partner_id FROM res_partner
+             WHERE split_part(email_normalized, '@', 2) = %s
+               AND partner_share AND active AND commercial_partner_id IS NOT NULL
+             LIMIT 2
+            """,
+            [domain],
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        # Read through the ORM: the user's record rules and companies apply.
+        companies = Partner.search([("id", "in", ids)]) if len(ids) == 1 else Partner
+        return companies
 
     @api.model
     def _source_label(self, record):
@@ -1626,7 +1686,12 @@ class CrmSignal(models.Model):
             # sudo: the author may read the message (checked in
             # _prepare_sources); the copies belong to their new signal.
             message = signal.sudo().source_message_id
-            for attachment in message.attachment_ids:
+            # Only what the author may open as themselves: a message can carry
+            # attachments of records they may not read (a payroll workbook).
+            readable = self.env["ir.attachment"]._filter_attachment_access(
+                message.attachment_ids.ids
+            )
+            for attachment in readable.sudo():
                 attachment.copy({"res_model": "crm.signal", "res_id": signal.id})
             record = signal.env[signal.source_model].browse(signal.source_res_id)
             # A Discuss conversation is not a record's history: nothing posted.
