@@ -10,6 +10,7 @@ from odoo.tools import (
     clean_context,
     email_normalize,
     format_date,
+    format_datetime,
     html2plaintext,
     plaintext2html,
 )
@@ -265,6 +266,18 @@ class CrmSignal(models.Model):
         help="By when sales (or the receivers of a routed signal) should answer. "
         "Past it, the signal is overdue and shows in red in lists.",
     )
+    response_deadline_label = fields.Char(
+        string="Answer By",
+        compute="_compute_response_deadline_label",
+        help="The answer deadline as every screen and notice says it: the day and "
+        "the time, in your language and time zone.",
+    )
+    confirmed_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the employee confirmed a signal that arrived by e-mail in their "
+        "name: sales' answer time starts then.",
+    )
     is_overdue = fields.Boolean(
         string="Overdue",
         compute="_compute_is_overdue",
@@ -286,6 +299,11 @@ class CrmSignal(models.Model):
         index=True,
         help="Arrived by e-mail: it goes to sales, and earns anything, only once "
         "its employee confirms in the app that they sent it.",
+    )
+    can_answer = fields.Boolean(
+        compute="_compute_can_answer",
+        help="Whether the current user may resolve or decline this routed signal: "
+        "a receiver or a manager, never its author.",
     )
     routed_to_me = fields.Boolean(
         string="Routed to Me",
@@ -374,6 +392,20 @@ class CrmSignal(models.Model):
         for signal in self:
             signal.is_mine = signal.employee_id.user_id == self.env.user
 
+    @api.depends("state", "employee_id", "routed_department_id", "routed_employee_ids")
+    @api.depends_context("uid")
+    def _compute_can_answer(self):
+        """The buttons show what ``_check_receiver`` would accept: nothing
+        that will be refused is offered."""
+        user = self.env.user
+        manager = self.env.su or user.has_group("crm_everyone_sells.group_manager")
+        for signal in self:
+            signal.can_answer = (
+                signal.state == "routed"
+                and signal.employee_id.user_id != user
+                and (manager or signal._is_receiver())
+            )
+
     @api.depends_context("uid")
     def _compute_routed_to_me(self):
         user = self.env.user
@@ -396,6 +428,8 @@ class CrmSignal(models.Model):
         "state",
         "create_date",
         "routed_date",
+        "to_confirm",
+        "confirmed_date",
         "company_id.everyone_sells_response_hours",
         "company_id.resource_calendar_id",
     )
@@ -403,16 +437,58 @@ class CrmSignal(models.Model):
         """The answer time counts working hours on the company's working
         calendar, in the calendar's own time zone and without its public
         holidays: a signal logged on Friday evening is not late on Monday
-        morning. A company without a calendar counts clock hours."""
+        morning. A company without a calendar counts clock hours. A signal
+        that waits for its employee's confirmation is not with sales yet:
+        its time starts when it is confirmed.
+
+        This is the one deadline: the form, the lists, the notices and the
+        receivers' activities all show it (``_deadline_text``)."""
         for signal in self:
-            start = signal.routed_date if signal.state == "routed" else signal.create_date
+            start = (
+                signal.routed_date
+                if signal.state == "routed"
+                else signal.confirmed_date or signal.create_date
+            )
             hours = signal.company_id.everyone_sells_response_hours
-            if signal.state not in WAITING_STATES or not start or not hours:
+            if signal.state not in WAITING_STATES or not start or not hours or signal.to_confirm:
                 signal.response_deadline = False
                 continue
             calendar = signal.company_id.resource_calendar_id
             deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
             signal.response_deadline = deadline or start + timedelta(hours=hours)
+
+    @api.depends("response_deadline")
+    @api.depends_context("uid", "tz", "lang")
+    def _compute_response_deadline_label(self):
+        for signal in self:
+            signal.response_deadline_label = signal._deadline_text()
+
+    def _deadline_text(self, env=None, tz=None):
+        """The answer deadline as people read it: day and time, no seconds,
+        in ``env``'s language and ``tz`` (default: the reader's, else the
+        company calendar's)."""
+        self.ensure_one()
+        env = env or self.env
+        if not self.response_deadline:
+            return False
+        tz = (
+            tz
+            or env.context.get("tz")
+            or env.user.tz
+            or self.company_id.resource_calendar_id.tz
+            or "UTC"
+        )
+        # A babel pattern, translated: 「12月14日(月) 17:00」 in Japanese.
+        pattern = env._("MMM d (EEE) HH:mm")
+        return format_datetime(env, self.response_deadline, tz=tz, dt_format=pattern)
+
+    def _deadline_date(self, tz=None):
+        """The deadline's day for an activity (activities have dates only)."""
+        self.ensure_one()
+        tz = tz or self.company_id.resource_calendar_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(
+            self.with_context(tz=tz), self.response_deadline
+        ).date()
 
     @api.depends("state", "response_deadline")
     def _compute_is_overdue(self):
@@ -541,9 +617,12 @@ class CrmSignal(models.Model):
         pending = self.filtered("to_confirm")
         # sudo: confirming is the author's one act on a signal they may not
         # otherwise move; who they are was checked above.
-        pending.sudo().write({"to_confirm": False})
+        pending.sudo().write({"to_confirm": False, "confirmed_date": fields.Datetime.now()})
         pending._process_logged()
-        return True
+        if not pending:
+            return True
+        # Say what happened, as the log form's Send does.
+        return pending[:1].action_send()
 
     def _check_author_create(self, vals):
         """An employee logs the customer's words; who takes the signal and
@@ -893,7 +972,6 @@ class CrmSignal(models.Model):
     def action_send(self):
         """The log form's Send: say where the signal went and offer the next one."""
         self.ensure_one()
-        hours = self.company_id.everyone_sells_response_hours
         if self.state == "routed":
             where = self.env._(
                 "Sent to %(receivers)s.",
@@ -908,8 +986,10 @@ class CrmSignal(models.Model):
             where = self.env._("Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name))
         else:
             where = self.env._("Sent to the sales inbox.")
-        if hours and self.state in WAITING_STATES:
-            where += " " + self.env._("Expect an answer within %(hours)s hours.", hours=hours)
+        if self.response_deadline and self.state in WAITING_STATES:
+            where += " " + self.env._(
+                "Expect an answer by %(deadline)s.", deadline=self._deadline_text()
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -1188,10 +1268,6 @@ class CrmSignal(models.Model):
     def _route(self, department, employees, note=False):
         """Send these signals to ``department`` and/or ``employees``, with an
         activity for each receiver and a word to the originator."""
-        hours = (self.company_id[:1] or self.env.company).everyone_sells_response_hours
-        deadline = fields.Datetime.context_timestamp(
-            self, fields.Datetime.now() + timedelta(hours=hours)
-        ).date()
         # sudo: routing is the signal type's or sales' decision; the author
         # may not write a signal once it left their hands, and the receivers'
         # activities are created on their behalf.
@@ -1205,37 +1281,54 @@ class CrmSignal(models.Model):
             }
         )
         for signal in signals:
+            # The one deadline (working hours on the company's calendar), the
+            # activity's day and its summary's time included.
             for user in signal._receiver_users():
+                # In the receiver's language and time zone, not the author's.
+                env = self.with_context(lang=user.lang or self.env.lang).env
+                deadline = signal._deadline_text(env, tz=user.tz)
                 signal.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    date_deadline=deadline,
-                    # In the receiver's language, not the author's.
-                    summary=self.with_context(lang=user.lang or self.env.lang).env._(
-                        "Customer signal to answer: %(name)s", name=signal.name
+                    date_deadline=(
+                        signal._deadline_date(user.tz) if signal.response_deadline else None
+                    ),
+                    summary=(
+                        env._(
+                            "Customer signal to answer by %(deadline)s: %(name)s",
+                            deadline=deadline,
+                            name=signal.name,
+                        )
+                        if deadline
+                        else env._("Customer signal to answer: %(name)s", name=signal.name)
                     ),
                     note=note or signal.description,
                     user_id=user.id,
                 )
+            author = signal.employee_id.user_id
 
-        def body(env):
-            text = Markup("<p>%s</p>") % env._(
-                "Your signal was sent to %(receivers)s, who will answer you here.",
-                receivers=", ".join(
-                    filter(
-                        None,
-                        [department.with_env(env).name, *employees.with_env(env).mapped("name")],
-                    )
-                ),
-            )
-            if hours:
-                text += Markup("<p>%s</p>") % env._(
-                    "Expect an answer within %(hours)s hours.", hours=hours
+            def body(env, signal=signal, author=author):
+                text = Markup("<p>%s</p>") % env._(
+                    "Your signal was sent to %(receivers)s, who will answer you here.",
+                    receivers=", ".join(
+                        filter(
+                            None,
+                            [
+                                department.with_env(env).name,
+                                *employees.with_env(env).mapped("name"),
+                            ],
+                        )
+                    ),
                 )
-            if note:
-                text += Markup("<p>%s</p>") % note
-            return text
+                if signal.response_deadline:
+                    text += Markup("<p>%s</p>") % env._(
+                        "Expect an answer by %(deadline)s.",
+                        deadline=signal._deadline_text(env, tz=author.tz),
+                    )
+                if note:
+                    text += Markup("<p>%s</p>") % note
+                return text
 
-        signals._notify_originators(body)
+            signal._notify_originators(body)
 
     def action_resolve(self):
         self._check_receiver(self.env._("resolve"))

@@ -180,7 +180,10 @@ class TestPayoutRun(PayoutCase):
                     signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
                 )
                 self.mark_won(lead)
-            entries = self.env["crm.contribution"].search([("state", "=", "draft")])
+            # This test's company only: demo data has drafts of its own.
+            entries = self.env["crm.contribution"].search(
+                [("state", "=", "draft"), ("company_id", "=", self.company.id)]
+            )
             entries.with_user(self.user_admin).action_approve()
             payout = self.payout()
             self.env.flush_all()
