@@ -470,6 +470,34 @@ class TestCloseAMonth(PayoutCase):
         self.assertEqual(payout.payable_total, 50_000)
         self.assertEqual(payout.payment_date, self.next_start.replace(day=25))
 
+    def test_preview_counts_the_people_the_payout_pays(self):
+        """Points are not money: someone with only points is neither in the
+        preview nor a line of the payout (issue 22)."""
+        self.make_rule(
+            name="情報提供ポイント",
+            trigger="signal_logged",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=1,
+            wage_type="award",
+        )
+        self.won_and_approved()
+        self.log_signal(user=self.user_marketer, name="ポイントだけ")
+        points = self.env["crm.contribution"].search(
+            [("employee_id", "=", self.employee_marketer.id), ("state", "=", "draft")]
+        )
+        self.assertTrue(points)
+        points.with_user(self.user_admin).action_approve()
+        wizard = (
+            self.env["crm.contribution.payout.close"]
+            .with_user(self.user_admin)
+            .create({"date_from": self.month_start, "date_to": self.month_end})
+        )
+        self.assertNotIn(self.employee_marketer.name, wizard.preview)
+        action = wizard.with_context(allowed_company_ids=self.company.ids).action_apply()
+        payout = self.env["crm.contribution.payout"].browse(action["res_id"])
+        self.assertNotIn(self.employee_marketer, payout.line_ids.employee_id)
+
     def test_preview_of_a_large_company_lists_the_first_and_counts_the_rest(self):
         self.won_and_approved(
             contributors=[
