@@ -473,7 +473,7 @@ class TestCloseAMonth(PayoutCase):
     def test_preview_counts_the_people_the_payout_pays(self):
         """Points are not money: someone with only points is neither in the
         preview nor a line of the payout (issue 22)."""
-        self.make_rule(
+        rule = self.make_rule(
             name="情報提供ポイント",
             trigger="signal_logged",
             compute_method="fixed",
@@ -484,10 +484,12 @@ class TestCloseAMonth(PayoutCase):
         self.won_and_approved()
         self.log_signal(user=self.user_marketer, name="ポイントだけ")
         points = self.env["crm.contribution"].search(
-            [("employee_id", "=", self.employee_marketer.id), ("state", "=", "draft")]
+            [("employee_id", "=", self.employee_marketer.id), ("rule_id", "=", rule.id)]
         )
         self.assertTrue(points)
-        points.with_user(self.user_admin).action_approve()
+        drafts = points.filtered(lambda entry: entry.state == "draft")
+        if drafts:
+            drafts.with_user(self.user_admin).action_approve()
         wizard = (
             self.env["crm.contribution.payout.close"]
             .with_user(self.user_admin)
