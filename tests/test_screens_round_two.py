@@ -228,3 +228,29 @@ class TestStatementsPrintWithoutLayoutDialog(PayoutCase):
             self.assertEqual(action["type"], "ir.actions.report")
             self.assertEqual(action["report_name"], "crm_everyone_sells.report_payout_statement")
         self.assertFalse(self.company.external_report_layout_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLowItems(PayoutCase):
+    """Issue 22's low items that a model can prove."""
+
+    def test_publishing_a_rule_is_an_action_that_asks(self):
+        rule = self.make_rule(name="新ルール", is_published=False)
+        form = self.env["crm.contribution.rule"].get_view(view_type="form")["arch"]
+        root = ElementTree.fromstring(form)
+        publish = next(b for b in root.iter("button") if b.get("name") == "action_publish")
+        self.assertTrue(publish.get("confirm"))
+        checkbox = next(f for f in root.iter("field") if f.get("name") == "is_published")
+        self.assertEqual(checkbox.get("readonly"), "1")
+        rule.with_user(self.user_admin).action_publish()
+        self.assertTrue(rule.is_published)
+        rule.with_user(self.user_admin).action_unpublish()
+        self.assertFalse(rule.is_published)
+
+    def test_signal_address_is_empty_until_a_mail_domain_exists(self):
+        alias = self.env.ref("crm_everyone_sells.mail_alias_crm_signal")
+        alias.alias_domain_id = False
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.everyone_sells_alias_email)
+        arch = settings.get_view(view_type="form")["arch"]
+        self.assertIn("o_everyone_sells_alias_hint", arch)
