@@ -36,3 +36,4 @@ from . import test_background_jobs
 from . import test_every_screen
 from . import test_save_as_signal_reading
 from . import test_screens_round_two
+from . import test_tour_round_two
