@@ -1292,14 +1292,14 @@ class CrmSignal(models.Model):
                     date_deadline=(
                         signal._deadline_date(user.tz) if signal.response_deadline else None
                     ),
-                    summary=(
-                        env._(
-                            "Customer signal to answer by %(deadline)s: %(name)s",
-                            deadline=deadline,
-                            name=signal.name,
+                    summary=" ".join(
+                        filter(
+                            None,
+                            [
+                                env._("Customer signal to answer: %(name)s", name=signal.name),
+                                deadline and f"({deadline})",
+                            ],
                         )
-                        if deadline
-                        else env._("Customer signal to answer: %(name)s", name=signal.name)
                     ),
                     note=note or signal.description,
                     user_id=user.id,
