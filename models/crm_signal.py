@@ -621,8 +621,11 @@ class CrmSignal(models.Model):
         pending._process_logged()
         if not pending:
             return True
-        # Say what happened, as the log form's Send does.
-        return pending[:1].action_send()
+        # Say what happened, as the log form's Send does, and show the signal
+        # as it now is (not the Send's fresh form: she is reading this one).
+        action = pending[:1].action_send()
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action
 
     def _check_author_create(self, vals):
         """An employee logs the customer's words; who takes the signal and

@@ -56,6 +56,7 @@ class TestToConfirm(SignalMailCase):
         # Confirming says what happened and when to expect an answer.
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(action["params"]["next"]["tag"], "soft_reload")
         self.assertFalse(signal.to_confirm)
         self.assertTrue(signal.confirmed_date)
         self.assertTrue(signal.response_deadline)
