@@ -710,7 +710,17 @@ class CrmContribution(models.Model):
         )
         capped = len(self) >= limit
         if not skipped and not capped:
-            return True
+            # The manager sees what their click did.
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
+                    "message": self.env._("They are paid with the payout of their period."),
+                    "type": "success",
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         messages = []
         if skipped:
             messages.append(self.env._("Skipped: %(reasons)s.", reasons=reasons))

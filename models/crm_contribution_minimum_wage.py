@@ -117,6 +117,38 @@ class CrmContributionMinimumWage(models.Model):
         )
 
     @api.model
+    def _load_records_create(self, vals_list):
+        """A row is one prefecture from one date: importing a row whose
+        prefecture and date are already in the table corrects its rate
+        instead of failing on the unique key. So the import template (no
+        ids: ids with this module's prefix cannot be created by an import)
+        imports back as it is, and a new year is the same file with new
+        dates and rates."""
+        keys = [
+            (vals.get("state_id"), fields.Date.to_date(vals.get("date_from"))) for vals in vals_list
+        ]
+        states = [state_id for state_id, _day in keys if state_id]
+        existing = {
+            (row.state_id.id, row.date_from): row
+            for row in self.search([("state_id", "in", states)])
+            if (row.state_id.id, row.date_from) in set(keys)
+        }
+        created = super()._load_records_create(
+            [vals for vals, key in zip(vals_list, keys, strict=True) if key not in existing]
+        )
+        created_ids = iter(created.ids)
+        # One record per row, in the rows' order (the import maps them back).
+        ids = []
+        for vals, key in zip(vals_list, keys, strict=True):
+            row = existing.get(key)
+            if row:
+                row.write({k: v for k, v in vals.items() if k not in ("state_id", "date_from")})
+                ids.append(row.id)
+            else:
+                ids.append(next(created_ids))
+        return self.browse(ids)
+
+    @api.model
     def get_import_templates(self):
         return [
             {

@@ -947,8 +947,11 @@ class CrmContributionPayout(models.Model):
                 self.company_id,
                 {"payout_id": self.id, "progress_total": len(self.line_ids)},
             )
+        # config=False: a statement is not an invoice; Odoo's document-layout
+        # dialog (a US sample invoice) is not asked for, and the company's
+        # layout stays as it is.
         return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(
-            self.line_ids
+            self.line_ids, config=False
         )
 
     # ------------------------------------------------------------------

@@ -691,4 +691,7 @@ class CrmContributionPayoutLine(models.Model):
         return [(kind, f"{float(rate):g}", hours) for kind, rate, hours in terms if hours > 0]
 
     def action_print_statement(self):
-        return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(self)
+        # config=False: no document-layout dialog (see the payout's print).
+        return self.env.ref("crm_everyone_sells.action_report_payout_statement").report_action(
+            self, config=False
+        )

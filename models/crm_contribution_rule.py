@@ -399,6 +399,14 @@ class CrmContributionRule(models.Model):
         )
         return self.browse([rule.id for (rule,) in groups])
 
+    def action_publish(self):
+        """Publish: from its start date the rule credits employees, and every
+        employee can read it (the button asks first)."""
+        self.write({"is_published": True})
+
+    def action_unpublish(self):
+        self.write({"is_published": False})
+
     def action_new_version(self):
         """End this rule yesterday and open a copy that starts today."""
         self.ensure_one()

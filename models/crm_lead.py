@@ -315,9 +315,18 @@ class CrmLead(models.Model):
         # opportunity so that the origin is never lost.
         opportunities.sudo().signal_ids.write({"lead_id": self.id})
         kept = self.contributor_ids
-        moving = opportunities.sudo().contributor_ids
-        repeated = moving.filtered(lambda c: c.employee_id in kept.employee_id)
-        moving -= repeated
+        # One line per employee: the surviving opportunity's, else the first
+        # merged (an originator's line first). An employee on two of the
+        # merged opportunities is not on the survivor twice.
+        seen = set(kept.employee_id.ids)
+        repeated = self.env["crm.lead.contributor"].sudo()
+        for contributor in opportunities.sudo().contributor_ids.sorted(
+            lambda c: (c.role != "originator", c.id)
+        ):
+            if contributor.employee_id.id in seen:
+                repeated |= contributor
+            seen.add(contributor.employee_id.id)
+        moving = opportunities.sudo().contributor_ids - repeated
         # One originator: the surviving opportunity's, else the first one
         # merged; the others stay as contributors. The origin fields follow.
         originators = (kept | moving).filtered(lambda c: c.role == "originator")

@@ -10,6 +10,7 @@ from odoo.tools import (
     clean_context,
     email_normalize,
     format_date,
+    format_datetime,
     html2plaintext,
     plaintext2html,
 )
@@ -19,6 +20,7 @@ from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..core.bounds import DESCRIPTION_BYTES, TITLE_LENGTH, cut_title, cut_to_bytes
 from ..core.money import format_points
+from ..core.summary import signal_summary
 from .boolean_search import searched_true
 from .server_switches import (
     confirming,
@@ -279,6 +281,18 @@ class CrmSignal(models.Model):
         help="By when sales (or the receivers of a routed signal) should answer. "
         "Past it, the signal is overdue and shows in red in lists.",
     )
+    response_deadline_label = fields.Char(
+        string="Answer By",
+        compute="_compute_response_deadline_label",
+        help="The answer deadline as every screen and notice says it: the day and "
+        "the time, in your language and time zone.",
+    )
+    confirmed_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the employee confirmed a signal that arrived by e-mail in their "
+        "name: sales' answer time starts then.",
+    )
     is_overdue = fields.Boolean(
         string="Overdue",
         compute="_compute_is_overdue",
@@ -300,6 +314,11 @@ class CrmSignal(models.Model):
         index=True,
         help="Arrived by e-mail: it goes to sales, and earns anything, only once "
         "its employee confirms in the app that they sent it.",
+    )
+    can_answer = fields.Boolean(
+        compute="_compute_can_answer",
+        help="Whether the current user may resolve or decline this routed signal: "
+        "a receiver or a manager, never its author.",
     )
     routed_to_me = fields.Boolean(
         string="Routed to Me",
@@ -456,6 +475,20 @@ class CrmSignal(models.Model):
         for signal in self:
             signal.is_mine = signal.employee_id.user_id == self.env.user
 
+    @api.depends("state", "employee_id", "routed_department_id", "routed_employee_ids")
+    @api.depends_context("uid")
+    def _compute_can_answer(self):
+        """The buttons show what ``_check_receiver`` would accept: nothing
+        that will be refused is offered."""
+        user = self.env.user
+        manager = self.env.su or user.has_group("crm_everyone_sells.group_manager")
+        for signal in self:
+            signal.can_answer = (
+                signal.state == "routed"
+                and signal.employee_id.user_id != user
+                and (manager or signal._is_receiver())
+            )
+
     @api.depends_context("uid")
     def _compute_routed_to_me(self):
         user = self.env.user
@@ -478,6 +511,8 @@ class CrmSignal(models.Model):
         "state",
         "create_date",
         "routed_date",
+        "to_confirm",
+        "confirmed_date",
         "company_id.everyone_sells_response_hours",
         "company_id.resource_calendar_id",
     )
@@ -485,16 +520,58 @@ class CrmSignal(models.Model):
         """The answer time counts working hours on the company's working
         calendar, in the calendar's own time zone and without its public
         holidays: a signal logged on Friday evening is not late on Monday
-        morning. A company without a calendar counts clock hours."""
+        morning. A company without a calendar counts clock hours. A signal
+        that waits for its employee's confirmation is not with sales yet:
+        its time starts when it is confirmed.
+
+        This is the one deadline: the form, the lists, the notices and the
+        receivers' activities all show it (``_deadline_text``)."""
         for signal in self:
-            start = signal.routed_date if signal.state == "routed" else signal.create_date
+            start = (
+                signal.routed_date
+                if signal.state == "routed"
+                else signal.confirmed_date or signal.create_date
+            )
             hours = signal.company_id.everyone_sells_response_hours
-            if signal.state not in WAITING_STATES or not start or not hours:
+            if signal.state not in WAITING_STATES or not start or not hours or signal.to_confirm:
                 signal.response_deadline = False
                 continue
             calendar = signal.company_id.resource_calendar_id
             deadline = calendar and calendar.plan_hours(hours, start, compute_leaves=True)
             signal.response_deadline = deadline or start + timedelta(hours=hours)
+
+    @api.depends("response_deadline")
+    @api.depends_context("uid", "tz", "lang")
+    def _compute_response_deadline_label(self):
+        for signal in self:
+            signal.response_deadline_label = signal._deadline_text()
+
+    def _deadline_text(self, env=None, tz=None):
+        """The answer deadline as people read it: day and time, no seconds,
+        in ``env``'s language and ``tz`` (default: the reader's, else the
+        company calendar's)."""
+        self.ensure_one()
+        env = env or self.env
+        if not self.response_deadline:
+            return False
+        tz = (
+            tz
+            or env.context.get("tz")
+            or env.user.tz
+            or self.company_id.resource_calendar_id.tz
+            or "UTC"
+        )
+        # A babel pattern, translated: 「12月14日(月) 17:00」 in Japanese.
+        pattern = env._("MMM d (EEE) HH:mm")
+        return format_datetime(env, self.response_deadline, tz=tz, dt_format=pattern)
+
+    def _deadline_date(self, tz=None):
+        """The deadline's day for an activity (activities have dates only)."""
+        self.ensure_one()
+        tz = tz or self.company_id.resource_calendar_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(
+            self.with_context(tz=tz), self.response_deadline
+        ).date()
 
     @api.depends("state", "response_deadline")
     def _compute_is_overdue(self):
@@ -625,9 +702,17 @@ class CrmSignal(models.Model):
         # sudo: confirming is the author's one act on a signal they may not
         # otherwise move; who they are was checked above. The one write that
         # clears the flag (see _check_to_confirm_write).
-        confirming(pending.sudo()).write({"to_confirm": False})
+        confirming(pending.sudo()).write(
+            {"to_confirm": False, "confirmed_date": fields.Datetime.now()}
+        )
         pending._process_logged()
-        return True
+        if not pending:
+            return True
+        # Say what happened, as the log form's Send does, and show the signal
+        # as it now is (not the Send's fresh form: she is reading this one).
+        action = pending[:1].action_send()
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action
 
     def _check_to_confirm_create(self, vals):
         """Only the mail gateway logs a signal waiting for confirmation."""
@@ -901,41 +986,54 @@ class CrmSignal(models.Model):
             if not first:
                 signal.duplicate_hint = False
                 continue
-            # Whose and since when, never what it says: the reader may not be
-            # allowed to read the earlier signal.
+            # Whose, since when and why it matches, never what it says: the
+            # reader may not be allowed to read the earlier signal.
             logged_on = fields.Datetime.context_timestamp(self, first.create_date).date()
             date = format_date(self.env, logged_on)
             employee = first.employee_id
+            # The key it was matched on (the signal's own, or the first one's
+            # when the signal was edited since).
+            _company, kind, value = signal._customer_key() or first._customer_key()
+            customer = (signal.partner_id or first.partner_id).commercial_partner_id
+            match = (
+                self.env._("the same customer, %(customer)s", customer=customer.display_name)
+                if kind == "partner"
+                else self.env._("the same e-mail address, %(email)s", email=value)
+            )
             if employee.user_id == self.env.user:
                 hint = (
                     self.env._(
-                        "This signal repeats the signal you logged on %(date)s about the "
-                        "same customer: the first signal keeps the originator role.",
+                        "This signal repeats the signal you logged on %(date)s about "
+                        "%(match)s: the first signal keeps the originator role.",
                         date=date,
+                        match=match,
                     )
                     if saved
                     else self.env._(
-                        "You logged an open signal about this customer on %(date)s. This one "
+                        "You logged an open signal about %(match)s on %(date)s. This one "
                         "would be kept as a duplicate: the first signal keeps the originator "
                         "role.",
                         date=date,
+                        match=match,
                     )
                 )
             else:
                 hint = (
                     self.env._(
                         "This signal repeats the signal %(employee)s logged on %(date)s about "
-                        "the same customer: the first signal keeps the originator role.",
+                        "%(match)s: the first signal keeps the originator role.",
                         employee=employee.name,
                         date=date,
+                        match=match,
                     )
                     if saved
                     else self.env._(
-                        "%(employee)s logged an open signal about this customer on %(date)s. "
+                        "%(employee)s logged an open signal about %(match)s on %(date)s. "
                         "You can still log yours: it is kept as a duplicate, and the first "
                         "signal keeps the originator role and what it earns.",
                         employee=employee.name,
                         date=date,
+                        match=match,
                     )
                 )
             signal.duplicate_hint = hint
@@ -1007,7 +1105,6 @@ class CrmSignal(models.Model):
     def action_send(self):
         """The log form's Send: say where the signal went and offer the next one."""
         self.ensure_one()
-        hours = self.company_id.everyone_sells_response_hours
         if self.state == "routed":
             where = self.env._(
                 "Sent to %(receivers)s.",
@@ -1022,8 +1119,10 @@ class CrmSignal(models.Model):
             where = self.env._("Sent to %(sales)s.", sales=(self.user_id.name or self.team_id.name))
         else:
             where = self.env._("Sent to the sales inbox.")
-        if hours and self.state in WAITING_STATES:
-            where += " " + self.env._("Expect an answer within %(hours)s hours.", hours=hours)
+        if self.response_deadline and self.state in WAITING_STATES:
+            where += " " + self.env._(
+                "Expect an answer by %(deadline)s.", deadline=self._deadline_text()
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -1302,10 +1401,6 @@ class CrmSignal(models.Model):
     def _route(self, department, employees, note=False):
         """Send these signals to ``department`` and/or ``employees``, with an
         activity for each receiver and a word to the originator."""
-        hours = (self.company_id[:1] or self.env.company).everyone_sells_response_hours
-        deadline = fields.Datetime.context_timestamp(
-            self, fields.Datetime.now() + timedelta(hours=hours)
-        ).date()
         # sudo: routing is the signal type's or sales' decision; the author
         # may not write a signal once it left their hands, and the receivers'
         # activities are created on their behalf.
@@ -1319,37 +1414,54 @@ class CrmSignal(models.Model):
             }
         )
         for signal in signals:
+            # The one deadline (working hours on the company's calendar), the
+            # activity's day and its summary's time included.
             for user in signal._receiver_users():
+                # In the receiver's language and time zone, not the author's.
+                env = self.with_context(lang=user.lang or self.env.lang).env
+                deadline = signal._deadline_text(env, tz=user.tz)
                 signal.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    date_deadline=deadline,
-                    # In the receiver's language, not the author's.
-                    summary=self.with_context(lang=user.lang or self.env.lang).env._(
-                        "Customer signal to answer: %(name)s", name=signal.name
+                    date_deadline=(
+                        signal._deadline_date(user.tz) if signal.response_deadline else None
+                    ),
+                    summary=" ".join(
+                        filter(
+                            None,
+                            [
+                                env._("Customer signal to answer: %(name)s", name=signal.name),
+                                deadline and f"({deadline})",
+                            ],
+                        )
                     ),
                     note=note or signal.description,
                     user_id=user.id,
                 )
+            author = signal.employee_id.user_id
 
-        def body(env):
-            text = Markup("<p>%s</p>") % env._(
-                "Your signal was sent to %(receivers)s, who will answer you here.",
-                receivers=", ".join(
-                    filter(
-                        None,
-                        [department.with_env(env).name, *employees.with_env(env).mapped("name")],
-                    )
-                ),
-            )
-            if hours:
-                text += Markup("<p>%s</p>") % env._(
-                    "Expect an answer within %(hours)s hours.", hours=hours
+            def body(env, signal=signal, author=author):
+                text = Markup("<p>%s</p>") % env._(
+                    "Your signal was sent to %(receivers)s, who will answer you here.",
+                    receivers=", ".join(
+                        filter(
+                            None,
+                            [
+                                department.with_env(env).name,
+                                *employees.with_env(env).mapped("name"),
+                            ],
+                        )
+                    ),
                 )
-            if note:
-                text += Markup("<p>%s</p>") % note
-            return text
+                if signal.response_deadline:
+                    text += Markup("<p>%s</p>") % env._(
+                        "Expect an answer by %(deadline)s.",
+                        deadline=signal._deadline_text(env, tz=author.tz),
+                    )
+                if note:
+                    text += Markup("<p>%s</p>") % note
+                return text
 
-        signals._notify_originators(body)
+            signal._notify_originators(body)
 
     def action_resolve(self):
         self._check_receiver(self.env._("resolve"))
@@ -1538,8 +1650,7 @@ class CrmSignal(models.Model):
         # A long e-mail is cut to what a signal holds; the original is kept
         # as an attachment of the signal.
         title, description, overflow = self._fit_text(
-            msg_dict.get("subject")
-            or html2plaintext(msg_dict.get("body") or "")[:80]
+            signal_summary(msg_dict.get("subject"), html2plaintext(msg_dict.get("body") or ""))
             or self.env._("Signal by e-mail"),
             msg_dict.get("body"),
         )
@@ -1667,25 +1778,27 @@ class CrmSignal(models.Model):
 
     @api.model
     def _prefill_from_message(self, message):
-        """What the form shows for ``message``: its first line as summary, its
-        text as details, its author (or its record's partner) as customer, the
+        """What the form shows for ``message``: a summary (its subject, or its
+        first sentence that is not courtesy: ``core.summary``), its text as
+        details, its sender as contact, the customer it speaks for, the
         channel guessed from where it was written."""
         text = html2plaintext(message.body or "").strip()
-        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         record = self.env[message.model].browse(message.res_id)
         values = {
-            "name": (first_line[:200] or message.subject or record.display_name),
+            "name": signal_summary(message.subject, text, record.display_name),
             "description": plaintext2html(text) if text else False,
             "source_name": self._source_label(record),
         }
         customer = self._customer_of_message(message, record)
         if customer:
             values["partner_id"] = customer.id
-        elif message.email_from and not message.author_id:
+        if message.email_from and not message.author_id:
+            # A sender with no contact yet stays on the signal as its contact:
+            # sales need to know who spoke, not only for which company.
             values["email_from"] = message.email_from
-            name = email_split_tuples(message.email_from)
-            if name and name[0][0]:
-                values["contact_name"] = name[0][0]
+            sender = email_split_tuples(message.email_from)
+            if sender and sender[0][0]:
+                values["contact_name"] = sender[0][0]
         code = (
             "other"
             if message.model == "discuss.channel"
@@ -1702,9 +1815,20 @@ class CrmSignal(models.Model):
     @api.model
     def _customer_of_message(self, message, record):
         """The customer (commercial entity) a message speaks for: its author
-        when outside the company, else the partner of its record."""
+        when outside the company; for a sender with no contact, the company
+        of the sender's mail domain when that domain is not the record
+        partner's (a colleague of another company writing on this deal);
+        else the partner of its record."""
         Partner = self.env["res.partner"]
         author = message.author_id
+        own = self.env.companies.partner_id
+        record_partner = Partner
+        if record._name == "res.partner":
+            record_partner = record.commercial_partner_id
+        elif record._fields.get("partner_id") and (
+            record._fields["partner_id"].comodel_name == "res.partner"
+        ):
+            record_partner = record.partner_id.commercial_partner_id
         customer = Partner
         if author and author.partner_share:
             customer = author.commercial_partner_id
@@ -1714,16 +1838,48 @@ class CrmSignal(models.Model):
                 customer = Partner.search(
                     [("email_normalized", "=", email), ("partner_share", "=", True)], limit=1
                 ).commercial_partner_id
+                domain = email.rpartition("@")[2]
+                if not customer and domain != self._mail_domain(record_partner):
+                    customer = self._company_of_mail_domain(domain) - own
         if not customer:
-            if record._name == "res.partner":
-                customer = record.commercial_partner_id
-            elif record._fields.get("partner_id") and (
-                record._fields["partner_id"].comodel_name == "res.partner"
-            ):
-                customer = record.partner_id.commercial_partner_id
-        if customer in self.env.companies.partner_id or not customer.has_access("read"):
+            customer = record_partner
+        if customer in own or not customer.has_access("read"):
             return Partner
         return customer
+
+    @api.model
+    def _mail_domain(self, partner):
+        """The mail domain of ``partner`` (its company's address first)."""
+        for address in (partner.commercial_partner_id.email_normalized, partner.email_normalized):
+            if address:
+                return address.rpartition("@")[2]
+        return False
+
+    @api.model
+    def _company_of_mail_domain(self, domain):
+        """The one company whose contacts write from ``domain``, if exactly
+        one does (a free-mail domain shared by several companies names none).
+        An exact comparison of the domain part: what a mail says is never a
+        search pattern."""
+        Partner = self.env["res.partner"]
+        if not domain:
+            return Partner
+        Partner.flush_model(["email_normalized", "partner_share", "commercial_partner_id"])
+        # The ORM has no operator for "the part after @ equals": split_part
+        # compares the whole domain exactly, with the value as a parameter.
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT commercial_partner_id FROM res_partner
+             WHERE split_part(email_normalized, '@', 2) = %s
+               AND partner_share AND active AND commercial_partner_id IS NOT NULL
+             LIMIT 2
+            """,
+            [domain],
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        # Read through the ORM: the user's record rules and companies apply.
+        companies = Partner.search([("id", "in", ids)]) if len(ids) == 1 else Partner
+        return companies
 
     @api.model
     def _source_label(self, record):
@@ -1762,7 +1918,12 @@ class CrmSignal(models.Model):
             # sudo: the author may read the message (checked in
             # _prepare_sources); the copies belong to their new signal.
             message = signal.sudo().source_message_id
-            for attachment in message.attachment_ids:
+            # Only what the author may open as themselves: a message can carry
+            # attachments of records they may not read (a payroll workbook).
+            readable = self.env["ir.attachment"]._filter_attachment_access(
+                message.attachment_ids.ids
+            )
+            for attachment in readable.sudo():
                 attachment.copy({"res_model": "crm.signal", "res_id": signal.id})
             record = signal.env[signal.source_model].browse(signal.source_res_id)
             # A Discuss conversation is not a record's history: nothing posted.

@@ -53,4 +53,7 @@ class ResConfigSettings(models.TransientModel):
     def _compute_everyone_sells_alias_email(self):
         alias = self.env.ref("crm_everyone_sells.mail_alias_crm_signal", raise_if_not_found=False)
         for settings in self:
-            settings.everyone_sells_alias_email = alias.alias_full_name if alias else False
+            # Without a mail domain the alias is a bare name nobody can write to.
+            settings.everyone_sells_alias_email = (
+                alias.alias_full_name if alias and alias.alias_domain_id else False
+            )

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.osv import expression
 
 
 class ResPartner(models.Model):
@@ -76,3 +77,28 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """The signal forms' customer picker lists customers first: companies
+        of the company's country, other companies, other contacts outside the
+        company, then the rest (employees' and users' own contacts). Only the
+        order changes: the same partners are found."""
+        if not self.env.context.get("everyone_sells_customers_first"):
+            return super().name_search(name, args, operator, limit)
+        country = self.env.company.country_id
+        tiers = [
+            [("is_company", "=", True), ("country_id", "=", country.id)] if country else None,
+            [("is_company", "=", True)],
+            [("partner_share", "=", True)],
+            [],
+        ]
+        found = []
+        for tier in filter(lambda t: t is not None, tiers):
+            if limit and len(found) >= limit:
+                break
+            domain = expression.AND([args or [], tier, [("id", "not in", [i for i, _n in found])]])
+            found += super().name_search(
+                name, domain, operator, limit - len(found) if limit else limit
+            )
+        return found

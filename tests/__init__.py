@@ -46,3 +46,6 @@ from . import test_observed_facts
 from . import test_payout_integrity
 from . import test_input_bounds
 from . import test_maker_checker
+from . import test_save_as_signal_reading
+from . import test_screens_round_two
+from . import test_tour_round_two

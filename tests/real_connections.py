@@ -38,11 +38,17 @@ class RealConnectionsCase(BaseCase):
         return cr
 
     @staticmethod
-    def _delete_ledger_of(cr, rule_id):
+    def _delete_ledger_of(cr, rule_id, employee_ids=()):
         """The ledger refuses deletion through the ORM; the rows of a rule
-        made for one test are removed in SQL, reversals first."""
+        made for one test, and of the employees made for it (other rules of
+        the company, the demo's for one, credit them too), are removed in
+        SQL, reversals first."""
+        params = (rule_id, list(employee_ids))
         cr.execute(
-            "DELETE FROM crm_contribution WHERE rule_id = %s AND reversed_entry_id IS NOT NULL",
-            (rule_id,),
+            "DELETE FROM crm_contribution WHERE (rule_id = %s OR employee_id = ANY(%s))"
+            " AND reversed_entry_id IS NOT NULL",
+            params,
         )
-        cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (rule_id,))
+        cr.execute(
+            "DELETE FROM crm_contribution WHERE rule_id = %s OR employee_id = ANY(%s)", params
+        )

@@ -55,7 +55,7 @@ class TestNeverTwiceUnderConcurrency(RealConnectionsCase):
     @classmethod
     def _remove_committed_data(cls):
         with cls._connection() as cr:
-            cls._delete_ledger_of(cr, cls.rule_id)
+            cls._delete_ledger_of(cr, cls.rule_id, [cls.employee_id])
             # Payouts of the race tests, in 2031 (no other test pays then).
             cr.execute(
                 "DELETE FROM crm_contribution_payout_line WHERE payout_id IN ("

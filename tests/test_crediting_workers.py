@@ -82,7 +82,7 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
         with cls._connection() as cr:
             # The ledger refuses deletion through the ORM; these rows exist
             # only for this test.
-            cr.execute("DELETE FROM crm_contribution WHERE rule_id = %s", (cls.rule_id,))
+            cls._delete_ledger_of(cr, cls.rule_id, cls.employee_ids)
             leads = cls.lead_ids + cls.race_lead_ids
             cr.execute("DELETE FROM crm_contribution_queue WHERE lead_id = ANY(%s)", [leads])
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -78,7 +78,8 @@ class TestSignalFromMessage(EveryoneSellsCase):
             .with_context(**action["context"])
             .default_get(["name", "description", "partner_id", "channel_id", "source_name"])
         )
-        self.assertEqual(values["name"], "API連携オプションがあれば購入したい")
+        # The subject says what the mail is about (issue 22).
+        self.assertEqual(values["name"], "API連携について")
         self.assertIn("見積もりをお願いします", values["description"])
         # The author is a contact: the customer is their company.
         self.assertEqual(values["partner_id"], self.customer.id)

@@ -52,7 +52,7 @@ class TestApprovalRacingADetach(RealConnectionsCase):
     @classmethod
     def _remove_committed_data(cls):
         with cls._connection() as cr:
-            cls._delete_ledger_of(cr, cls.rule_id)
+            cls._delete_ledger_of(cr, cls.rule_id, [cls.employee_id])
             cr.execute("DELETE FROM crm_signal WHERE employee_id = %s", (cls.employee_id,))
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.contribution.rule"].browse(cls.rule_id).unlink()
@@ -64,7 +64,8 @@ class TestApprovalRacingADetach(RealConnectionsCase):
             signal = env["crm.signal"].create(
                 {"name": f"競合の信号 {self.tag}", "employee_id": self.employee_id}
             )
-            credit = signal.contribution_ids
+            # This test's rule only (a database with demo data has rules of its own).
+            credit = signal.contribution_ids.filtered(lambda c: c.rule_id.id == self.rule_id)
             self.assertEqual(credit.amount, 1_000)
             return signal.id, credit.id
 

@@ -92,6 +92,36 @@ class TestOriginSurvives(EveryoneSellsCase):
         )
         self.assertEqual(merged.signal_count, 2)
 
+    def test_merge_into_an_opportunity_without_contributors_keeps_one_line_each(self):
+        """佐藤 helped on two of the merged opportunities, the survivor has
+        nobody: she is on it once, and it has one originator (on a database
+        with demo data Odoo's stages made this case happen by itself)."""
+        lead_a, _action = self.hand_off(self.log_signal())
+        lead_b, _action = self.hand_off(
+            self.log_signal(user=self.user_engineer, partner_id=self.customer_other.id)
+        )
+        lead_b.contributor_ids = [
+            Command.create({"employee_id": self.employee_support.id, "role": "technical"})
+        ]
+        proposal = self.env["crm.stage"].create({"name": "提案", "sequence": 50})
+        survivor = self.env["crm.lead"].create(
+            {
+                "name": "営業の商談",
+                "type": "opportunity",
+                "company_id": self.company.id,
+                "stage_id": proposal.id,
+            }
+        )
+        merged = (
+            (survivor | lead_a | lead_b)
+            .with_user(self.user_sales_manager)
+            ._merge_opportunity(auto_unlink=True, max_length=None)
+        )
+        self.assertEqual(merged, survivor)
+        support = merged.contributor_ids.filtered(lambda c: c.employee_id == self.employee_support)
+        self.assertEqual(len(support), 1)
+        self.assertEqual(len(merged.contributor_ids.filtered(lambda c: c.role == "originator")), 1)
+
     def test_one_originator_per_opportunity(self):
         lead, _action = self.hand_off(self.log_signal())
         with self.assertRaisesRegex(ValidationError, "already has an originator"):

@@ -501,13 +501,16 @@ class TestLedgerIsAppendOnly(ContributionCase):
         self.assertIn(f"at most {len(entries)} selected records", action["params"]["message"])
         self.assertIn(str(len(entries)), action["params"]["title"])
         self.assertEqual(set(entries.mapped("state")), {"approved"})
-        # Below the limit, as before: no message.
+        # Below the limit: a confirmation of what was approved, nothing to warn about.
         self.env["ir.config_parameter"].sudo().set_param("web.active_ids_limit", 20_000)
         third = self.make_deal(
             signal_name="三件目", contributors=[(self.employee_engineer, 1, "originator")]
         )
         self.mark_won(third)
-        self.assertIs(self.credits(third).with_user(self.user_manager).action_approve(), True)
+        action = self.credits(third).with_user(self.user_manager).action_approve()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn(str(len(self.credits(third))), action["params"]["title"])
+        self.assertNotIn("at most", action["params"]["message"])
 
     def test_employee_and_salesman_cannot_approve(self):
         with self.assertRaisesRegex(UserError, "Only contribution managers"):

@@ -194,7 +194,10 @@ class TestPayoutRun(PayoutCase):
                     signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
                 )
                 self.mark_won(lead)
-            entries = self.env["crm.contribution"].search([("state", "=", "draft")])
+            # This test's company only: demo data has drafts of its own.
+            entries = self.env["crm.contribution"].search(
+                [("state", "=", "draft"), ("company_id", "=", self.company.id)]
+            )
             entries.with_user(self.user_admin).action_approve()
             payout = self.payout()
             self.env.flush_all()
@@ -484,6 +487,36 @@ class TestCloseAMonth(PayoutCase):
         payout = self.env["crm.contribution.payout"].browse(action["res_id"])
         self.assertEqual(payout.payable_total, 50_000)
         self.assertEqual(payout.payment_date, self.next_start.replace(day=25))
+
+    def test_preview_counts_the_people_the_payout_pays(self):
+        """Points are not money: someone with only points is neither in the
+        preview nor a line of the payout (issue 22)."""
+        rule = self.make_rule(
+            name="情報提供ポイント",
+            trigger="signal_logged",
+            compute_method="fixed",
+            fixed_amount=0,
+            points=1,
+            wage_type="award",
+        )
+        self.won_and_approved()
+        self.log_signal(user=self.user_marketer, name="ポイントだけ")
+        points = self.env["crm.contribution"].search(
+            [("employee_id", "=", self.employee_marketer.id), ("rule_id", "=", rule.id)]
+        )
+        self.assertTrue(points)
+        drafts = points.filtered(lambda entry: entry.state == "draft")
+        if drafts:
+            drafts.with_user(self.user_admin).action_approve()
+        wizard = (
+            self.env["crm.contribution.payout.close"]
+            .with_user(self.user_admin)
+            .create({"date_from": self.month_start, "date_to": self.month_end})
+        )
+        self.assertNotIn(self.employee_marketer.name, wizard.preview)
+        action = wizard.with_context(allowed_company_ids=self.company.ids).action_apply()
+        payout = self.env["crm.contribution.payout"].browse(action["res_id"])
+        self.assertNotIn(self.employee_marketer, payout.line_ids.employee_id)
 
     def test_preview_of_a_large_company_lists_the_first_and_counts_the_rest(self):
         self.won_and_approved(

@@ -79,22 +79,76 @@ class TestMinimumWageTable(PayoutCase):
         self.assertTrue(templates[0]["template"].endswith("minimum_wage_template.csv"))
         with file_open("crm_everyone_sells/static/csv/minimum_wage_template.csv") as csv:
             header, *rows = csv.read().splitlines()
-        self.assertEqual(header, "id,state_id/id,date_from,hourly_amount")
+        # No ids: an import cannot create ids with the module's prefix.
+        self.assertEqual(header, "state_id/id,date_from,hourly_amount")
         self.assertEqual(len(rows), 47)
-        # Importing the template again changes nothing (the rows are matched by id).
-        result = self.env["crm.contribution.minimum.wage"].load(
-            header.split(","), [row.split(",") for row in rows]
-        )
+        Wage = self.env["crm.contribution.minimum.wage"]
+        count = Wage.search_count([])
+        # Importing the template again changes nothing (rows are matched on
+        # prefecture and date).
+        result = Wage.load(header.split(","), [row.split(",") for row in rows])
         self.assertFalse(result["messages"], result["messages"])
+        self.assertEqual(Wage.search_count([]), count)
         tokyo = self.env.ref("crm_everyone_sells.minimum_wage_jp_13_2025")
         self.assertEqual((tokyo.date_from, tokyo.hourly_amount), (date(2025, 10, 3), 1226))
-        # A new year is one more line per prefecture, with a new id.
-        result = self.env["crm.contribution.minimum.wage"].load(
-            ["id", "state_id/id", "date_from", "hourly_amount"],
-            [["__import__.minimum_wage_jp_13_test", "base.state_jp_jp-13", "2026-10-01", "1300"]],
+        # A new year is one more line per prefecture, with its new date.
+        result = Wage.load(
+            ["state_id/id", "date_from", "hourly_amount"],
+            [["base.state_jp_jp-13", "2026-10-01", "1300"]],
         )
         self.assertFalse(result["messages"], result["messages"])
         self.assertEqual(self.minimum(13, date(2026, 10, 20)).hourly_amount, 1300)
+        self.assertEqual(Wage.search_count([]), count + 1)
+
+    def test_administrator_imports_the_template_back_through_the_import_screen(self):
+        """What the guide says, through Odoo's import screen (base_import) as
+        an administrator: the template as downloaded, then as edited for a
+        new year."""
+        if "base_import.import" not in self.env:
+            self.skipTest("base_import is not installed")
+        administrator = self._make_user(
+            "es_settings_admin",
+            "小林 恵",
+            self.dept_sales,
+            "base.group_system,crm_everyone_sells.group_admin",
+        )
+        with file_open("crm_everyone_sells/static/csv/minimum_wage_template.csv", "rb") as csv:
+            template = csv.read()
+        Wage = self.env["crm.contribution.minimum.wage"]
+        count = Wage.search_count([])
+        columns = ["state_id/id", "date_from", "hourly_amount"]
+        options = {"has_headers": True, "quoting": '"', "separator": ",", "date_format": "%Y-%m-%d"}
+
+        def import_as_administrator(content):
+            wizard = (
+                self.env["base_import.import"]
+                .with_user(administrator)
+                .create(
+                    {
+                        "res_model": "crm.contribution.minimum.wage",
+                        "file": content,
+                        "file_name": "minimum_wage_template.csv",
+                        "file_type": "text/csv",
+                    }
+                )
+            )
+            result = wizard.execute_import(columns, columns, options)
+            errors = [m for m in result["messages"] if m.get("type") == "error"]
+            self.assertFalse(errors, errors)
+            return result
+
+        import_as_administrator(template)
+        self.assertEqual(Wage.search_count([]), count)
+        # The autumn: Tokyo's new date and rate.
+        next_year = template.replace(
+            b"base.state_jp_jp-13,2025-10-03,1226", b"base.state_jp_jp-13,2026-10-01,1300"
+        )
+        self.assertNotEqual(next_year, template)
+        import_as_administrator(next_year)
+        self.assertEqual(Wage.search_count([]), count + 1)
+        self.assertEqual(self.minimum(13, date(2026, 10, 20)).hourly_amount, 1300)
+        # The FY2025 row stays as history.
+        self.assertEqual(self.minimum(13, date(2026, 9, 20)).hourly_amount, 1226)
 
 
 @tagged("post_install", "-at_install")

@@ -130,7 +130,12 @@ class TestNoticesInRecipientLanguage(JapaneseCase):
         self.assertEqual(signal.state, "routed")
         routed = self.notices(signal)
         self.assertIn("技術部", routed[-1].body)
-        self.assertIn("48", routed[-1].body)
+        # The one deadline (working hours), as the originator reads it (#22 item 7).
+        deadline = (
+            signal.with_user(self.user_support).with_context(lang="ja_JP").response_deadline_label
+        )
+        self.assertTrue(deadline)
+        self.assertIn(deadline, routed[-1].body)
         self.assertNotIn("Your signal", routed[-1].body)
         # The engineer works in English; the originator still reads Japanese.
         wizard = (
@@ -202,7 +207,10 @@ class TestLogAndFollow(JapaneseCase):
         action = self.send(routed)
         self.assertEqual(action["tag"], "display_notification")
         self.assertIn("技術部", action["params"]["message"])
-        self.assertIn("48", action["params"]["message"])
+        deadline = (
+            routed.with_user(self.user_support).with_context(lang="ja_JP").response_deadline_label
+        )
+        self.assertIn(deadline, action["params"]["message"])
         self.assertIn("API の改善要望", action["params"]["title"])
         fresh = action["params"]["next"]
         self.assertEqual(fresh["res_model"], "crm.signal")

@@ -90,6 +90,13 @@ class CrmContributionPayoutClose(models.TransientModel):
                 row = by_employee.setdefault(employee, {"incentive": 0.0, "award": 0.0, "n": 0})
                 row[wage_type] += amount
                 row["n"] += count
+            # Points are not money: as the payout makes no ¥0 line for
+            # points only, the preview does not count those employees.
+            by_employee = {
+                employee: row
+                for employee, row in by_employee.items()
+                if row["incentive"] or row["award"]
+            }
             currency = wizard._company().currency_id
             wizard.preview_total = sum(r["incentive"] + r["award"] for r in by_employee.values())
             if not by_employee:

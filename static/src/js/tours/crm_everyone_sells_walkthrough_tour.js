@@ -156,6 +156,10 @@ registry.category("web_tour.tours").add("crm_everyone_sells_walkthrough_approve"
             run: "click",
         },
         {
+            content: "The approval is confirmed: 2 credits",
+            trigger: ".o_notification:contains(2)",
+        },
+        {
             content: "Nothing left to approve",
             trigger: ".o_view_nocontent, .o_list_view:not(:has(.o_data_row))",
         },
