@@ -4,7 +4,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
-from ..models.res_config_settings_chat import (
+from ..models.res_config_settings import (
     SLACK_COMMAND_PATH,
     SLACK_INTERACTIVITY_PATH,
     TEAMS_PATH,

@@ -26,13 +26,10 @@ from . import crm_signal_type
 from . import digest_digest
 from . import gamification_challenge
 from . import hr_employee
-from . import hr_employee_payroll
 from . import ir_actions_report
 from . import ir_http
 from . import res_company
-from . import res_company_chat
 from . import res_config_settings
-from . import res_config_settings_chat
 from . import res_country_state
 from . import res_partner
 from . import res_users_chat
