@@ -22,6 +22,7 @@
         "data/crm_contribution_minimum_wage_2025_data.xml",
         "data/crm_contribution_success_story_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_ledger_audit_data.xml",
         "wizards/crm_contribution_adjust_views.xml",
         "wizards/crm_contribution_credit_history_views.xml",
         "wizards/crm_contribution_payout_close_views.xml",
@@ -51,6 +52,7 @@
         "views/res_config_settings_views.xml",
         "data/gamification_data.xml",
         "views/crm_everyone_sells_menus.xml",
+        "views/crm_contribution_audit_finding_views.xml",
         "wizards/crm_contribution_award_views.xml",
     ],
     "demo": [
