@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from .ledger_audit import CHECKS, Scope
 
@@ -119,7 +119,7 @@ class CrmContributionAuditFinding(models.Model):
                     "%(employee)s, entry #%(entry)s (%(amount)s)",
                     employee=entry.employee_id.name,
                     entry=entry.id,
-                    amount=entry.amount,
+                    amount=format_amount(self.env, entry.amount, entry.currency_id),
                 )
                 if entry
                 else self.env._("a payout line without entries")

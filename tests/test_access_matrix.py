@@ -298,6 +298,8 @@ MATRIX = {
         "portal": _row(NONE, NONE, NONE, NONE),
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
+    # The ledger audit's findings: written by the audit, read by administrators.
+    "crm.contribution.audit.finding": _read_only_for("contribution_admin", "other_company"),
 }
 
 # Cells where the addon does not do what the matrix documents: each is a bug
@@ -385,6 +387,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._report_fixtures()
         cls._wizard_fixtures()
         cls._job_fixtures()
+        cls._audit_fixtures()
 
     # ------------------------------------------------------------------
     # FIXTURES: (key, record, facts); facts feed the scope tags
@@ -777,6 +780,19 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.contribution.queue", key, Queue.search([("lead_id", "=", lead.id)]))
 
     @classmethod
+    def _audit_fixtures(cls):
+        Finding = cls.env["crm.contribution.audit.finding"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            finding = Finding.create(
+                {
+                    "check": "lost_deal_reversed",
+                    "company_id": company.id,
+                    "date_found": fields.Datetime.now(),
+                }
+            )
+            cls._add("crm.contribution.audit.finding", key, finding)
+
+    @classmethod
     def _job_fixtures(cls):
         owners = [(role, cls.role_users[role]) for role in cls.role_users]
         owners.append(("colleague", cls.user_engineer))
@@ -1022,6 +1038,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_background_job(self):
         self._check_model("crm.everyone.sells.job")
+
+    def test_audit_finding(self):
+        self._check_model("crm.contribution.audit.finding")
 
 
 @tagged("post_install", "-at_install")
