@@ -74,7 +74,7 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
         )
 
     def test_paid_entry_of_no_payout(self):
-        _lead, entries, payout = self.paid_payout()
+        _lead, _entries, payout = self.paid_payout()
         self.sql("DELETE FROM crm_contribution_payout_entry WHERE payout_id = %s", payout.id)
         self.assertIn("paid_by_a_line", self.checks_found())
 
