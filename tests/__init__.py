@@ -35,3 +35,4 @@ from . import test_contribution_analysis
 from . import test_background_jobs
 from . import test_every_screen
 from . import test_ledger_audit
+from . import test_fuzz_ledger
