@@ -258,15 +258,14 @@ class TestFuzzLedger(PayoutCase):
                 **options,
             ),
         )
-        summary = "Ledger fuzzer: %s steps in %.0f s; outcomes %s; known holes met %s" % (
-            case.fuzz_stats["steps"],
-            time.monotonic() - started,
-            dict(case.fuzz_stats["outcomes"]),
-            dict(case.fuzz_stats["known"]),
+        stats = case.fuzz_stats
+        summary = (
+            f"Ledger fuzzer: {stats['steps']} steps in {time.monotonic() - started:.0f} s; "
+            f"outcomes {dict(stats['outcomes'])}; known holes met {dict(stats['known'])}"
         )
         _logger.info(summary)
         if LONG_STEPS or os.environ.get("ES_FUZZ_VERBOSE"):
-            print(summary)  # noqa: T201
+            print(summary)
         self.assertTrue(case.fuzz_stats["steps"])
 
 
