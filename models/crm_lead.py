@@ -165,6 +165,15 @@ class CrmLead(models.Model):
         self.env["crm.contribution.queue"]._enqueue(moved | changed)
         return result
 
+    def unlink(self):
+        """A deleted deal's credits are reversed, as a lost deal's: deleting
+        (or merging away) a credited deal never keeps its money. Done now,
+        not by the crediting queue, which cannot read a deal once deleted."""
+        # sudo: reversing is the system's act on the ledger, whoever deletes.
+        ledger = self.env["crm.contribution"].sudo()
+        ledger._reverse(ledger._open_credits_for(leads=self), "lost")
+        return super().unlink()
+
     def _everyone_sells_recredit_contributors(self):
         """Contributors of a won deal changed: the ledger follows."""
         if not self._everyone_sells_crediting_off():

@@ -149,6 +149,33 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
         self.sql("UPDATE crm_contribution SET lead_id = NULL WHERE id IN %s", tuple(credits.ids))
         self.assertEqual(self.checks_found(), {"lost_deal_reversed"})
 
+    def test_deleting_a_credited_deal_reverses_its_credits(self):
+        """Found by the fuzzer: a sales manager deleted a won deal, its
+        credits stayed open with no deal (then approved and paid)."""
+        lead = self.make_deal()
+        self.mark_won(lead)
+        credits = self.credits(lead)
+        self.assertTrue(credits)
+        lead.with_user(self.user_sales_manager).unlink()
+        self.run_crediting()
+        reversals = self.env["crm.contribution"].search([("reversed_entry_id", "in", credits.ids)])
+        self.assertEqual(reversals.reversed_entry_id, credits)
+        self.assertEqual(sum((credits | reversals).mapped("amount")), 0)
+        self.assertEqual(self.found(), set())
+
+    def test_merging_credited_deals_keeps_one_credit(self):
+        first = self.make_deal(signal_name="統合元")
+        second = self.make_deal(signal_name="統合先")
+        self.mark_won(first)
+        self.mark_won(second)
+        merged = (first | second).with_user(self.user_sales_manager)._merge_opportunity()
+        self.run_crediting()
+        self.assertEqual(self.found(), set())
+        open_credits = self.env["crm.contribution"]._open_credits_for(leads=merged)
+        self.assertEqual(
+            len(open_credits.filtered(lambda e: e.employee_id == self.employee_support)), 1
+        )
+
     def test_approved_by_its_beneficiary(self):
         lead = self.make_deal()
         self.mark_won(lead)
