@@ -112,20 +112,26 @@ SKIPPED_METHODS = {
 # ----------------------------------------------------------------------
 
 
-def _ctx_switches_crediting_off(step):
+def _ctx_switches_crediting_off(step, entries):
+    """#21.1: ``everyone_sells_no_credit`` or ``import_file`` in the context
+    of the step that lost, archived or reopened the deal: nothing queued."""
     return bool({"everyone_sells_no_credit", "import_file"} & set(step["context"]))
 
 
-def _writes_date_closed(step):
-    return step["model"] == "crm.lead" and "date_closed" in step["fields"]
-
-
-def _maker_approves(step):
-    # An adjustment or award entered and approved by the same manager, or a
-    # manager approving what their own act caused.
-    return step["kind"] in ("adjust", "award", "approve") or (
-        step["model"] in ("crm.contribution.adjust", "crm.contribution.award", "crm.contribution")
+def _dated_by_date_closed(step, entries):
+    """#21.2: a credit dated by the deal's ``date_closed``, which its
+    salesperson may write (or set when creating a deal already won)."""
+    return all(
+        entry.lead_id.date_closed and abs((entry.date - entry.lead_id.date_closed.date()).days) <= 1
+        for entry in entries
     )
+
+
+def _maker_approves(step, entries):
+    """#21.4/#21.5: the one whose act made the entry approved it (an
+    adjustment or award entered and approved by one manager, a credit of a
+    signal a manager logged in someone's name, resolved or handed off)."""
+    return all(entry.approved_by_id and entry.approved_by_id == entry.maker_id for entry in entries)
 
 
 KNOWN_HOLES = [
@@ -134,7 +140,7 @@ KNOWN_HOLES = [
         {"lost_deal_reversed"},
         _ctx_switches_crediting_off,
     ),
-    ("#21.2 a credit dated by date_closed", {"dated_when_observed"}, _writes_date_closed),
+    ("#21.2 a credit dated by date_closed", {"dated_when_observed"}, _dated_by_date_closed),
     ("#21.4/5 the maker approves", {"approved_by_another"}, _maker_approves),
 ]
 
@@ -720,8 +726,9 @@ def _machine(case):
             if not new:
                 return
             checks = {check for check, _entry in new}
+            entries = env["crm.contribution"].browse({entry for _check, entry in new if entry})
             for label, hole_checks, opens in KNOWN_HOLES:
-                if checks <= hole_checks and opens(self.step):
+                if checks <= hole_checks and entries and opens(self.step, entries):
                     case.fuzz_stats["known"][label] += 1
                     self.baseline |= new
                     self.tainted |= {entry for _check, entry in new if entry}
