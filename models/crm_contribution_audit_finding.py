@@ -217,7 +217,7 @@ class CrmContributionAuditFinding(models.Model):
         waiting = Job.search(
             [("kind", "=", "ledger_audit"), ("state", "in", ("queued", "running"))]
         ).company_id
-        companies = self.env["res.company"].sudo().search([]) - waiting
+        companies = self.env["res.company"].sudo().search([("id", "not in", waiting.ids)])
         if companies:
             Job.create(
                 [

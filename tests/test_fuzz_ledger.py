@@ -23,6 +23,7 @@ fixes are merged; each entry should then fail the fuzzer if it comes back.
 
 import logging
 import os
+import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
@@ -271,7 +272,7 @@ class TestFuzzLedger(PayoutCase):
         )
         _logger.info(summary)
         if LONG_STEPS or os.environ.get("ES_FUZZ_VERBOSE"):
-            print(summary)
+            sys.stderr.write(summary + "\n")
         self.assertTrue(case.fuzz_stats["steps"])
 
 

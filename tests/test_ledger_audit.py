@@ -127,14 +127,14 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
     def test_credit_of_lost_deal_not_reversed(self):
         lead = self.make_deal()
         self.mark_won(lead)
-        credits = self.credits(lead)
+        credit_entries = self.credits(lead)
         # Archived behind the ORM's back: nothing queued, nothing reversed.
         self.sql(
             "UPDATE crm_lead SET active = FALSE, everyone_sells_is_won = FALSE WHERE id = %s",
             lead.id,
         )
         self.assertEqual(
-            self.found(), {("lost_deal_reversed", credit.id, False) for credit in credits}
+            self.found(), {("lost_deal_reversed", credit.id, False) for credit in credit_entries}
         )
         # Reversed once the crediting job looks at it again: nothing left.
         self.env["crm.contribution.queue"]._enqueue(lead.with_context(active_test=False))
@@ -145,8 +145,10 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
     def test_credit_of_deleted_deal_not_reversed(self):
         lead = self.make_deal()
         self.mark_won(lead)
-        credits = self.credits(lead)
-        self.sql("UPDATE crm_contribution SET lead_id = NULL WHERE id IN %s", tuple(credits.ids))
+        credit_entries = self.credits(lead)
+        self.sql(
+            "UPDATE crm_contribution SET lead_id = NULL WHERE id IN %s", tuple(credit_entries.ids)
+        )
         self.assertEqual(self.checks_found(), {"lost_deal_reversed"})
 
     def test_deleting_a_credited_deal_reverses_its_credits(self):
@@ -154,13 +156,15 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
         credits stayed open with no deal (then approved and paid)."""
         lead = self.make_deal()
         self.mark_won(lead)
-        credits = self.credits(lead)
-        self.assertTrue(credits)
+        credit_entries = self.credits(lead)
+        self.assertTrue(credit_entries)
         lead.with_user(self.user_sales_manager).unlink()
         self.run_crediting()
-        reversals = self.env["crm.contribution"].search([("reversed_entry_id", "in", credits.ids)])
-        self.assertEqual(reversals.reversed_entry_id, credits)
-        self.assertEqual(sum((credits | reversals).mapped("amount")), 0)
+        reversals = self.env["crm.contribution"].search(
+            [("reversed_entry_id", "in", credit_entries.ids)]
+        )
+        self.assertEqual(reversals.reversed_entry_id, credit_entries)
+        self.assertEqual(sum((credit_entries | reversals).mapped("amount")), 0)
         self.assertEqual(self.found(), set())
 
     def test_merging_credited_deals_keeps_one_credit(self):
