@@ -56,6 +56,10 @@ STEPS_PER_RUN = 30
 # A long hunt: ES_FUZZ_STEPS steps in all, ES_FUZZ_SEED for another sequence.
 LONG_STEPS = int(os.environ.get("ES_FUZZ_STEPS") or 0)
 LONG_SEED = os.environ.get("ES_FUZZ_SEED")
+# ... or until ES_FUZZ_MINUTES have passed, whichever comes first.
+LONG_MINUTES = float(os.environ.get("ES_FUZZ_MINUTES") or 0)
+# A long hunt says how far it is every so many steps.
+PROGRESS_EVERY = 500
 
 ROLES = ("employee", "colleague", "salesperson", "sales_manager", "manager", "admin")
 
@@ -280,7 +284,12 @@ class TestFuzzLedger(PayoutCase):
 
 def _machine(case):
     """The state machine class, bound to the running test ``case``."""
-    case.fuzz_stats = {"steps": 0, "outcomes": Counter(), "known": Counter()}
+    case.fuzz_stats = {
+        "steps": 0,
+        "outcomes": Counter(),
+        "known": Counter(),
+        "started": time.monotonic(),
+    }
     env = case.env
     Finding = env["crm.contribution.audit.finding"]
     role = st.sampled_from([*ROLES, "manager_two"])
@@ -334,9 +343,19 @@ def _machine(case):
             return records[i % len(records)] if records else None
 
         def act(self, kind, who, ctx, fn, model="", fields_=()):
-            if LONG_STEPS and case.fuzz_stats["steps"] >= LONG_STEPS:
-                self.step = None  # the hunt has taken the steps it was asked for
+            stats = case.fuzz_stats
+            if LONG_STEPS and (
+                stats["steps"] >= LONG_STEPS
+                or (LONG_MINUTES and time.monotonic() - stats["started"] > LONG_MINUTES * 60)
+            ):
+                self.step = None  # the hunt has taken the steps or time it was given
                 return
+            if LONG_STEPS and stats["steps"] and not stats["steps"] % PROGRESS_EVERY:
+                sys.stderr.write(
+                    f"Ledger fuzzer: {stats['steps']} steps, "
+                    f"{time.monotonic() - stats['started']:.0f} s, known {dict(stats['known'])}\n"
+                )
+                sys.stderr.flush()
             self.step = {
                 "kind": kind,
                 "user": who,
