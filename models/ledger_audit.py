@@ -322,6 +322,10 @@ def dated_when_observed(scope):
            AND entry.reversed_entry_id IS NULL
            AND entry.date < %(observed)s
            AND NOT %(past_wins)s
+           -- A credit reversed since was dated by an earlier win (the deal
+           -- was lost and won again): the win date now is the later one.
+           AND NOT EXISTS (SELECT 1 FROM crm_contribution reversal
+                            WHERE reversal.reversed_entry_id = entry.id)
         """,
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         entries=scope.entries("entry"),
