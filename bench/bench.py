@@ -11,7 +11,8 @@ and 100,000 ledger entries credited through the real crediting engine:
 
 - ``won_overhead_ratio``: one ``write({'stage_id': won})`` on 1,000
   opportunities (3 contributors each, 2 matching published rules), divided by
-  the same write with crediting off (``everyone_sells_no_credit``); write and
+  the same write with crediting off (the addon's server-side switch,
+  ``models/server_switches.without_crediting``, which no RPC caller reaches); write and
   flush timed, medians of 7 alternating runs (garbage collection held
   during the timed write, as ``timeit`` does), each rolled back to a savepoint
   so that every run starts from the same rows; ``…_best`` divides the
@@ -51,6 +52,15 @@ import tracemalloc
 import odoo
 from odoo import Command
 from odoo.tools import config
+
+
+def switches():
+    """The addon's server-side switches (importable once Odoo knows its
+    addons path)."""
+    from odoo.addons.crm_everyone_sells.models import server_switches  # noqa: PLC0415
+
+    return server_switches
+
 
 EMPLOYEES = 2_000
 DEPARTMENTS = 20
@@ -219,14 +229,15 @@ class Bench:
         context = {"allowed_company_ids": self.company.ids, "tz": "Asia/Tokyo", "lang": "en_US"}
         self.env = env = env(context=context)
         # Data entry, as an import would do it: no chatter, no crediting.
-        self.quiet = env(
-            context=dict(
-                context,
-                tracking_disable=True,
-                mail_create_nolog=True,
-                mail_create_nosubscribe=True,
-                mail_notrack=True,
-                everyone_sells_no_credit=True,
+        self.quiet = switches().without_crediting(
+            env(
+                context=dict(
+                    context,
+                    tracking_disable=True,
+                    mail_create_nolog=True,
+                    mail_create_nosubscribe=True,
+                    mail_notrack=True,
+                )
             )
         )
         quiet = self.quiet
@@ -277,6 +288,8 @@ class Bench:
                         "company_id": self.company.id,
                         "work_email": f"bench_employee_{index}@bench.example.jp",
                         "identification_id": f"E{index:05d}",
+                        # The payroll file's and the workbook's employee key.
+                        "everyone_sells_payroll_code": f"E{index:05d}",
                     }
                     for index in range(start, min(start + 500, EMPLOYEES))
                 ]
@@ -393,7 +406,7 @@ class Bench:
         # write: 2 rules x (5 or 6 contributors) = exactly LEDGER entries.
         background = OPPORTUNITIES - MEASURED
         six = LEDGER // 2 - 5 * background  # how many deals have 6 contributors
-        crediting = self.env(context=dict(self.quiet.context, everyone_sells_no_credit=False))
+        crediting = switches().with_crediting(self.quiet)
         for start in range(MEASURED, OPPORTUNITIES, BATCH):
             leads = Lead.create(
                 [
@@ -453,11 +466,7 @@ class Bench:
         crm's tracking messages, when ``commit``), then ``job_seconds`` and
         ``job_queries`` of the crediting job writing the ledger lines, and
         ``entries`` written."""
-        env = (
-            self.env
-            if credit
-            else self.env(context=dict(self.env.context, everyone_sells_no_credit=True))
-        )
+        env = self.env if credit else switches().without_crediting(self.env)
         self.env.invalidate_all()
         savepoint = self.cr.savepoint()
         result = {"precommit": None}
@@ -613,6 +622,7 @@ class Bench:
             "resource_id": "u.resource_id",
             "department_id": "u.department_id",
             "identification_id": "u.code",
+            "everyone_sells_payroll_code": "u.code",
             "work_email": "NULL",
             "user_id": "NULL",
             "work_contact_id": "NULL",

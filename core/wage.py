@@ -87,10 +87,31 @@ def fixed_share(fixed_wage, incentive):
 
 
 def effective_hourly_wage(fixed_wage, scheduled_hours, incentive, worked_hours):
-    """Fixed pay per scheduled hour plus incentive per worked hour (minimum wage check)."""
+    """Fixed pay per scheduled hour plus incentive per worked hour (minimum wage check).
+
+    Paid by results only (no fixed wage): incentive ÷ all hours worked
+    (最低賃金法施行規則2条1項). ¥150,000 over 190 h is ¥789.47/h; fixed
+    ¥180,000 over a 160 h monthly average is ¥1,125/h.
+
+    >>> round(effective_hourly_wage(0, 0, 150_000, 190), 2)
+    Decimal('789.47')
+    >>> effective_hourly_wage(180_000, 160, 0, 160)
+    Decimal('1125')
+    """
     scheduled_hours = to_decimal(scheduled_hours)
     fixed_part = to_decimal(fixed_wage) / scheduled_hours if scheduled_hours > 0 else Decimal(0)
     return fixed_part + hourly_base(max(to_decimal(incentive), Decimal(0)), worked_hours)
+
+
+def monthly_average_hours(yearly_hours):
+    """月平均所定労働時間: a year's scheduled hours ÷ 12, to the hundredth
+    (the base for fixed pay per hour when months differ: February's 140 h
+    is not the month's own base).
+
+    >>> monthly_average_hours(1920)
+    Decimal('160.00')
+    """
+    return round_money(max(to_decimal(yearly_hours or 0), Decimal(0)) / Decimal(12), 2)
 
 
 def settle_clawback(incentive, owed, deduction_agreed):
@@ -189,19 +210,22 @@ PROTECTED_NET_CAP = Decimal(330_000)
 def deduction_limit(net_wage, incentive):
     """The most a wage deduction may take this month.
 
-    With the month's net wage (手取り): net − min(¾ × net, ¥330,000). Without
-    it, at most the month's incentive (and HR must check the limit). Never
-    more than the incentive the deduction is netted against, never negative.
+    With the month's net wage (手取り): net − min(¾ × net, ¥330,000), never
+    more than the incentive the deduction is netted against, never
+    negative. Without the net wage the protected part cannot be known:
+    nothing is deducted (the debt stays outstanding until payroll enters it).
 
     >>> deduction_limit(200_000, 80_000)
     Decimal('50000')
     >>> deduction_limit(600_000, 500_000)
     Decimal('270000')
+    >>> deduction_limit(None, 80_000)
+    Decimal('0')
     """
     incentive = max(to_decimal(incentive), Decimal(0))
     net_wage = to_decimal(net_wage or 0)
     if net_wage <= 0:
-        return incentive
+        return Decimal(0)
     protected = min(net_wage * Decimal(3) / Decimal(4), PROTECTED_NET_CAP)
     attachable = (net_wage - protected).to_integral_value(rounding=ROUND_FLOOR)
     return max(min(attachable, incentive), Decimal(0))

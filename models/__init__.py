@@ -4,6 +4,9 @@ from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
 from . import crm_contribution_payout
 from . import crm_contribution_payout_line
+from . import crm_contribution_payout_payroll_file
+from . import crm_contribution_payroll_format
+from . import crm_contribution_payroll_format_column
 from . import crm_contribution_premium_rate
 from . import crm_contribution_program
 from . import crm_contribution_program_scope_log
@@ -11,18 +14,28 @@ from . import crm_contribution_queue
 from . import crm_contribution_rule
 from . import crm_contribution_rule_tier
 from . import crm_contribution_success_story
+from . import crm_everyone_sells_chat_identity
+from . import crm_everyone_sells_chat_link_code
+from . import crm_everyone_sells_chat_message
 from . import crm_everyone_sells_job
+from . import crm_everyone_sells_job_weekly_word
 from . import crm_lead
 from . import crm_lead_contributor
 from . import crm_signal
 from . import crm_signal_channel
 from . import crm_signal_type
+from . import digest_digest
 from . import gamification_challenge
 from . import hr_employee
+from . import hr_employee_payroll
 from . import ir_actions_report
+from . import ir_http
 from . import res_company
+from . import res_company_chat
 from . import res_config_settings
+from . import res_config_settings_chat
 from . import res_partner
+from . import res_users_chat
 
 # SQL views last: their tables must exist first.
 from . import crm_contribution_analysis

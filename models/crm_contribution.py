@@ -76,6 +76,11 @@ class CreditEvent:
     signal_types: object = None
     reason: str = ""
     extra: dict = field(default_factory=dict)
+    # The entries' date when it is not the rules' date: a correction of a won
+    # deal is booked on the day the server observed the change.
+    booked: object = None
+    # Set by Credit Past Wins only: why the administrator dated the credit.
+    backdate_reason: str = None
 
 
 class CrmContribution(models.Model):
@@ -215,6 +220,13 @@ class CrmContribution(models.Model):
         "handed off, set the deal's contributors, entered an adjustment or an award, ran "
         "Credit Past Wins). OdooBot when the system wrote it by a published rule. The "
         "maker never approves it.",
+    )
+    backdate_reason = fields.Text(
+        string="Why Dated in the Past",
+        readonly=True,
+        help="Set only on credits Credit Past Wins dated before the day they were written: "
+        "the administrator's reason for the date (the administrator is the entry's maker). "
+        "Every other entry is dated the day the server observed its event.",
     )
     approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_date = fields.Datetime(readonly=True)
@@ -652,47 +664,80 @@ class CrmContribution(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crediting_off(self):
-        """Crediting is off when asked (``everyone_sells_no_credit``), and for
-        imports unless asked (``everyone_sells_credit_import``): importing
-        past wins or signals must not pay them again."""
-        context = self.env.context
-        return bool(
-            context.get("everyone_sells_no_credit")
-            or (context.get("import_file") and not context.get("everyone_sells_credit_import"))
-        )
+    def _company_tz(self, company=None):
+        """The time zone that dates a company's events: its working calendar's,
+        else the company's own, else UTC. Never the caller's ``tz`` context nor
+        their preference: a credit's date is no one's choice."""
+        # sudo: the company's calendar decides dates for every user, whatever
+        # they may read of it.
+        company = (company or self.env.company).sudo()
+        return company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
 
     @api.model
-    def _event_date(self, value):
-        """The local calendar date of a datetime (a deal won at 08:00 in Tokyo
-        counts for that day, not the previous one in UTC): in the user's time
-        zone, else the company's working calendar's, else UTC."""
-        if not value:
-            return fields.Date.context_today(self)
-        tz = (
-            self.env.context.get("tz")
-            or self.env.user.tz
-            or self.env.company.resource_calendar_id.tz
-            or "UTC"
-        )
+    def _event_date(self, value, company=None):
+        """The company's calendar date of a moment the server recorded (a deal
+        won at 08:00 in Tokyo counts for that day, not the previous one in
+        UTC). Without ``value``: the company's today."""
+        value = value or fields.Datetime.now()
+        tz = self._company_tz(company)
         return fields.Datetime.context_timestamp(self.with_context(tz=tz), value).date()
 
     @api.model
-    def _won_events(self, leads, date=None):
+    def _company_today(self, company=None):
+        return self._event_date(fields.Datetime.now(), company)
+
+    @api.model
+    def _win_dates(self, leads):
+        """{lead id: the date whose rules apply to its win}: the day the server
+        observed it enter a won stage, in its company's time zone. A won deal
+        the server never saw winning (created won, imported) has none unless
+        Credit Past Wins credited it: then the date of its open credits, as the
+        administrator chose it. Deals without either are left for Credit Past
+        Wins. Never ``date_closed``: anyone who edits the deal can write it."""
+        dates = {}
+        unobserved = leads.browse()
+        for lead in leads:
+            if lead.everyone_sells_won_date:
+                dates[lead.id] = self._event_date(lead.everyone_sells_won_date, lead.company_id)
+            else:
+                unobserved |= lead
+        if unobserved:
+            open_credits = self._open_credits_for(leads=unobserved)
+            for key, entries in open_credits.grouped("credit_key").items():
+                dates[int(key.rsplit(":", 1)[1])] = min(entries.mapped("date"))
+        return dates
+
+    @api.model
+    def _won_events(self, leads, date=None, booked=None, backdate_reason=None, dates=None):
+        """Credit events of won ``leads``. The rules in force on ``date``
+        (Credit Past Wins) or on the observed win (``_win_dates``) apply; a
+        deal with neither makes no event. The entries are dated ``date``, else
+        on ``booked`` ({lead id: the moment the server observed the change}),
+        else on the observed win."""
+        if date:
+            dates = dict.fromkeys(leads.ids, date)
+        elif dates is None:
+            dates = self._win_dates(leads)
         events = []
         for lead in leads:
+            if lead.id not in dates:
+                continue
             contributors = [
                 Contributor(c.employee_id, c.department_id, c.weight, c.role)
                 for c in lead.contributor_ids
             ]
             if not contributors:
                 continue
+            company = lead.company_id or self.env.company
+            observed = (booked or {}).get(lead.id)
             events.append(
                 CreditEvent(
                     trigger="won",
                     key=f"won:lead:{lead.id}",
-                    company=lead.company_id or self.env.company,
-                    date=date or self._event_date(lead.date_closed),
+                    company=company,
+                    date=dates[lead.id],
+                    booked=self._event_date(observed, company) if observed else None,
+                    backdate_reason=backdate_reason,
                     basis=lead.expected_revenue,
                     contributors=contributors,
                     lead=lead,
@@ -716,7 +761,7 @@ class CrmContribution(models.Model):
                 trigger=trigger,
                 key=f"{trigger}:signal:{signal.id}",
                 company=signal.company_id,
-                date=self._event_date(signal[date_field]),
+                date=self._event_date(signal[date_field], signal.company_id),
                 basis=signal.estimated_revenue,
                 contributors=[
                     Contributor(signal.employee_id, signal.department_id, 1.0, "originator")
@@ -827,7 +872,7 @@ class CrmContribution(models.Model):
         period_totals = self._period_totals(
             all_rules,
             employees,
-            [event.date for event in events],
+            [event.booked or event.date for event in events],
             recomputed_keys={event.key for event in events} if recompute else (),
         )
         values = []
@@ -835,6 +880,10 @@ class CrmContribution(models.Model):
             currency = event.company.currency_id
             digits = currency.decimal_places
             hold = event.company.everyone_sells_hold_days
+            booked = event.booked or event.date
+            # Credit Past Wins is the one way to date a credit before today;
+            # its entries say who chose the date (the maker) and why.
+            backdated = bool(event.backdate_reason) and booked < self._company_today(event.company)
             for rule in rules_by_key.get((event.company.id, event.trigger), []):
                 if not self._rule_applies(rule, event):
                     continue
@@ -864,7 +913,7 @@ class CrmContribution(models.Model):
                     amount = part
                     period_capped = False
                     if rule.cap_per_period:
-                        month_key = (rule.id, employee.id, (event.date.year, event.date.month))
+                        month_key = (rule.id, employee.id, (booked.year, booked.month))
                         already = period_totals.get(month_key, 0)
                         amount = apply_cap(part, rule.cap_per_period, already)
                         period_capped = amount < part
@@ -883,8 +932,8 @@ class CrmContribution(models.Model):
                             "partner_id": event.partner.id if event.partner else False,
                             "rule_id": rule.id,
                             "trigger": event.trigger,
-                            "date": event.date,
-                            "payable_date": event.date + timedelta(days=hold),
+                            "date": booked,
+                            "payable_date": booked + timedelta(days=hold),
                             "basis_amount": event.basis or 0,
                             "rate": rule.percentage if rule.compute_method == "percentage" else 0,
                             "share": float(fraction),
@@ -896,6 +945,8 @@ class CrmContribution(models.Model):
                             "period_capped": period_capped,
                         }
                     )
+                    if backdated:
+                        values[-1]["backdate_reason"] = event.backdate_reason
         return values
 
     @api.model
@@ -980,6 +1031,8 @@ class CrmContribution(models.Model):
         entries = entries.sudo().filtered(lambda e: not e.is_reversed and not e.reversed_entry_id)
         if not entries:
             return self.browse()
+        # Dated the day the server reverses them, in the company's time zone.
+        today = {company: self._company_today(company) for company in entries.company_id}
         values = [
             {
                 "employee_id": entry.employee_id.id,
@@ -991,11 +1044,11 @@ class CrmContribution(models.Model):
                 "partner_id": entry.partner_id.id,
                 "rule_id": entry.rule_id.id,
                 "trigger": entry.trigger,
-                "date": fields.Date.context_today(self),
+                "date": today[entry.company_id],
                 # Reversing a credit not yet paid is no deduction from wages:
                 # it settles with its credit, on the credit's date, so the two
                 # net out in the same payout (see the payout's _take_entries).
-                "payable_date": fields.Date.context_today(self)
+                "payable_date": today[entry.company_id]
                 if entry.state == "paid"
                 else entry.payable_date or entry.date,
                 "basis_amount": -entry.basis_amount,
@@ -1151,20 +1204,34 @@ class CrmContribution(models.Model):
         return self.sudo().search(domain)
 
     @api.model
-    def _credit_won_leads(self, leads, date=None):
-        return self._credit(self._won_events(leads, date=date))
+    def _credit_won_leads(self, leads, date=None, backdate_reason=None):
+        """Credit what won ``leads`` miss. With ``date`` (Credit Past Wins,
+        an administrator's act), the rules in force on that date apply and the
+        entries are dated on it, recording ``backdate_reason`` when that is
+        in the past."""
+        return self._credit(self._won_events(leads, date=date, backdate_reason=backdate_reason))
 
     @api.model
     def _reverse_credits(self, leads, reason):
         return self._reverse(self._open_credits_for(leads=leads), reason)
 
     @api.model
-    def _recredit_changed_leads(self, leads, reason="revenue"):
+    def _recredit_changed_leads(self, leads, reason="revenue", observed=None):
         """Won deals (new, or whose revenue or contributors changed): credit
         what is missing, reverse what no longer matches and credit it again,
-        so the ledger shows the difference. One pass per deal."""
-        keys = [f"won:lead:{lead.id}" for lead in leads]
-        return self._credit(self._won_events(leads), reason=reason, keys=keys)
+        so the ledger shows the difference. One pass per deal.
+
+        The rules of the observed win apply (``_win_dates``); what is written
+        is dated when the server observed the change (``observed``: {lead id:
+        datetime}, the crediting queue's notes), never earlier: a correction
+        waits in draft for a manager like any credit. A deal the server never
+        saw winning and that Credit Past Wins did not credit is left alone."""
+        dates = self._win_dates(leads)
+        dated = leads.filtered(lambda lead: lead.id in dates)
+        keys = [f"won:lead:{lead.id}" for lead in dated]
+        return self._credit(
+            self._won_events(dated, booked=observed, dates=dates), reason=reason, keys=keys
+        )
 
     @api.model
     def _whatif_events(self, signal, employee, date):

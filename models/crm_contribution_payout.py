@@ -23,8 +23,24 @@ BACKGROUND_FIELDS = {
 # Statements printed in the click; more are printed by a background job.
 STATEMENTS_AT_ONCE = 20
 
-# Set by the background job when it runs an action: do it now, here.
+# The hours template's columns, in order.
+HOURS_TEMPLATE_FIELDS = [
+    "id",
+    "employee_id",
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "fixed_wage_amount",
+    "scheduled_hours",
+    "net_wage_amount",
+    "overtime_exempt",
+]
+
+# Set by the background job when it runs an action: do it now, here. An
+# object, not a flag: a client's context can carry the key, never the object.
 _IN_BACKGROUND_KEY = "everyone_sells_payout_background"
+_IN_BACKGROUND = object()
 
 
 def _default_period(model):
@@ -682,26 +698,25 @@ class CrmContributionPayout(models.Model):
             "target": "self",
         }
 
+    def _hours_template_headers(self):
+        """The hours template's headers: field names, which Odoo's import
+        matches, except the scheduled hours, labelled 月平均所定労働時間 (the
+        field's label, which the import matches too): a month's own hours
+        are not the base."""
+        label = self.env["crm.contribution.payout.line"]._fields["scheduled_hours"]
+        labels = {"scheduled_hours": label.get_description(self.env)["string"]}
+        return [labels.get(fname, fname) for fname in HOURS_TEMPLATE_FIELDS]
+
     def action_download_hours_template(self):
         """A workbook to fill the hours in and import back with Odoo's import."""
         self.ensure_one()
         self._check_state("draft")
-        headers = [
-            "id",
-            "employee_id",
-            "worked_hours",
-            "overtime_hours",
-            "late_night_hours",
-            "holiday_hours",
-            "fixed_wage_amount",
-            "scheduled_hours",
-            "net_wage_amount",
-            "overtime_exempt",
-        ]
+        fnames = HOURS_TEMPLATE_FIELDS
+        headers = self._hours_template_headers()
         # sudo: Odoo reserves exports to a group, but this template only
         # carries the external ids Odoo's import matches on and the figures
         # the administrator already sees.
-        rows = self.line_ids.sudo().export_data(headers)["datas"]
+        rows = self.line_ids.sudo().export_data(fnames)["datas"]
         stream = io.BytesIO()
         formats = ["text", "text", "hours", "hours", "hours", "hours", "yen", "hours"]
         write_workbook(stream, [("hours", headers, rows, formats)])
@@ -764,7 +779,7 @@ class CrmContributionPayout(models.Model):
     def _maybe_in_background(self, action):
         """Above the company's size, queue ``action`` for the background job
         and say so; return False to run it now. Only one at a time per payout."""
-        if self.env.context.get(_IN_BACKGROUND_KEY):
+        if self.env.context.get(_IN_BACKGROUND_KEY) is _IN_BACKGROUND:
             return False
         self._check_no_background()
         threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
@@ -849,7 +864,7 @@ class CrmContributionPayout(models.Model):
         try:
             with self.env.cr.savepoint():
                 worker = self.with_user(user).with_context(
-                    **{_IN_BACKGROUND_KEY: True, "lang": user.lang, "tz": user.tz}
+                    **{_IN_BACKGROUND_KEY: _IN_BACKGROUND, "lang": user.lang, "tz": user.tz}
                 )
                 getattr(worker, f"action_{action}")()
                 self.env.flush_all()

@@ -10,6 +10,7 @@ from ..core.wage import (
     fixed_share,
     hourly_base,
     latest_revision_due,
+    monthly_average_hours,
     overtime_premium,
     period_hours,
     settle_with_limit,
@@ -27,6 +28,10 @@ LINE_INPUT_FIELDS = {
     "scheduled_hours",
     "net_wage_amount",
     "overtime_exempt",
+    # Payroll corrects what the employee record gets wrong: the workplace
+    # (an address defaulting to the head office) and the pay scheme.
+    "workplace_state_id",
+    "results_only",
 }
 
 # Each warning is written in Japanese and English, whatever the reader's
@@ -62,10 +67,10 @@ WARNINGS = {
         "wage-deduction agreement it is not deducted. HR settles it.",
     ),
     "deduction_limit": (
-        "手取り額が未入力のため、控除額を当月の歩合給までに抑えました。控除上限(手取りの1/4、手取り44万円超は手取り−33万円)を人事で確認してください(民事執行法152条・民法510条)。",
-        "The net wage is missing: the deduction was kept within this month's "
-        "incentive. HR must check the limit (¼ of net pay; above ¥440,000 net, "
-        "net − ¥330,000).",
+        "手取り額が未入力のため控除していません(%(amount)s円は未精算として繰り越します)。控除上限(手取りの1/4、手取り44万円超は手取り−33万円)の計算に手取り額を入力してください(民事執行法152条・民法510条)。",
+        "The net wage is missing: nothing is deducted (¥%(amount)s is carried "
+        "forward as outstanding). Enter the net wage: the limit is ¼ of net pay; "
+        "above ¥440,000 net, net − ¥330,000.",
     ),
     "no_hours": (
         "労働時間が未入力のため、歩合給の割増賃金を計算できません。",
@@ -213,12 +218,28 @@ class CrmContributionPayoutLine(models.Model):
     )
     fixed_wage_amount = fields.Monetary(
         string="Fixed Wage",
-        help="Optional, from payroll: the month's fixed pay. Enables the "
-        "guaranteed-pay and minimum-wage checks.",
+        help="Optional, from payroll: the month's fixed pay, without commuting, "
+        "attendance and family allowances nor a fixed overtime allowance "
+        "(固定残業代). Enables the guaranteed-pay and minimum-wage checks.",
+    )
+    results_only = fields.Boolean(
+        string="Paid by Results Only (歩合給のみ)",
+        help="Copied from the employee: no fixed wage at all. The minimum-wage "
+        "check (incentive ÷ all hours worked) and the guaranteed-pay warning "
+        "(Art. 27) run without a fixed wage. A fixed wage simply not entered "
+        "is not this.",
     )
     scheduled_hours = fields.Float(
+        string="Monthly Average Scheduled Hours (月平均所定労働時間)",
         digits=(16, 2),
-        help="Optional, from payroll: the month's scheduled hours (所定労働時間).",
+        compute="_compute_scheduled_hours",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The yearly monthly average of scheduled hours (月平均所定労働時間), "
+        "not the month's own: by default from the employee's working calendar "
+        "(the year's working hours ÷ 12); payroll may correct it. The fixed "
+        "wage is divided by it for the minimum-wage check.",
     )
     warning = fields.Text(compute="_compute_warning", store=True)
     formula_award = fields.Boolean(readonly=True)
@@ -246,6 +267,8 @@ class CrmContributionPayoutLine(models.Model):
             "points": totals.get("points", 0.0),
             "formula_award": totals.get("formula_award", False),
             "carry_in_amount": carried,
+            # sudo: the pay scheme is HR's field; only the flag is copied.
+            "results_only": employee.sudo().everyone_sells_results_only,
         }
 
     @api.depends(
@@ -320,10 +343,31 @@ class CrmContributionPayoutLine(models.Model):
                 continue
             # sudo: only the prefecture of the work address is read, which the
             # payroll user may not reach through HR's field access rules.
-            employee = line.employee_id.sudo()
-            line.workplace_state_id = (
-                employee.address_id.state_id or line.payout_id.company_id.state_id
+            line.workplace_state_id = line.employee_id.sudo()._everyone_sells_workplace_state(
+                line.payout_id.company_id
             )
+
+    @api.depends("employee_id", "payout_id.date_to")
+    def _compute_scheduled_hours(self):
+        by_calendar = {}
+        for line in self:
+            if line.payout_id.state not in ("draft", False):
+                # A confirmed payout is a wage record: keep what it was computed with.
+                line.scheduled_hours = line.scheduled_hours
+                continue
+            if not (line.employee_id and line.payout_id.date_to):
+                line.scheduled_hours = 0.0
+                continue
+            # sudo: only the employee's working calendar is read, HR data
+            # payroll may not reach.
+            employee = line.employee_id.sudo()
+            calendar = employee.resource_calendar_id or employee.company_id.resource_calendar_id
+            key = (calendar.id, line.payout_id.date_to.year)
+            if key not in by_calendar:
+                by_calendar[key] = float(
+                    monthly_average_hours(employee._everyone_sells_yearly_hours(calendar, key[1]))
+                )
+            line.scheduled_hours = by_calendar[key]
 
     @api.depends(
         "incentive_amount",
@@ -338,6 +382,7 @@ class CrmContributionPayoutLine(models.Model):
         "deduction_allowed",
         "deductible_outstanding_amount",
         "payout_id.payment_date",
+        "results_only",
     )
     def _compute_warning(self):
         minimum_wages = self.env["crm.contribution.minimum.wage"]
@@ -346,7 +391,7 @@ class CrmContributionPayoutLine(models.Model):
             warnings = []
             if line.incentive_amount > 0 and not line.worked_hours:
                 warnings.append(bilingual("no_hours"))
-            if (
+            if (line.results_only and line.incentive_amount > 0) or (
                 line.fixed_wage_amount
                 and fixed_share(line.fixed_wage_amount, line.incentive_amount) < 0.6
             ):
@@ -360,11 +405,14 @@ class CrmContributionPayoutLine(models.Model):
                         year=latest_revision_due(line.date_to).year,
                     )
                 )
-            if line.fixed_wage_amount and line.scheduled_hours:
+            # Paid by results only: no fixed wage, the whole check is the
+            # incentive per hour worked (最低賃金法施行規則2条1項).
+            fixed = 0.0 if line.results_only else line.fixed_wage_amount
+            if (fixed and line.scheduled_hours) or (line.results_only and line.worked_hours):
                 minimum = minimum_wages._minimum_for(workplace, line.date_to, line.date_from)
 
                 hourly = effective_hourly_wage(
-                    line.fixed_wage_amount,
+                    fixed,
                     line.scheduled_hours,
                     line.incentive_amount,
                     line.worked_hours,
@@ -391,8 +439,19 @@ class CrmContributionPayoutLine(models.Model):
             )
             if for_hr > 0:
                 warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
-            if line.deducted_amount and not line.net_wage_amount:
-                warnings.append(bilingual("deduction_limit"))
+            # Under an agreement, without the net wage nothing was deducted:
+            # what could have been is carried forward, and payroll is told.
+            if (
+                line.deduction_allowed
+                and line.deductible_outstanding_amount > 0
+                and line.incentive_amount > 0
+                and not line.net_wage_amount
+            ):
+                warnings.append(
+                    bilingual(
+                        "deduction_limit", amount=f"{line.deductible_outstanding_amount:,.0f}"
+                    )
+                )
             line.warning = "\n".join(warnings) or False
 
     def _compute_entry_ids(self):

@@ -57,8 +57,8 @@ class CrmContributionQueue(models.Model):
         string="Changed By",
         readonly=True,
         ondelete="set null",
-        help="Who won, lost or changed the deal: the job credits as them (their time zone "
-        "dates the credit).",
+        help="Who won, lost or changed the deal: the job credits as them (they are the "
+        "credit's maker).",
     )
     date = fields.Datetime(string="Noted On", readonly=True)
     reason = fields.Selection(
@@ -143,7 +143,7 @@ class CrmContributionQueue(models.Model):
             *(
                 SQL(
                     """
-                    SELECT id, lead_id, reason, user_id, error
+                    SELECT id, lead_id, reason, user_id, error, date
                       FROM crm_contribution_queue
                      WHERE %s
                      ORDER BY id
@@ -166,9 +166,9 @@ class CrmContributionQueue(models.Model):
         rows = [row for found in claimed for row in found]
         if not rows:
             return 0, 0
-        latest = {}  # lead id -> (reason, user id), the newest note wins
-        for _id, lead_id, reason, uid, _error in sorted(rows):
-            latest[lead_id] = (reason, uid)
+        latest = {}  # lead id -> (reason, user id, noted on), the newest note wins
+        for _id, lead_id, reason, uid, _error, noted in sorted(rows):
+            latest[lead_id] = (reason, uid, noted)
         suspects = {row[1] for row in rows if row[4]}
         batch = {lead_id: note for lead_id, note in latest.items() if lead_id not in suspects}
         failed = {}
@@ -218,17 +218,21 @@ class CrmContributionQueue(models.Model):
     @api.model
     def _reconcile(self, latest):
         """Bring the ledger of the deals in ``latest`` ({lead id: (reason,
-        user id)}) in line with their state: credit won deals (what is
-        missing, and again where the revenue or the contributors changed),
-        reverse the open credits of deals no longer won."""
+        user id, noted on)}) in line with their state: credit won deals (what
+        is missing, and again where the revenue or the contributors changed),
+        reverse the open credits of deals no longer won. What is credited is
+        dated when the server noted the change, in the company's time zone;
+        the rules of the observed win apply."""
         by_user = defaultdict(dict)
-        for lead_id, (reason, uid) in latest.items():
+        observed = {}
+        for lead_id, (reason, uid, noted) in latest.items():
             by_user[uid][lead_id] = reason
+            observed[lead_id] = noted
         for uid, reasons in by_user.items():
-            # As the user who changed the deals (their time zone dates the
-            # credit, their name stamps the lines); sudo: the job acts for
-            # the system on deals whose change that user already committed,
-            # and the ledger is written by the system only.
+            # As the user who changed the deals (their name stamps the lines:
+            # the maker); sudo: the job acts for the system on deals whose
+            # change that user already committed, and the ledger is written
+            # by the system only.
             context = {
                 key: value for key, value in self.env.context.items() if key not in ("tz", "lang")
             }
@@ -250,9 +254,9 @@ class CrmContributionQueue(models.Model):
             )
             credited = ledger
             if contributors:
-                credited |= ledger._recredit_changed_leads(contributors, "contributors")
+                credited |= ledger._recredit_changed_leads(contributors, "contributors", observed)
             if won - contributors:
-                credited |= ledger._recredit_changed_leads(won - contributors, "revenue")
+                credited |= ledger._recredit_changed_leads(won - contributors, "revenue", observed)
             env["crm.lead"]._everyone_sells_post_credit_summaries(credited)
 
     # ------------------------------------------------------------------

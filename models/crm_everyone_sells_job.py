@@ -75,6 +75,11 @@ class CrmEveryoneSellsJob(models.Model):
     credit_date = fields.Date(
         readonly=True, help="Credit Past Wins: the date the credits are booked on."
     )
+    credit_reason = fields.Text(
+        readonly=True,
+        help="Credit Past Wins: why the administrator chose that date (kept on each credit "
+        "dated in the past; the one who started the job is their maker).",
+    )
     date_from = fields.Date(string="Period Start", readonly=True)
     date_to = fields.Date(string="Period End", readonly=True)
     department_ids = fields.Many2many(
@@ -392,7 +397,10 @@ class CrmEveryoneSellsJob(models.Model):
             # lost since it was queued is no longer credited.
             batch = worker["crm.lead"].browse(batch.ids)
             won = batch._everyone_sells_won()
-            entries = worker["crm.contribution"]._credit_won_leads(won, date=self.credit_date)
+            # As the user who started the job: they are the entries' maker.
+            entries = worker["crm.contribution"]._credit_won_leads(
+                won, date=self.credit_date, backdate_reason=self.credit_reason
+            )
             self.write(
                 {
                     "progress_done": self.progress_done + len(batch),

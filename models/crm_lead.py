@@ -1,9 +1,12 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .boolean_search import searched_true
 from .crm_contribution import AmountFormatter
+from .server_switches import crediting_is_off, importing, is_importing
 
 # Writing any of these may move a deal into or out of won, or change its credit.
 CREDIT_FIELDS = {"stage_id", "probability", "active", "expected_revenue", "company_id"}
@@ -67,6 +70,23 @@ class CrmLead(models.Model):
         help="Employees who helped on this deal and share its credit by weight.",
     )
 
+    everyone_sells_won_date = fields.Datetime(
+        string="Won (observed)",
+        readonly=True,
+        copy=False,
+        help="When the server observed this deal enter a won stage: the day its credit is "
+        "dated and whose rules apply. Set by the server only, at the stage change; empty "
+        "for a deal created already won or won by an import, which Credit Past Wins "
+        "credits. The closing date is the salesperson's field: money never follows it.",
+    )
+    everyone_sells_past_win = fields.Boolean(
+        string="Past Win to Credit",
+        compute="_compute_everyone_sells_past_win",
+        search="_search_everyone_sells_past_win",
+        help="Won without the server seeing it win (created won, imported), with "
+        "contributors and no credit yet: Credit Past Wins credits it, with a reason.",
+    )
+
     everyone_sells_credit_pending = fields.Boolean(
         string="Credit Pending",
         compute="_compute_everyone_sells_credit_pending",
@@ -86,6 +106,35 @@ class CrmLead(models.Model):
         )
         for lead in self:
             lead.everyone_sells_credit_pending = lead._origin.id in pending
+
+    def _everyone_sells_past_win_domain(self):
+        # sudo: whether a deal was credited is the system's bookkeeping; the
+        # ledger's record rules would hide colleagues' credits.
+        credited = (
+            self.env["crm.contribution"]
+            .sudo()
+            ._search([("trigger", "=", "won"), ("lead_id", "!=", False)])
+            .subselect("lead_id")
+        )
+        return [
+            ("everyone_sells_is_won", "=", True),
+            ("everyone_sells_won_date", "=", False),
+            ("contributor_ids", "!=", False),
+            ("id", "not in", credited),
+        ]
+
+    @api.depends("everyone_sells_is_won", "everyone_sells_won_date", "contributor_ids")
+    def _compute_everyone_sells_past_win(self):
+        domain = self._everyone_sells_past_win_domain()
+        leads = self.search([("id", "in", self._origin.ids), *domain])
+        for lead in self:
+            lead.everyone_sells_past_win = lead._origin in leads
+
+    def _search_everyone_sells_past_win(self, operator, value):
+        domain = self._everyone_sells_past_win_domain()
+        if searched_true(self, "everyone_sells_past_win", operator, value):
+            return domain
+        return [("id", "not in", self._search(domain).subselect())]
 
     @api.depends(
         "contributor_ids.role", "contributor_ids.employee_id", "contributor_ids.department_id"
@@ -137,18 +186,34 @@ class CrmLead(models.Model):
         """The won leads of ``self`` (see ``everyone_sells_is_won``)."""
         return self.filtered("everyone_sells_is_won")
 
-    def _everyone_sells_crediting_off(self):
-        return self.env["crm.contribution"]._crediting_off()
+    def _check_won_date_not_written(self, vals):
+        if "everyone_sells_won_date" in vals:
+            raise UserError(
+                self.env._(
+                    "When a deal was won is what the server observed when it entered a "
+                    "won stage: nobody writes it."
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
-        leads = super().create(vals_list)
-        if not self._everyone_sells_crediting_off():
-            self.env["crm.contribution.queue"]._enqueue(leads._everyone_sells_won())
-        return leads
+        # A deal created already won was not seen winning: it is not credited
+        # by itself but listed for Credit Past Wins (an administrator's act,
+        # with a reason), whatever its closing date says.
+        for vals in vals_list:
+            self._check_won_date_not_written(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def load(self, fields, data):
+        # The import's path (the import screen and the API's load): deals it
+        # moves into won were not seen winning. Server-side: the private
+        # switch cannot come from a client's context.
+        return super(CrmLead, importing(self)).load(fields, data)
 
     def write(self, vals):
-        if self._everyone_sells_crediting_off() or not CREDIT_FIELDS & set(vals):
+        self._check_won_date_not_written(vals)
+        if crediting_is_off(self.env) or not CREDIT_FIELDS & set(vals):
             return super().write(vals)
         # Compare each lead's won state before and after, whatever the path:
         # button, drag and drop, import, API or server action. The deals are
@@ -158,25 +223,35 @@ class CrmLead(models.Model):
         revenue_before = {lead.id: lead.expected_revenue for lead in was_won}
         result = super().write(vals)
         now_won = self._everyone_sells_won()
+        entered = now_won - was_won
+        left = was_won - now_won
+        # The server saw these deals win now; an import's wins it did not see
+        # (they wait for Credit Past Wins). Deals that left won lose the date.
+        observed = self.browse() if is_importing(self.env) else entered
+        if observed:
+            super(CrmLead, observed).write({"everyone_sells_won_date": self.env.cr.now()})
+        stale = (entered - observed) | left.filtered("everyone_sells_won_date")
+        if stale:
+            super(CrmLead, stale).write({"everyone_sells_won_date": False})
         changed = (was_won & now_won).filtered(
             lambda lead: lead.expected_revenue != revenue_before[lead.id]
         )
-        moved = (was_won - now_won) | (now_won - was_won)
-        self.env["crm.contribution.queue"]._enqueue(moved | changed)
+        # Reversals are never skipped, whoever writes and however.
+        self.env["crm.contribution.queue"]._enqueue(observed | left | changed)
         return result
 
     def unlink(self):
-        """A deleted deal's credits are reversed, as a lost deal's: deleting
-        (or merging away) a credited deal never keeps its money. Done now,
-        not by the crediting queue, which cannot read a deal once deleted."""
-        # sudo: reversing is the system's act on the ledger, whoever deletes.
-        ledger = self.env["crm.contribution"].sudo()
-        ledger._reverse(ledger._open_credits_for(leads=self), "lost")
+        # A deleted (or merged away) deal keeps no credit: its open credits
+        # are reversed in the same transaction, before the link is cut.
+        if not crediting_is_off(self.env):
+            ledger = self.env["crm.contribution"]
+            open_credits = ledger._open_credits_for(leads=self)._lock_for_workflow()
+            ledger._reverse(open_credits, "lost")
         return super().unlink()
 
     def _everyone_sells_recredit_contributors(self):
         """Contributors of a won deal changed: the ledger follows."""
-        if not self._everyone_sells_crediting_off():
+        if not crediting_is_off(self.env):
             won = self._everyone_sells_won()
             self.env["crm.contribution.queue"]._enqueue(won, "contributors")
 

@@ -18,6 +18,15 @@ from odoo.tools.mail import email_re, email_split_tuples
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from .boolean_search import searched_true
+from .server_switches import (
+    confirming,
+    crediting_is_off,
+    from_mail,
+    importing,
+    is_confirming,
+    is_from_mail,
+    is_importing,
+)
 
 # Amounts beyond this lose yen in floating point (Odoo stores money as
 # double precision): no real deal comes near it.
@@ -73,6 +82,10 @@ AUTHOR_FIELDS = {
 # from that message on the server, whatever the caller sends).
 AUTHOR_CREATE_FIELDS = AUTHOR_FIELDS["new"] | {"employee_id", "company_id", "source_message_id"}
 SOURCE_DERIVED_FIELDS = ("source_model", "source_res_id", "source_name")
+
+# Credits earned by someone else's act on a signal: its author never
+# earns them by acting on their own signal, whatever the rule says.
+NOT_BY_ONESELF = ("handed_off", "resolved", "insight_used")
 
 # Signals waiting for a first answer, from sales or from the receivers.
 WAITING_STATES = ("new", "routed")
@@ -465,6 +478,7 @@ class CrmSignal(models.Model):
         self.check_access("create")
         for vals in vals_list:
             self._check_finite_revenue(vals)
+            self._check_to_confirm_create(vals)
         if not (self.env.su or self._may_decide()):
             for vals in vals_list:
                 # A kanban column's default state is not the author's to choose:
@@ -539,10 +553,44 @@ class CrmSignal(models.Model):
             )
         pending = self.filtered("to_confirm")
         # sudo: confirming is the author's one act on a signal they may not
-        # otherwise move; who they are was checked above.
-        pending.sudo().write({"to_confirm": False})
+        # otherwise move; who they are was checked above. The one write that
+        # clears the flag (see _check_to_confirm_write).
+        confirming(pending.sudo()).write({"to_confirm": False})
         pending._process_logged()
         return True
+
+    def _check_to_confirm_create(self, vals):
+        """Only the mail gateway logs a signal waiting for confirmation."""
+        if vals.get("to_confirm") and not is_from_mail(self.env):
+            raise AccessError(
+                self.env._("Only a signal that arrives by e-mail waits for confirmation.")
+            )
+        if not is_from_mail(self.env):
+            vals.pop("to_confirm", None)
+
+    def _check_to_confirm_write(self, vals):
+        """The flag a signal by e-mail carries is cleared only by its employee's
+        confirmation (action_confirm_signal), and set by nobody. Until then,
+        sales decides nothing about it."""
+        if "to_confirm" in vals and not (is_confirming(self.env) and not vals["to_confirm"]):
+            raise AccessError(
+                self.env._(
+                    "Only the employee in whose name a signal arrived by e-mail confirms "
+                    "it, with Confirm: nobody writes whether it waits for confirmation."
+                )
+            )
+        if not self.env.su and SALES_FIELDS & set(vals):
+            self._check_confirmed()
+
+    def _check_confirmed(self):
+        unconfirmed = self.filtered("to_confirm")
+        if unconfirmed:
+            raise UserError(
+                self.env._(
+                    "%(signal)s arrived by e-mail and waits for its employee to confirm it.",
+                    signal=unconfirmed[0].display_name,
+                )
+            )
 
     def _check_author_create(self, vals):
         """An employee logs the customer's words; who takes the signal and
@@ -620,6 +668,7 @@ class CrmSignal(models.Model):
     def write(self, vals):
         self._check_finite_revenue(vals)
         self._check_source_fields(vals)
+        self._check_to_confirm_write(vals)
         if self:
             self._check_sales_fields(vals)
             self._check_author_write(vals)
@@ -701,12 +750,28 @@ class CrmSignal(models.Model):
 
     def _credit_signal_event(self, trigger):
         """Credit ``trigger`` for these signals. First signal wins: a
-        duplicate earns nothing for being logged or handed off."""
+        duplicate earns nothing for being logged or handed off. A signal
+        waiting for its employee's confirmation earns nothing; nobody earns a
+        hand-off, resolution or insight credit by acting on their own signal;
+        a signal imported (``load``) earns nothing for being logged: it was
+        not logged now."""
         ledger = self.env["crm.contribution"]
-        if ledger._crediting_off():
+        if crediting_is_off(self.env) or (trigger == "signal_logged" and is_importing(self.env)):
             return ledger
-        originals = self.filtered(lambda signal: not signal.duplicate_of_id)
+        originals = self.filtered(
+            lambda signal: not signal.duplicate_of_id and not signal.to_confirm
+        )
+        if trigger in NOT_BY_ONESELF:
+            originals = originals.filtered(
+                lambda signal: signal.employee_id.user_id != self.env.user
+            )
         return ledger._credit(ledger._signal_events(originals, trigger))
+
+    @api.model
+    def load(self, fields, data):
+        # Imported signals were logged earlier, elsewhere: no logging credit.
+        # Server-side: the private switch cannot come from a client's context.
+        return super(CrmSignal, importing(self)).load(fields, data)
 
     def _subscribe_originators(self):
         for signal in self:
@@ -848,14 +913,7 @@ class CrmSignal(models.Model):
     # ------------------------------------------------------------------
 
     def _check_new(self, action_label):
-        unconfirmed = self.filtered("to_confirm")
-        if unconfirmed:
-            raise UserError(
-                self.env._(
-                    "%(signal)s arrived by e-mail and waits for its employee to confirm it.",
-                    signal=unconfirmed[0].display_name,
-                )
-            )
+        self._check_confirmed()
         not_new = self.filtered(lambda s: s.state != "new")
         if not_new:
             raise UserError(
@@ -1420,7 +1478,7 @@ class CrmSignal(models.Model):
                 "to_confirm": True,
             }
         )
-        return super().message_new(msg_dict, custom_values=values)
+        return super(CrmSignal, from_mail(self)).message_new(msg_dict, custom_values=values)
 
     # ------------------------------------------------------------------
     # FROM ANYWHERE: signals saved from a chatter or Discuss message, and

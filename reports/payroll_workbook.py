@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from ..core.xlsx import write_workbook
 from ..models.crm_contribution import PAYOUT_ENTRY_TABLE
+from ..models.crm_contribution_payroll_format import prefecture_label
 
 PAYROLL_FORMATS = [
     "text",  # employee ID
@@ -103,27 +104,22 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
 
     @api.model
     def _employee_identities(self, employee_ids):
-        """{employee id: (number for payroll, name)}; the number is the badge,
-        else the ID number, else Odoo's id.
-
-        Read through the ORM with the access they require: the badge and the
-        ID number are HR data (``hr.group_hr_user``, Employees / Officer). A
-        payroll user without that group gets the employee's name and Odoo's
-        id, which payroll can map, never HR fields it may not read."""
+        """{employee id: (employee key, name)}. The key is the payroll file's
+        (the company's default payroll file format says which field, the
+        payroll employee code without one), the same whoever exports: the
+        right to export the payout decides, checked by ``_sheets``. Empty
+        when HR has not filled it in; never Odoo's id or a national ID."""
         ids = list(employee_ids)
         # fetch, not read: the same access checks, without read()'s dict per
         # record (ten thousand employees in a large payout).
         public = self.env["hr.employee.public"].with_context(active_test=False).browse(ids)
         public.fetch(["name"])
         names = {employee.id: employee.name for employee in public}
-        codes = {}
-        if self.env.su or self.env.user.has_group("hr.group_hr_user"):
-            employees = self.env["hr.employee"].with_context(active_test=False).browse(ids)
-            employees.fetch(["barcode", "identification_id"])
-            for employee in employees:
-                codes[employee.id] = employee.barcode or employee.identification_id
+        employees = self.env["hr.employee"].browse(ids)
+        formats = self.env["crm.contribution.payroll.format"]
+        keys = formats._default_for(self.env.company)._keys_of(employees)
         return {
-            employee_id: (codes.get(employee_id) or str(employee_id), names.get(employee_id))
+            employee_id: (keys.get(employee_id) or "", names.get(employee_id))
             for employee_id in ids
         }
 
@@ -144,12 +140,14 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         # payout (an administrator of its company, checked here), and every
         # line and entry read belongs to it.
         payout.check_access("write")
+        # The employee keys follow the payout's company's payroll file format.
+        workbook = self.with_company(payout.company_id)
         # Both sheets name the same employees: their identities read once.
         identities = {}
         return [
-            self._payroll_sheet(payout, identities),
-            self._entry_sheet(payout, identities),
-            self._rule_sheet(payout),
+            workbook._payroll_sheet(payout, identities),
+            workbook._entry_sheet(payout, identities),
+            workbook._rule_sheet(payout),
         ]
 
     @api.model
@@ -184,7 +182,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             .browse({line[1] for line in lines if line[1]})
         }
         prefectures = {
-            state.id: state.name
+            state.id: prefecture_label(state)
             for state in self.env["res.country.state"].browse(
                 {line[2] for line in lines if line[2]}
             )

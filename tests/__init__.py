@@ -36,3 +36,9 @@ from . import test_background_jobs
 from . import test_every_screen
 from . import test_ledger_audit
 from . import test_fuzz_ledger
+from . import test_chat_slack
+from . import test_chat_teams
+from . import test_weekly_word
+from . import test_payroll_export
+from . import test_wage_law_round3
+from . import test_observed_facts

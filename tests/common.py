@@ -17,6 +17,8 @@ class EveryoneSellsCase(TransactionCase):
         cls.company = cls.env["res.company"].create(
             {"name": "株式会社ミライ製作所", "currency_id": cls.jpy.id}
         )
+        # Its events are dated in Tokyo, whoever acts and wherever they are.
+        cls.company.resource_calendar_id.tz = "Asia/Tokyo"
         cls.other_company = cls.env["res.company"].create(
             {"name": "株式会社ベツ商事", "currency_id": cls.jpy.id}
         )
@@ -196,6 +198,21 @@ class EveryoneSellsCase(TransactionCase):
         self.env.flush_all()
         self.env.ref("crm_everyone_sells.ir_cron_crediting").sudo().method_direct_trigger()
         self.env.invalidate_all()
+
+    def import_won(self, leads, user=None):
+        """Move ``leads`` to the won stage as an import does (``load``, the
+        import screen's path): the server does not see them win."""
+        result = (
+            self.env["crm.lead"]
+            .with_user(user or self.env.user)
+            .load(
+                [".id", "stage_id/.id"],
+                [[str(lead.id), str(self.stage_won.id)] for lead in leads],
+            )
+        )
+        self.assertFalse(result["messages"], result["messages"])
+        self.env.invalidate_all()
+        return leads
 
 
 class ContributionCase(EveryoneSellsCase):

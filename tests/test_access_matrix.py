@@ -234,6 +234,8 @@ MATRIX = {
     },
     "crm.contribution.premium.rate": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.minimum.wage": _MANAGER_READS_ADMIN_WRITES,
+    "crm.contribution.payroll.format": _MANAGER_READS_ADMIN_WRITES,
+    "crm.contribution.payroll.format.column": _MANAGER_READS_ADMIN_WRITES,
     "crm.contribution.program.scope.log": {
         **{
             role: _row(NONE, LAUNCHED, NONE, NONE)
@@ -286,6 +288,7 @@ MATRIX = {
     },
     "crm.contribution.credit.history": _ADMIN_WIZARD,
     "crm.contribution.payout.close": _ADMIN_WIZARD,
+    "crm.contribution.payroll.export": _ADMIN_WIZARD,
     "crm.contribution.award": _MANAGER_WIZARD,
     # Background work: queued by the wizards as the system, for their user;
     # nobody writes a job. Each user follows their own; administrators all.
@@ -300,6 +303,21 @@ MATRIX = {
     },
     # The ledger audit's findings: written by the audit, read by administrators.
     "crm.contribution.audit.finding": _read_only_for("contribution_admin", "other_company"),
+    # Chat accounts: linked from chat by a code, never created or written in
+    # Odoo; each user sees and removes their own, administrators any.
+    "crm.everyone.sells.chat.identity": {
+        **{
+            role: _row(NONE, OWN, NONE, OWN)
+            for role in ("employee", "salesperson", "sales_manager", "contribution_manager")
+        },
+        "contribution_admin": _row(NONE, ALL, NONE, ALL),
+        "portal": _row(NONE, NONE, NONE, NONE),
+        "other_company": _row(NONE, ALL, NONE, ALL),
+    },
+    # What chat sent (kept for its sender, or an answer to send): the system's.
+    "crm.everyone.sells.chat.message": _read_only_for("contribution_admin", "other_company"),
+    # Connection codes: only their keyed hash is kept, and only the system reads it.
+    "crm.everyone.sells.chat.link.code": {role: _row(NONE, NONE, NONE, NONE) for role in ROLES},
 }
 
 # Cells where the addon does not do what the matrix documents: each is a bug
@@ -382,12 +400,14 @@ class AccessWorld(EveryoneSellsCase):
         cls._ledger_fixtures()
         cls._rule_fixtures()
         cls._payout_fixtures()
+        cls._payroll_format_fixtures()
         cls._program_fixtures()
         cls._queue_fixtures()
         cls._report_fixtures()
         cls._wizard_fixtures()
         cls._job_fixtures()
         cls._audit_fixtures()
+        cls._chat_fixtures()
 
     # ------------------------------------------------------------------
     # FIXTURES: (key, record, facts); facts feed the scope tags
@@ -741,7 +761,6 @@ class AccessWorld(EveryoneSellsCase):
             lead = (
                 cls.env["crm.lead"]
                 .with_company(company)
-                .with_context(everyone_sells_no_credit=True)
                 .create(
                     {
                         "name": f"受注案件 {key}",
@@ -815,6 +834,42 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.everyone.sells.job", f"{role}_job", job, owner=employee or None)
 
     @classmethod
+    def _chat_fixtures(cls):
+        owners = [(role, cls.role_users[role]) for role in cls.role_users]
+        owners.append(("colleague", cls.user_engineer))
+        Identity = cls.env["crm.everyone.sells.chat.identity"]
+        for role, user in owners:
+            identity = Identity.create(
+                {
+                    "platform": "slack",
+                    "workspace": f"T{user.company_id.id}",
+                    "member_id": f"U{user.id}",
+                    "company_id": user.company_id.id,
+                    "user_id": user.id,
+                }
+            )
+            employee = cls.env["hr.employee"].search([("user_id", "=", user.id)], limit=1)
+            cls._add(
+                "crm.everyone.sells.chat.identity", f"{role}_identity", identity, owner=employee
+            )
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            message = cls.env["crm.everyone.sells.chat.message"].create(
+                {
+                    "platform": "teams",
+                    "external_id": f"activity-{key}",
+                    "company_id": company.id,
+                    "kind": "signal",
+                    "text": "接続前の要望",
+                    "state": "pending",
+                }
+            )
+            cls._add("crm.everyone.sells.chat.message", key, message)
+        LinkCode = cls.env["crm.everyone.sells.chat.link.code"]
+        LinkCode._new_code(cls.user_support)
+        code = LinkCode.search([("user_id", "=", cls.user_support.id)])
+        cls._add("crm.everyone.sells.chat.link.code", "employee_code", code, company=None)
+
+    @classmethod
     def _report_fixtures(cls):
         cls.env.flush_all()
         Evaluation = cls.env["crm.contribution.evaluation.report"]
@@ -833,6 +888,16 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.contribution.analysis", key, row)
 
     @classmethod
+    def _payroll_format_fixtures(cls):
+        Format = cls.env["crm.contribution.payroll.format"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            payroll_format = Format.create(
+                {"name": "給与ソフト", "company_id": company.id, "preset": "freee"}
+            )
+            cls._add("crm.contribution.payroll.format", key, payroll_format)
+            cls._add("crm.contribution.payroll.format.column", key, payroll_format.column_ids[0])
+
+    @classmethod
     def _wizard_fixtures(cls):
         signal = cls.fixtures["crm.signal"][0][1]
         dispute = cls.fixtures["crm.contribution.dispute"][0][1]
@@ -842,6 +907,9 @@ class AccessWorld(EveryoneSellsCase):
             "crm.contribution.adjust": {"dispute_id": dispute.id, "explanation": "調整"},
             "crm.contribution.credit.history": {},
             "crm.contribution.payout.close": {"company_id": cls.company.id},
+            "crm.contribution.payroll.export": {
+                "payout_id": cls.fixtures["crm.contribution.payout"][0][1].id
+            },
             "crm.signal.resolve": {"signal_ids": [Command.set(signal.ids)], "resolution": "対応"},
             "crm.everyone.sells.home": {},
             "crm.contribution.evaluation.export": {"company_id": cls.company.id},
@@ -1006,6 +1074,15 @@ class TestAccessMatrix(AccessWorld):
     def test_payout_close_wizard(self):
         self._check_model("crm.contribution.payout.close")
 
+    def test_payroll_format(self):
+        self._check_model("crm.contribution.payroll.format")
+
+    def test_payroll_format_column(self):
+        self._check_model("crm.contribution.payroll.format.column")
+
+    def test_payroll_export_wizard(self):
+        self._check_model("crm.contribution.payroll.export")
+
     def test_award_wizard(self):
         self._check_model("crm.contribution.award")
 
@@ -1041,6 +1118,15 @@ class TestAccessMatrix(AccessWorld):
 
     def test_audit_finding(self):
         self._check_model("crm.contribution.audit.finding")
+
+    def test_chat_identity(self):
+        self._check_model("crm.everyone.sells.chat.identity")
+
+    def test_chat_message(self):
+        self._check_model("crm.everyone.sells.chat.message")
+
+    def test_chat_link_code(self):
+        self._check_model("crm.everyone.sells.chat.link.code")
 
 
 @tagged("post_install", "-at_install")

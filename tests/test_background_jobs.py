@@ -34,7 +34,7 @@ class JobsMixin:
     # ------------------------------------------------------------------
 
     def imported_wins(self, count=2):
-        """Won deals imported without credit, two contributors each."""
+        """Won deals imported (``load``) without credit, two contributors each."""
         leads = self.env["crm.lead"]
         for number in range(count):
             lead = self.make_deal(name=f"過去の受注 {number}")
@@ -43,7 +43,7 @@ class JobsMixin:
                     {"employee_id": self.employee_engineer.id, "weight": 1, "role": "other"}
                 )
             ]
-            lead.with_context(import_file=True).write({"stage_id": self.stage_won.id})
+            self.import_won(lead)
             leads |= lead
         self.assertFalse(self.ledger(leads))
         return leads
@@ -62,7 +62,13 @@ class JobsMixin:
             self.env["crm.contribution.credit.history"]
             .with_user(user or self.user_admin)
             .with_context(**context)
-            .create({"lead_ids": [Command.set(leads.ids)], "date": "2025-06-30"})
+            .create(
+                {
+                    "lead_ids": [Command.set(leads.ids)],
+                    "date": "2025-06-30",
+                    "reason": "旧システムから移行した受注",
+                }
+            )
         )
         return wizard.action_apply()
 

@@ -3,11 +3,12 @@ import uuid
 
 import psycopg2.errors
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.server_switches import without_crediting
 from .real_connections import RealConnectionsCase
 
 
@@ -71,7 +72,7 @@ class TestNeverTwiceUnderConcurrency(RealConnectionsCase):
 
     def _make_lead(self, won=False):
         with self._connection() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"everyone_sells_no_credit": True})
+            env = without_crediting(api.Environment(cr, SUPERUSER_ID, {}))
             return (
                 env["crm.lead"]
                 .create(
@@ -175,8 +176,12 @@ class TestNeverTwiceUnderConcurrency(RealConnectionsCase):
         """Without the lead's row lock (two jobs crediting a won deal), the
         unique index on the open credit refuses the second."""
         lead_id = self._make_lead(won=True)
+        # Created won: only Credit Past Wins' path credits it, with a date.
         outcome = self._race(
-            lambda env, lead: env["crm.contribution"]._credit_won_leads(lead), lead_id
+            lambda env, lead: env["crm.contribution"]._credit_won_leads(
+                lead, date=fields.Date.today()
+            ),
+            lead_id,
         )
         self.assertEqual(outcome["first"], "committed")
         self.assertEqual(outcome["second"], "UserError", outcome)

@@ -3,6 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.server_switches import without_crediting
 from .common import ContributionCase
 
 
@@ -40,13 +41,24 @@ class TestCreditingJob(ContributionCase):
         self.assertFalse(self.env["crm.contribution"].search([("lead_id", "=", lead.id)]))
         self.assertFalse(self.queue(lead))
 
-    def test_credit_is_dated_in_the_winner_time_zone(self):
-        # The job runs as OdooBot; the deal is dated as its winner sees it.
+    def test_credit_is_dated_in_the_company_time_zone(self):
+        # The job runs as OdooBot, the winner asks for New York: the deal is
+        # dated in the company's time zone (its working calendar's, Tokyo).
         self.env.ref("base.user_root").tz = "UTC"
+        self.user_salesman.tz = "America/New_York"
         lead = self.make_deal()
-        lead.with_user(self.user_salesman).action_set_won()
-        # 31 March 16:30 UTC is 1 April 01:30 in Tokyo.
-        lead.date_closed = "2026-03-31 16:30:00"
+        lead.with_user(self.user_salesman).with_context(tz="Pacific/Honolulu").action_set_won()
+        # Observed and noted on 31 March 16:30 UTC, 1 April 01:30 in Tokyo.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET everyone_sells_won_date = '2026-03-31 16:30:00' WHERE id = %s",
+            [lead.id],
+        )
+        self.env.cr.execute(
+            "UPDATE crm_contribution_queue SET date = '2026-03-31 16:30:00' WHERE lead_id = %s",
+            [lead.id],
+        )
+        self.env.invalidate_all()
         self.run_crediting()
         self.assertEqual(self.credits(lead).date, date(2026, 4, 1))
 
@@ -56,10 +68,10 @@ class TestCreditingJob(ContributionCase):
         original = Ledger._won_events
         broken = [True]
 
-        def won_events(ledger, leads, date=None):
+        def won_events(ledger, leads, **kwargs):
             if broken[0] and bad in leads:
                 raise ValueError("壊れた商談は計上できません")
-            return original(ledger, leads, date=date)
+            return original(ledger, leads, **kwargs)
 
         self.patch(Ledger, "_won_events", won_events)
         (good | bad).write({"stage_id": self.stage_won.id})
@@ -107,9 +119,13 @@ class TestCreditingJob(ContributionCase):
         self.assertFalse(Queue.search([]))
 
     def test_switched_off_crediting_notes_nothing(self):
+        # The server's own switch (the bench's), out of any client's reach.
         lead = self.make_deal()
-        lead.with_context(everyone_sells_no_credit=True).write({"stage_id": self.stage_won.id})
+        lead.with_env(without_crediting(self.env)).write({"stage_id": self.stage_won.id})
         self.assertFalse(self.queue(lead))
+        other = self.make_deal(signal_name="別の要望")
+        other.with_context(everyone_sells_no_credit=True).write({"stage_id": self.stage_won.id})
+        self.assertTrue(self.queue(other), "a context key switches nothing off")
 
     def test_the_scheduled_action_is_installed_and_active(self):
         cron = self.env.ref("crm_everyone_sells.ir_cron_crediting")

@@ -3,6 +3,7 @@ import threading
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import tagged
 
+from ..models.server_switches import without_crediting
 from .real_connections import RealConnectionsCase
 
 DEALS = 24
@@ -26,7 +27,7 @@ class TestTwoCreditingWorkers(RealConnectionsCase):
     def setUpClass(cls):
         super().setUpClass()
         with cls._connection() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"everyone_sells_no_credit": True})
+            env = without_crediting(api.Environment(cr, SUPERUSER_ID, {}))
             company = env.ref("base.main_company")
             cls.rule_id = (
                 env["crm.contribution.rule"]

@@ -72,9 +72,8 @@ class TestFormulaInjection(PayoutCase):
 
     def test_every_text_of_the_payroll_workbook_stays_text(self):
         employee_name, department_name, deal_name, rule_name, code = FORMULAS[:5]
-        # Payroll with the HR officer's right reads the ID number (HR data).
-        self.user_admin.groups_id += self.env.ref("hr.group_hr_user")
-        self.employee_support.write({"name": employee_name, "identification_id": code})
+        # The employee key column holds the payroll employee code HR typed.
+        self.employee_support.write({"name": employee_name, "everyone_sells_payroll_code": code})
         self.employee_engineer.name = FORMULAS[5]
         self.dept_support.name = department_name
         self.rule_won.with_user(self.user_admin).name = rule_name

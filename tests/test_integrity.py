@@ -488,10 +488,12 @@ class TestMoneyAndWageLaw(PayoutCase):
         line = self.line_of(following, self.employee_support)
         self.assertTrue(line.deduction_allowed)
         self.assertEqual(line.deducted_amount, 0, "the debt arose before the agreement")
-        # In force when the debt arose: deducted.
+        # In force when the debt arose: deducted (the net wage known).
         self._agreement()
         following.action_compute()
-        self.assertEqual(self.line_of(following, self.employee_support).deducted_amount, 20_000)
+        line = self.line_of(following, self.employee_support)
+        line.net_wage_amount = 400_000
+        self.assertEqual(line.deducted_amount, 20_000)
 
     def test_deduction_limit_follows_the_net_wage(self):
         self._agreement()
@@ -500,8 +502,9 @@ class TestMoneyAndWageLaw(PayoutCase):
         following = self.payout(self.next_start, self.next_end)
         following.action_compute()
         line = self.line_of(following, self.employee_support)
-        # Without the net wage: at most the incentive, and HR is warned.
-        self.assertEqual(line.deducted_amount, 50_000)
+        # Without the net wage: nothing deducted, carried forward, payroll warned.
+        self.assertEqual(line.deducted_amount, 0)
+        self.assertEqual(line.carry_out_amount, 50_000)
         self.assertIn("手取り額が未入力", line.warning)
         # Net ¥180,000: ¾ protected, at most ¥45,000 deducted.
         line.write({"net_wage_amount": 180_000, "worked_hours": 160})

@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -31,7 +31,7 @@ class TestAutomaticCredit(ContributionCase):
         lead.with_user(self.user_salesman).action_set_won()
         self.assertEqual(self.credits(lead).amount, 50_000)
 
-    def test_created_won_through_api_credits(self):
+    def test_created_won_through_api_waits_for_credit_past_wins(self):
         lead = self.env["crm.lead"].create(
             {
                 "name": "API経由の受注",
@@ -45,7 +45,24 @@ class TestAutomaticCredit(ContributionCase):
                 ],
             }
         )
+        # The server never saw it win: listed for Credit Past Wins, not credited.
+        self.assertFalse(self.credits(lead))
+        self.assertTrue(lead.everyone_sells_past_win)
+        wizard = (
+            self.env["crm.contribution.credit.history"]
+            .with_user(self.user_admin)
+            .create(
+                {
+                    "lead_ids": [Command.set(lead.ids)],
+                    "date": fields.Date.today(),
+                    "reason": "API で登録された受注",
+                }
+            )
+        )
+        wizard.action_apply()
         self.assertEqual(self.credits(lead).amount, 100_000)
+        lead.invalidate_recordset()
+        self.assertFalse(lead.everyone_sells_past_win)
 
     def test_server_action_credits(self):
         lead = self.make_deal()
@@ -60,20 +77,19 @@ class TestAutomaticCredit(ContributionCase):
         action.with_context(active_model="crm.lead", active_ids=lead.ids).run()
         self.assertEqual(self.credits(lead).amount, 50_000)
 
-    def test_import_does_not_credit_unless_asked(self):
+    def test_import_lists_wins_for_credit_past_wins(self):
         lead = self.make_deal()
-        lead.with_context(import_file=True).write({"stage_id": self.stage_won.id})
+        self.import_won(lead)
         self.assertFalse(self.credits(lead))
-        other = self.make_deal(signal_name="別の要望")
-        other.with_context(import_file=True, everyone_sells_credit_import=True).write(
-            {"stage_id": self.stage_won.id}
-        )
-        self.assertTrue(self.credits(other))
+        self.assertTrue(lead.everyone_sells_past_win)
+        self.assertFalse(lead.everyone_sells_won_date)
 
-    def test_no_credit_flag(self):
-        lead = self.make_deal()
-        lead.with_context(everyone_sells_no_credit=True).write({"stage_id": self.stage_won.id})
-        self.assertFalse(self.credits(lead))
+    def test_no_context_key_turns_crediting_off(self):
+        for key in ("everyone_sells_no_credit", "import_file", "everyone_sells_crediting_switch"):
+            with self.subTest(key=key):
+                lead = self.make_deal(signal_name=f"要望 {key}")
+                lead.with_context(**{key: True}).write({"stage_id": self.stage_won.id})
+                self.assertEqual(self.credits(lead).amount, 50_000)
 
     def test_lost_reverses_and_won_again_credits_again(self):
         lead = self.make_deal()
@@ -365,12 +381,19 @@ class TestSplitsAndRules(ContributionCase):
         self.make_rule(
             name="情報提供", trigger="signal_logged", compute_method="fixed", fixed_amount=500
         )
-        signal = (
+        result = self.env["crm.signal"].load(
+            ["name", "employee_id/.id"], [["過去の記録", str(self.employee_support.id)]]
+        )
+        signal = self.env["crm.signal"].browse(result["ids"])
+        self.assertTrue(signal)
+        self.assertFalse(signal.contribution_ids)
+        # A context key is no import: a signal logged now earns.
+        logged = (
             self.env["crm.signal"]
             .with_context(import_file=True)
-            .create({"name": "過去の記録", "employee_id": self.employee_support.id})
+            .create({"name": "今の記録", "employee_id": self.employee_support.id})
         )
-        self.assertFalse(signal.contribution_ids)
+        self.assertEqual(logged.contribution_ids.amount, 500)
 
     def test_contributors_changed_on_a_won_deal_are_recredited(self):
         lead = self.make_deal()

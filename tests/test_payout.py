@@ -331,6 +331,8 @@ class TestClawbacks(PayoutCase):
         following = self.payout(self.next_start, self.next_end)
         following.action_compute()
         line = self.line_of(following, self.employee_support)
+        # The limit needs the net wage (without it nothing is deducted).
+        line.net_wage_amount = 400_000
         self.assertEqual(line.deducted_amount, 20_000)
         self.assertEqual(line.payable_amount, 0)
         self.assertEqual(line.carry_out_amount, 30_000)
@@ -341,6 +343,7 @@ class TestClawbacks(PayoutCase):
         self.won_and_approved(revenue=2_000_000, name="翌々月の受注")
         third.action_compute()
         third_line = self.line_of(third, self.employee_support)
+        third_line.net_wage_amount = 400_000
         self.assertEqual(third_line.carry_in_amount, 30_000)
         self.assertEqual(third_line.deducted_amount, 30_000)
         self.assertEqual(third_line.payable_amount, 70_000)
@@ -358,6 +361,7 @@ class TestClawbacks(PayoutCase):
         following = self.payout(self.next_start, self.next_end)
         following.action_compute()
         line = self.line_of(following, self.employee_support)
+        line.net_wage_amount = 1_000_000
         self.assertEqual(line.deducted_amount, 50_000)
         self.assertEqual(line.payable_amount, 450_000)
 

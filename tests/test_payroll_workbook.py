@@ -90,11 +90,18 @@ class TestPayrollWorkbookFormats(PayoutCase):
                 self.assertTrue(any(bonus in v for v in treatments), treatments)
                 self.assertIn(20_000, values.values())
 
-    def test_employee_numbers_need_hr_rights(self):
-        """The badge is HR data: payroll reads it through the ORM with the HR
-        officer's right; without it, the employee's name and Odoo's id."""
+    def test_employee_key_is_the_same_whoever_exports(self):
+        """The key is the payroll employee code HR fills in, whoever exports:
+        the right to export decides, never the exporter's HR rights; never
+        the Identification No (it may hold a My Number) nor Odoo's id."""
         self.env["res.lang"]._activate_lang("ja_JP")
-        self.employee_support.sudo().barcode = "0042"
+        self.employee_support.sudo().write(
+            {
+                "barcode": "0042",
+                "identification_id": "MYNUMBER1",
+                "everyone_sells_payroll_code": "7",
+            }
+        )
         as_payroll = self.run.with_user(self.user_admin)
         self.assertFalse(self.user_admin.has_group("hr.group_hr_user"))
 
@@ -103,6 +110,8 @@ class TestPayrollWorkbookFormats(PayoutCase):
             book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(self.run.xlsx_file)))
             return {row[1]: row[0] for row in book.worksheets[0].iter_rows(values_only=True)}
 
-        self.assertEqual(numbers()["佐藤 花子"], str(self.employee_support.id))
+        self.assertEqual(numbers()["佐藤 花子"], "7")
         self.user_admin.groups_id += self.env.ref("hr.group_hr_user")
-        self.assertEqual(numbers()["佐藤 花子"], "0042")
+        self.assertEqual(numbers()["佐藤 花子"], "7")
+        self.employee_support.sudo().everyone_sells_payroll_code = False
+        self.assertIsNone(numbers()["佐藤 花子"])

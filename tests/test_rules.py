@@ -144,12 +144,18 @@ class TestWhatIf(ContributionCase):
 class TestCreditPastWins(ContributionCase):
     def test_imported_wins_are_credited_on_request_once(self):
         lead = self.make_deal()
-        lead.with_context(import_file=True).write({"stage_id": self.stage_won.id})
+        self.import_won(lead)
         self.assertFalse(self.credits(lead))
         wizard = (
             self.env["crm.contribution.credit.history"]
             .with_user(self.user_admin)
-            .create({"lead_ids": [Command.set(lead.ids)], "date": "2025-06-30"})
+            .create(
+                {
+                    "lead_ids": [Command.set(lead.ids)],
+                    "date": "2025-06-30",
+                    "reason": "旧システムから移行した受注",
+                }
+            )
         )
         wizard.action_apply()
         entry = self.credits(lead)

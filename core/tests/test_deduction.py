@@ -14,8 +14,10 @@ def test_protection_is_capped_at_330000():
     assert deduction_limit(600_000, 500_000) == Decimal(270_000)
 
 
-def test_without_net_wage_at_most_the_incentive():
-    assert deduction_limit(0, 30_000) == Decimal(30_000)
+def test_without_net_wage_nothing_is_deducted():
+    # The protected part of net pay cannot be known: no deduction at all.
+    assert deduction_limit(0, 30_000) == Decimal(0)
+    assert deduction_limit(None, 30_000) == Decimal(0)
     assert deduction_limit(None, -5) == Decimal(0)
 
 
