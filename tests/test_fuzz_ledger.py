@@ -117,21 +117,6 @@ SKIPPED_METHODS = {
 # ----------------------------------------------------------------------
 
 
-def _ctx_switches_crediting_off(step, entries):
-    """#21.1: ``everyone_sells_no_credit`` or ``import_file`` in the context
-    of the step that lost, archived or reopened the deal: nothing queued."""
-    return bool({"everyone_sells_no_credit", "import_file"} & set(step["context"]))
-
-
-def _dated_by_date_closed(step, entries):
-    """#21.2: a credit dated by the deal's ``date_closed``, which its
-    salesperson may write (or set when creating a deal already won)."""
-    return all(
-        entry.lead_id.date_closed and abs((entry.date - entry.lead_id.date_closed.date()).days) <= 1
-        for entry in entries
-    )
-
-
 def _maker_approves(step, entries):
     """#21.4/#21.5: the one whose act made the entry approved it (an
     adjustment or award entered and approved by one manager, a credit of a
@@ -140,12 +125,8 @@ def _maker_approves(step, entries):
 
 
 KNOWN_HOLES = [
-    (
-        "#21.1 a context key turns crediting off",
-        {"lost_deal_reversed"},
-        _ctx_switches_crediting_off,
-    ),
-    ("#21.2 a credit dated by date_closed", {"dated_when_observed"}, _dated_by_date_closed),
+    # #21.1 (a context key turned crediting off) and #21.2 (credits dated by
+    # date_closed) were closed by the facts branch, merged: no entry left.
     ("#21.4/5 the maker approves", {"approved_by_another"}, _maker_approves),
 ]
 
