@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -219,6 +219,26 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
             credit.id,
         )
         self.assertEqual(self.found(), {("dated_when_observed", credit.id, False)})
+
+    def test_credit_past_wins_may_date_in_the_past(self):
+        """Credit Past Wins, an administrator's act with a written reason,
+        dates credits in the past: not a finding."""
+        leads = self.imported_wins(count=1)
+        self.company.everyone_sells_job_background_size = 0
+        wizard = (
+            self.env["crm.contribution.credit.history"]
+            .with_user(self.user_admin)
+            .create(
+                {
+                    "lead_ids": [Command.set(leads.ids)],
+                    "date": fields.Date.today() - timedelta(days=40),
+                    "reason": "導入前の受注",
+                }
+            )
+        )
+        wizard.action_apply()
+        self.assertTrue(self.ledger(leads))
+        self.assertEqual(self.found(), set())
 
     # ------------------------------------------------------------------
     # CONFIRMATION: that payout's entries only
