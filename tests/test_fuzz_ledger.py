@@ -53,6 +53,7 @@ _logger = logging.getLogger(__name__)
 # CI: a fixed sequence (derandomize) of RUNS × STEPS_PER_RUN steps.
 CI_RUNS = 6
 STEPS_PER_RUN = 30
+LONG_RUN_STEPS = 100
 # A long hunt: ES_FUZZ_STEPS steps in all, ES_FUZZ_SEED for another sequence.
 LONG_STEPS = int(os.environ.get("ES_FUZZ_STEPS") or 0)
 LONG_SEED = os.environ.get("ES_FUZZ_SEED")
@@ -234,17 +235,26 @@ class TestFuzzLedger(PayoutCase):
         if LONG_STEPS:
             # Hypothesis ends many runs early: enough runs for the steps
             # asked, which stop once that many have been taken.
-            runs = max(1, LONG_STEPS // 8)
-            options = {"max_examples": runs, "derandomize": LONG_SEED is None}
+            runs = max(1, LONG_STEPS // 25)
+            options = {
+                "max_examples": runs,
+                "derandomize": LONG_SEED is None,
+                # Longer runs, fewer of them: hypothesis replays fewer
+                # prefixes of earlier runs.
+                "stateful_step_count": LONG_RUN_STEPS,
+            }
             if LONG_SEED is not None:
                 Machine = seed(int(LONG_SEED))(Machine)
         else:
-            options = {"max_examples": CI_RUNS, "derandomize": True}
+            options = {
+                "max_examples": CI_RUNS,
+                "derandomize": True,
+                "stateful_step_count": STEPS_PER_RUN,
+            }
         started = time.monotonic()
         run_state_machine_as_test(
             Machine,
             settings=settings(
-                stateful_step_count=STEPS_PER_RUN,
                 deadline=None,
                 database=None,
                 suppress_health_check=list(HealthCheck),
