@@ -1,4 +1,5 @@
 from . import crm_contribution
+from . import crm_contribution_audit_finding
 from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
 from . import crm_contribution_payout

@@ -802,6 +802,8 @@ class CrmContributionPayout(models.Model):
             payout._check_unchanged_since_compute()
             payout._check_hours_entered()
             payout._store_settlement()
+        # The ledger audit, on these payouts' entries and lines only.
+        self.env["crm.contribution.audit.finding"]._check_payouts(self)
         self._workflow().write({"state": "confirmed"})
         return True
 

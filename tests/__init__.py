@@ -37,6 +37,8 @@ from . import test_crediting_workers
 from . import test_contribution_analysis
 from . import test_background_jobs
 from . import test_every_screen
+from . import test_ledger_audit
+from . import test_fuzz_ledger
 from . import test_chat_slack
 from . import test_chat_teams
 from . import test_weekly_word

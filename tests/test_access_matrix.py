@@ -313,6 +313,8 @@ MATRIX = {
         "portal": _row(NONE, NONE, NONE, NONE),
         "other_company": _row(NONE, ALL, NONE, NONE),
     },
+    # The ledger audit's findings: written by the audit, read by administrators.
+    "crm.contribution.audit.finding": _read_only_for("contribution_admin", "other_company"),
     # Chat accounts: linked from chat by a code, never created or written in
     # Odoo; each user sees and removes their own, administrators any.
     "crm.everyone.sells.chat.identity": {
@@ -416,6 +418,7 @@ class AccessWorld(EveryoneSellsCase):
         cls._report_fixtures()
         cls._wizard_fixtures()
         cls._job_fixtures()
+        cls._audit_fixtures()
         cls._chat_fixtures()
 
     # ------------------------------------------------------------------
@@ -808,6 +811,19 @@ class AccessWorld(EveryoneSellsCase):
             cls._add("crm.contribution.queue", key, Queue.search([("lead_id", "=", lead.id)]))
 
     @classmethod
+    def _audit_fixtures(cls):
+        Finding = cls.env["crm.contribution.audit.finding"]
+        for key, company in (("company", cls.company), ("other_company", cls.other_company)):
+            finding = Finding.create(
+                {
+                    "check": "lost_deal_reversed",
+                    "company_id": company.id,
+                    "date_found": fields.Datetime.now(),
+                }
+            )
+            cls._add("crm.contribution.audit.finding", key, finding)
+
+    @classmethod
     def _job_fixtures(cls):
         owners = [(role, cls.role_users[role]) for role in cls.role_users]
         owners.append(("colleague", cls.user_engineer))
@@ -1115,6 +1131,9 @@ class TestAccessMatrix(AccessWorld):
 
     def test_background_job(self):
         self._check_model("crm.everyone.sells.job")
+
+    def test_audit_finding(self):
+        self._check_model("crm.contribution.audit.finding")
 
     def test_chat_identity(self):
         self._check_model("crm.everyone.sells.chat.identity")
