@@ -312,8 +312,10 @@ class CrmEveryoneSellsJob(models.Model):
         self.ensure_one()
         user = self.user_id
         if user._is_superuser():
-            # The system's own job (the daily ledger audit): nobody's rights.
-            return self.env
+            # sudo: the system's own jobs (the daily ledger audit, the weekly
+            # word): nobody started them; each reads only what its work is
+            # about (the weekly word reads a manager's backlog as the manager).
+            return self.sudo().with_context(allowed_company_ids=self.company_id.ids).env
         if not user.active or self.company_id not in user.company_ids:
             raise UserError(
                 self.with_context(lang=user.lang).env._(
@@ -507,7 +509,9 @@ class CrmEveryoneSellsJob(models.Model):
 
     def _notify_end(self, error):
         if self.user_id._is_superuser():
-            # The system's job: its findings notify the administrators.
+            # The system's jobs notify nobody by themselves: the audit's
+            # findings reach the administrators as activities, a weekly word
+            # is its own message.
             return
         job = self.with_context(lang=self.user_id.lang)
         name = job.display_name

@@ -53,18 +53,6 @@ class CrmEveryoneSellsJob(models.Model):
             self.env.ref("crm_everyone_sells.ir_cron_background_jobs").sudo()._trigger()
         return jobs
 
-    def _worker_env(self):
-        if self.kind != "weekly_word":
-            return super()._worker_env()
-        # sudo: nobody started the weekly word; each word reads only its
-        # reader's signals and credits (a manager's backlog as the manager).
-        return self.sudo().with_context(allowed_company_ids=self.company_id.ids).env
-
-    def _notify_end(self, error):
-        if self.kind != "weekly_word":
-            return super()._notify_end(error)
-        return None
-
     def _step_weekly_word(self, worker):
         readers = self._weekly_word_readers(worker)
         self.progress_total = len(readers)
