@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
+from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
 from .skip_locked import claim_row
 
 # What may still be written on a confirmed or paid payout: the workbook it
@@ -26,18 +27,7 @@ BACKGROUND_FIELDS = {
 STATEMENTS_AT_ONCE = 20
 
 # The hours template's columns, in order.
-HOURS_TEMPLATE_FIELDS = [
-    "id",
-    "employee_id",
-    "worked_hours",
-    "overtime_hours",
-    "late_night_hours",
-    "holiday_hours",
-    "fixed_wage_amount",
-    "scheduled_hours",
-    "net_wage_amount",
-    "overtime_exempt",
-]
+HOURS_TEMPLATE_FIELDS = ["id", "employee_id", *HOURS_TEMPLATE_INPUTS]
 
 # Moved only by the payout's own actions (Compute, Confirm, Mark as Paid,
 # Cancel, Reset to Draft, a line's deletion): never given by a caller.

@@ -20,23 +20,6 @@ from ..core.wage import (
 )
 from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 
-# What an administrator fills in on a draft line (hours template); every
-# other figure is the payout's, computed and frozen at confirmation.
-LINE_INPUT_FIELDS = {
-    "worked_hours",
-    "overtime_hours",
-    "late_night_hours",
-    "holiday_hours",
-    "fixed_wage_amount",
-    "scheduled_hours",
-    "net_wage_amount",
-    "overtime_exempt",
-    # Payroll corrects what the employee record gets wrong: the workplace
-    # (an address defaulting to the head office) and the pay scheme.
-    "workplace_state_id",
-    "results_only",
-}
-
 # What payroll types on a line, bounded (see _raise_input_problem).
 HOURS_FIELDS = (
     "worked_hours",
@@ -46,6 +29,23 @@ HOURS_FIELDS = (
     "scheduled_hours",
 )
 WAGE_FIELDS = ("net_wage_amount", "fixed_wage_amount")
+# The hours template's figures, in its columns' order (after the line's id
+# and employee).
+HOURS_TEMPLATE_INPUTS = (
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "fixed_wage_amount",
+    "scheduled_hours",
+    "net_wage_amount",
+    "overtime_exempt",
+)
+# What an administrator fills in on a draft line: the hours template's
+# figures, and what payroll corrects of the employee record (the workplace,
+# an address defaulting to the head office, and the pay scheme); every other
+# figure is the payout's, computed and frozen at confirmation.
+LINE_INPUT_FIELDS = {*HOURS_TEMPLATE_INPUTS, "workplace_state_id", "results_only"}
 
 # Each warning is written in Japanese and English, whatever the reader's
 # language: payroll files travel between people.
