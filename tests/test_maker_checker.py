@@ -379,7 +379,12 @@ class TestReductionsFollowTheMoney(MakerCheckerCase):
         self.assertEqual(reduction.reversal_entry_ids.maker_id.id, SUPERUSER_ID)
         payout = self.payout()
         payout.action_compute()
-        self.assertFalse(self.line_of(payout, self.employee_support), "it all nets to zero")
+        # Paid means a line paid it: the credit, its reduction and both
+        # reversals are paid on one line, which nets to zero.
+        line = self.line_of(payout, self.employee_support)
+        self.assertEqual(line.incentive_amount, 0, "it all nets to zero")
+        self.assertEqual(line.payable_amount, 0)
+        self.assertFalse(line.clawback_amount, "nothing is owed back")
 
     def test_a_pending_reduction_holds_its_unpaid_credit(self):
         _lead, credit = self.won_credit(revenue=2_000_000)
