@@ -1,6 +1,8 @@
 """Issue 22's screens, round two, in the browser: the README's people in
 Japanese, on a company of their own (test_tour.WalkthroughCase)."""
 
+from markupsafe import Markup
+
 from odoo.tests import tagged
 
 from .test_tour import WalkthroughCase
@@ -79,3 +81,58 @@ class TestRoundTwoPhoneTour(RoundTwoCase):
         self.assertEqual(len(signal), 1)
         self.assertEqual(signal.partner_id, self.customer)
         self.assertEqual(signal.employee_id, self.employee_sato)
+
+
+@tagged("post_install", "-at_install", "everyone_sells_tour")
+class TestRoundTwoDisputeTour(RoundTwoCase):
+    """Items 1 and 2: an employee opens a dispute on her own credit; Save as
+    Signal on a Japanese business e-mail is titled by its subject."""
+
+    def setUp(self):
+        super().setUp()
+        # 佐藤's ¥60,000 credit, as in the README: the deal she brought is won.
+        self.lead.write(
+            {"stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id}
+        )
+        self.run_crediting()
+        self.credit = self.credits().filtered(lambda c: c.employee_id == self.employee_sato)
+        self.assertEqual(len(self.credit), 1)
+
+    def test_employee_opens_a_dispute(self):
+        """Item 1: My Disputes → 新規 → her credit, a reason → saved, open."""
+        self.start_tour("/odoo", "crm_everyone_sells_open_dispute", login="es_walk_sato")
+        dispute = self.env["crm.contribution.dispute"].search(
+            [("contribution_id", "=", self.credit.id)]
+        )
+        self.assertEqual(len(dispute), 1)
+        self.assertEqual(dispute.employee_id, self.employee_sato)
+        self.assertFalse(dispute.to_confirm)
+        self.assertEqual(dispute.state, "open")
+        self.assertEqual(dispute.reason, "技術デモも担当したので比率を見直してほしい")
+
+    def test_save_as_signal_reads_the_subject(self):
+        """Item 2: a reply whose body opens with a salutation and a greeting
+        is summarised by its subject, without the Re: prefix."""
+        contact = self.env["res.partner"].create(
+            {"name": "山田 太郎", "parent_id": self.customer.id, "email": "yamada@mirai.example.jp"}
+        )
+        email = self.customer.message_post(
+            subject="Re: 帳票のExcel出力について",
+            body=Markup(
+                "<p>伊藤様<br>いつもお世話になっております。みらい商事の山田です。</p>"
+                "<p>月次の帳票をExcelで出力できれば、追加ライセンスを検討します。</p>"
+            ),
+            message_type="email",
+            author_id=contact.id,
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.start_tour(
+            f"/odoo/res.partner/{self.customer.id}",
+            "crm_everyone_sells_save_subject_as_summary",
+            login="es_walk_sato",
+        )
+        signal = self.env["crm.signal"].search([("source_message_id", "=", email.id)])
+        self.assertEqual(len(signal), 1)
+        self.assertEqual(signal.name, "帳票のExcel出力について")
+        self.assertEqual(signal.employee_id, self.employee_sato)
+        self.assertEqual(signal.partner_id, self.customer)
