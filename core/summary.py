@@ -119,7 +119,8 @@ def signal_summary(subject, text, record_name=None, limit=200):
     ``subject`` is the message's subject (may be empty), ``text`` its body
     as plain text, ``record_name`` the name of the record it was written on
     (a subject that only repeats it says nothing). Cut to ``limit``
-    characters.
+    characters (``None``: not cut, for a caller that cuts it itself and
+    keeps the original).
 
     >>> mail = "伊藤様\\n\\nお世話になっております。\\n帳票をExcelで出したい。"
     >>> signal_summary("Re: 北斗精機", mail, "北斗精機")
@@ -131,4 +132,6 @@ def signal_summary(subject, text, record_name=None, limit=200):
     if not summary:
         summary = next(iter(sentences(text)), "") or strip_subject(subject) or record_name or ""
     summary = summary.strip()
-    return summary[: limit - 1] + "…" if len(summary) > limit else summary
+    if limit is None or len(summary) <= limit:
+        return summary
+    return summary[: limit - 1] + "…"

@@ -15,6 +15,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import clean_context, html2plaintext, mute_logger, plaintext2html
 
+from ..core.bounds import TITLE_LENGTH
 from .crm_everyone_sells_chat_identity import PLATFORMS
 
 _logger = logging.getLogger(__name__)
@@ -36,10 +37,13 @@ TEAMS_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 
 def _title_and_body(text):
     """(first line, the whole text as HTML when the first line is not all of
-    it): the signal's own ``_fit_text`` then cuts both to what a signal holds."""
+    it or is longer than a title): the signal's own ``_fit_text`` then cuts
+    both to what a signal holds."""
     text = (text or "").strip()
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first, plaintext2html(text) if first != text else False
+    if first == text and len(first) <= TITLE_LENGTH:
+        return first, False
+    return first, plaintext2html(text)
 
 
 def _slack_escape(text):

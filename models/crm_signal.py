@@ -1650,7 +1650,10 @@ class CrmSignal(models.Model):
         # A long e-mail is cut to what a signal holds; the original is kept
         # as an attachment of the signal.
         title, description, overflow = self._fit_text(
-            signal_summary(msg_dict.get("subject"), html2plaintext(msg_dict.get("body") or ""))
+            # Not cut here: _fit_text cuts it and keeps the original.
+            signal_summary(
+                msg_dict.get("subject"), html2plaintext(msg_dict.get("body") or ""), limit=None
+            )
             or self.env._("Signal by e-mail"),
             msg_dict.get("body"),
         )

@@ -51,7 +51,7 @@ class PayrollFileCase(PayoutCase):
                 contributors=[(self.employee_engineer, 1, "originator")],
                 name="技術相談",
             )
-        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+        self.enter_award(
             {
                 "company_id": self.company.id,
                 "employee_id": self.employee_support.id,
@@ -59,7 +59,7 @@ class PayrollFileCase(PayoutCase):
                 "date": self.month_start,
                 "reason": "社長賞",
             }
-        ).action_apply()
+        )
         run = self.payout()
         run.action_compute()
         run.line_ids.write({"worked_hours": 176.5, "overtime_hours": 16.25, "late_night_hours": 2})

@@ -71,7 +71,7 @@ class TestStatementWording(JapaneseCase):
         self.assertNotIn("Paid in this run", html)
 
     def test_award_only_statement_prints_no_premium_sum(self):
-        self.env["crm.contribution.award"].with_user(self.user_manager).create(
+        self.enter_award(
             {
                 "company_id": self.company.id,
                 "employee_id": self.employee_support.id,
@@ -79,7 +79,7 @@ class TestStatementWording(JapaneseCase):
                 "date": self.month_start,
                 "reason": "社長賞: 展示会の立て直し",
             }
-        ).action_apply()
+        )
         line = self.confirmed_line(self.employee_support)
         self.assertFalse(line.incentive_amount)
         html = self.render_text(line)
