@@ -11,6 +11,8 @@ MAX_MONEY = 100_000_000
 # A regional minimum wage per hour, in yen: law, not a typo.
 MIN_WAGE_RATE = 100
 MAX_WAGE_RATE = 10_000
+# A contributor's weight on a deal: relative shares, 3 and 1 split 75/25.
+MAX_WEIGHT = 1_000
 # A signal's summary in characters, its typed description in bytes (UTF-8).
 TITLE_LENGTH = 200
 DESCRIPTION_BYTES = 100 * 1024
@@ -29,6 +31,12 @@ def plausible_wage_rate(value):
     """A finite hourly minimum wage between MIN_WAGE_RATE and MAX_WAGE_RATE."""
     value = float(value or 0.0)
     return math.isfinite(value) and MIN_WAGE_RATE <= value <= MAX_WAGE_RATE
+
+
+def plausible_weight(value):
+    """A contributor's weight: finite, not negative, at most MAX_WEIGHT."""
+    value = float(value or 0.0)
+    return math.isfinite(value) and 0 <= value <= MAX_WEIGHT
 
 
 def plausible_hours(value, period_hours):

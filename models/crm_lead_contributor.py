@@ -1,6 +1,8 @@
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..core.bounds import MAX_WEIGHT, plausible_weight
+
 CONTRIBUTOR_ROLES = [
     ("originator", "Originator"),
     ("technical", "Technical Support"),
@@ -40,8 +42,23 @@ class CrmLeadContributor(models.Model):
         ),
     ]
 
+    @api.model
+    def _check_given_weights(self, vals_list):
+        """Weights as given, before the ORM rounds them (an infinite or
+        absurd weight would crash the rounding or take the whole credit)."""
+        for vals in vals_list:
+            if "weight" in vals and not plausible_weight(vals["weight"]):
+                raise ValidationError(
+                    self.env._(
+                        "A contributor's weight is a number from 0 to %(most)s (weights 3 and "
+                        "1 split a credit 75 %% / 25 %%).",
+                        most=MAX_WEIGHT,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_given_weights(vals_list)
         employees = self.env["hr.employee"].browse(
             [vals["employee_id"] for vals in vals_list if vals.get("employee_id")]
         )
@@ -54,6 +71,7 @@ class CrmLeadContributor(models.Model):
         return contributors
 
     def write(self, vals):
+        self._check_given_weights([vals])
         leads = self.lead_id
         result = super().write(vals)
         if {"employee_id", "weight", "role", "lead_id"} & set(vals):

@@ -166,6 +166,28 @@ class TestAwardAndAdjustmentBounds(PayoutCase):
 
 
 @tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install")
+class TestContributorWeightBounds(PayoutCase):
+    """Found by the ledger fuzzer: a salesperson's contributor of weight
+    -1e308 crashed the ORM's rounding; a weight is a share, within reason."""
+
+    def test_weights_are_plausible_shares(self):
+        lead = self.make_deal(contributors=[(self.employee_support, 1, "originator")])
+        Contributor = self.env["crm.lead.contributor"].with_user(self.user_salesman)
+        for weight in (-1e308, float("inf"), float("nan"), -1, 1_000_000):
+            with self.subTest(weight=weight), self.assertRaises(ValidationError):
+                Contributor.create(
+                    {"lead_id": lead.id, "employee_id": self.employee_engineer.id, "weight": weight}
+                )
+        with self.assertRaises(ValidationError):
+            lead.contributor_ids.with_user(self.user_salesman).write({"weight": float("inf")})
+        self.assertEqual(lead.contributor_ids.weight, 1)
+        helper = Contributor.create(
+            {"lead_id": lead.id, "employee_id": self.employee_engineer.id, "weight": 3}
+        )
+        self.assertEqual(helper.weight, 3)
+
+
 class TestSignalTextBounds(SignalMailCase):
     """Item 15: a 1,000,000-character title and a 5 MB description passed."""
 

@@ -2,12 +2,14 @@ import math
 
 from core.bounds import (
     MAX_MONEY,
+    MAX_WEIGHT,
     TITLE_LENGTH,
     cut_title,
     cut_to_bytes,
     plausible_hours,
     plausible_money,
     plausible_wage_rate,
+    plausible_weight,
 )
 
 
@@ -26,6 +28,12 @@ def test_wage_rate():
     assert plausible_wage_rate(100) and plausible_wage_rate(10_000)
     for value in (1, 99.9, 10_000.5, math.nan, math.inf):
         assert not plausible_wage_rate(value)
+
+
+def test_weight():
+    assert plausible_weight(0) and plausible_weight(3) and plausible_weight(MAX_WEIGHT)
+    for value in (-1, MAX_WEIGHT + 0.5, math.nan, math.inf, -1e308):
+        assert not plausible_weight(value)
 
 
 def test_hours():
