@@ -1,6 +1,6 @@
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -292,6 +292,12 @@ class TestWalkthroughTour(WalkthroughCase):
         self.env.cr.execute(
             "UPDATE crm_contribution SET date = %s, payable_date = %s WHERE lead_id = %s",
             (last_month, last_month, self.lead.id),
+        )
+        # The win too, as the server observed it then (the ledger audit at
+        # Confirm refuses a credit dated before its observed win).
+        self.env.cr.execute(
+            "UPDATE crm_lead SET everyone_sells_won_date = %s WHERE id = %s",
+            (datetime.combine(last_month, datetime.min.time()) + timedelta(hours=3), self.lead.id),
         )
         self.env.invalidate_all()
         # Payroll closes the month, types 佐藤's hours, confirms, marks paid;
