@@ -47,14 +47,17 @@ class CrmLeadContributor(models.Model):
         """Weights as given, before the ORM rounds them (an infinite or
         absurd weight would crash the rounding or take the whole credit)."""
         for vals in vals_list:
-            if "weight" in vals and not plausible_weight(vals["weight"]):
-                raise ValidationError(
-                    self.env._(
-                        "A contributor's weight is a number from 0 to %(most)s (weights 3 and "
-                        "1 split a credit 75 %% / 25 %%).",
-                        most=MAX_WEIGHT,
-                    )
+            if "weight" not in vals or plausible_weight(vals["weight"]):
+                continue
+            if float(vals["weight"] or 0.0) < 0:
+                raise ValidationError(self.env._("A contributor's weight cannot be negative."))
+            raise ValidationError(
+                self.env._(
+                    "A contributor's weight is a number from 0 to %(most)s (weights 3 and "
+                    "1 split a credit 75 %% / 25 %%).",
+                    most=MAX_WEIGHT,
                 )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
