@@ -252,3 +252,28 @@ class ContributionCase(EveryoneSellsCase):
         self.run_crediting()
         entries = self.env["crm.contribution"].search([("lead_id", "=", lead.id)])
         return entries.filtered(lambda e: e.employee_id == employee) if employee else entries
+
+
+def working_calendar(env, company):
+    """09:00-12:00 and 13:00-18:00 in Tokyo, Monday to Friday."""
+    return env["resource.calendar"].create(
+        {
+            "name": "平日 9-18",
+            "company_id": company.id,
+            "tz": "Asia/Tokyo",
+            "attendance_ids": [Command.clear()]
+            + [
+                Command.create(
+                    {
+                        "name": f"{day} {start}",
+                        "dayofweek": str(day),
+                        "hour_from": start,
+                        "hour_to": end,
+                        "day_period": period,
+                    }
+                )
+                for day in range(5)
+                for start, end, period in ((9, 12, "morning"), (13, 18, "afternoon"))
+            ],
+        }
+    )

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .common import ContributionCase
+from .common import ContributionCase, working_calendar
 
 
 @tagged("post_install", "-at_install")
@@ -362,27 +362,7 @@ class TestAnswerTimeInWorkingHours(RoutingCase):
     def setUpClass(cls):
         super().setUpClass()
         # 09:00-12:00 and 13:00-18:00, Monday to Friday: 8 hours a day.
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "平日 9-18",
-                "company_id": cls.company.id,
-                "tz": "Asia/Tokyo",
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for start, end, period in ((9, 12, "morning"), (13, 18, "afternoon"))
-                ],
-            }
-        )
+        cls.calendar = working_calendar(cls.env, cls.company)
         cls.company.resource_calendar_id = cls.calendar
         cls.company.everyone_sells_response_hours = 48
 

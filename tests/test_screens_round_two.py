@@ -7,38 +7,12 @@ from xml.etree import ElementTree
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import tagged
 
-from .common import EveryoneSellsCase
+from .common import EveryoneSellsCase, working_calendar
 from .test_mail_gateway import SignalMailCase
 from .test_payout import PayoutCase
 from .test_routing import RoutingCase
-
-
-def working_calendar(env, company):
-    """09:00-12:00 and 13:00-18:00 in Tokyo, Monday to Friday."""
-    return env["resource.calendar"].create(
-        {
-            "name": "平日 9-18",
-            "company_id": company.id,
-            "tz": "Asia/Tokyo",
-            "attendance_ids": [Command.clear()]
-            + [
-                Command.create(
-                    {
-                        "name": f"{day} {start}",
-                        "dayofweek": str(day),
-                        "hour_from": start,
-                        "hour_to": end,
-                        "day_period": period,
-                    }
-                )
-                for day in range(5)
-                for start, end, period in ((9, 12, "morning"), (13, 18, "afternoon"))
-            ],
-        }
-    )
 
 
 @tagged("post_install", "-at_install")
