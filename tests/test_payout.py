@@ -34,6 +34,19 @@ class PayoutCase(ContributionCase):
         cls.month_start, cls.month_end = month_bounds(cls.today)
         cls.next_start, cls.next_end = month_bounds(cls.month_end + timedelta(days=1))
 
+    def win_and_approve_each(self, employees):
+        """One won deal per employee, its credit approved by the administrator
+        (this test's company only: demo data has drafts of its own)."""
+        for employee in employees:
+            lead = self.make_deal(
+                signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
+            )
+            self.mark_won(lead)
+        entries = self.env["crm.contribution"].search(
+            [("state", "=", "draft"), ("company_id", "=", self.company.id)]
+        )
+        entries.with_user(self.user_admin).action_approve()
+
     def enter_award(self, values, user=None, approver=None):
         """Enter an award as ``user`` (default: the manager); another
         manager (default: the administrator) approves it: the one who
@@ -189,16 +202,7 @@ class TestPayoutRun(PayoutCase):
 
     def test_query_count_does_not_grow_with_employees(self):
         def run(employees):
-            for employee in employees:
-                lead = self.make_deal(
-                    signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
-                )
-                self.mark_won(lead)
-            # This test's company only: demo data has drafts of its own.
-            entries = self.env["crm.contribution"].search(
-                [("state", "=", "draft"), ("company_id", "=", self.company.id)]
-            )
-            entries.with_user(self.user_admin).action_approve()
+            self.win_and_approve_each(employees)
             payout = self.payout()
             self.env.flush_all()
             before = self.env.cr.sql_log_count

@@ -152,15 +152,7 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
 
     def test_confirm_and_pay_in_queries_that_do_not_grow_with_employees(self):
         def run(employees):
-            for employee in employees:
-                lead = self.make_deal(
-                    signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
-                )
-                self.mark_won(lead)
-            entries = self.env["crm.contribution"].search(
-                [("state", "=", "draft"), ("company_id", "=", self.company.id)]
-            )
-            entries.with_user(self.user_admin).action_approve()
+            self.win_and_approve_each(employees)
             payout = self.payout()
             payout.action_compute()
             payout.line_ids.write({"worked_hours": 160})
