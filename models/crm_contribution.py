@@ -13,6 +13,8 @@ from odoo.tools import SQL, Query, format_amount
 from ..core.crediting import apply_cap
 from ..core.money import format_points
 from .boolean_search import searched_true
+from .payout_entry_table import PAYOUT_ENTRY_TABLE, init_payout_entry_table
+from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 
 _logger = logging.getLogger(__name__)
 
@@ -28,14 +30,6 @@ WORKFLOW_FIELDS = {
 # The ledger's life: draft → approved (action_approve), approved → paid (the
 # payout's action_done). Nothing else, whoever calls.
 LEDGER_TRANSITIONS = {("draft", "approved"), ("approved", "paid")}
-
-# Only the addon's own methods move an entry: they pass this object in the
-# context. An RPC caller can put any JSON in its context, never this object.
-_WORKFLOW_TOKEN = object()
-_WORKFLOW_KEY = "everyone_sells_ledger_workflow"
-
-# Which payout takes which entry (see crm.contribution.payout's _take_entries).
-PAYOUT_ENTRY_TABLE = "crm_contribution_payout_entry"
 
 TRIGGER_SELECTION = [
     ("signal_logged", "Signal logged"),
@@ -273,52 +267,8 @@ class CrmContribution(models.Model):
                 """
             )
         )
-        self._init_payout_links()
+        init_payout_entry_table(self.env.cr)
         self._init_lean_indexes()
-
-    def _init_payout_links(self):
-        """The table linking payouts to the entries they take.
-
-        Its primary key on entry_id is the database's "paid once": an entry
-        belongs to one payout at most, whatever runs at the same time (a
-        second run taking the same entry waits for the first, then fails).
-        No foreign keys, on purpose and measured: each costs a trigger and a
-        row lock per link (two foreign keys took 2.1 s of a 2.6 s take of
-        100,000 entries). Ledger entries are never deleted, and a payout is
-        deleted only after releasing its entries (see its unlink).
-        Databases from before the table keep their links (moved from the
-        old column).
-        """
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                CREATE TABLE IF NOT EXISTS %(links)s (
-                    entry_id integer PRIMARY KEY,
-                    payout_id integer NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS crm_contribution_payout_entry_payout_index
-                    ON %(links)s (payout_id);
-                """,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-            )
-        )
-        cr.execute(
-            "SELECT 1 FROM information_schema.columns "
-            "WHERE table_name = 'crm_contribution' AND column_name = 'payout_id'"
-        )
-        if cr.fetchone():
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO %s (entry_id, payout_id)
-                    SELECT id, payout_id FROM crm_contribution WHERE payout_id IS NOT NULL
-                    ON CONFLICT DO NOTHING;
-                    ALTER TABLE crm_contribution DROP COLUMN payout_id;
-                    """,
-                    SQL.identifier(PAYOUT_ENTRY_TABLE),
-                )
-            )
 
     def _init_lean_indexes(self):
         """Index what the screens and jobs read, and only where they read it.
@@ -523,7 +473,7 @@ class CrmContribution(models.Model):
                     "or an adjustment) instead."
                 )
             )
-        if self.env.context.get(_WORKFLOW_KEY) is not _WORKFLOW_TOKEN:
+        if not is_in_workflow(self.env):
             raise UserError(
                 self.env._(
                     "A credit moves only through its actions: Approve (by another "
@@ -532,12 +482,12 @@ class CrmContribution(models.Model):
                 )
             )
         self._check_transition(vals)
-        return super(CrmContribution, self.with_context(**{_WORKFLOW_KEY: None})).write(vals)
+        return super(CrmContribution, out_of_workflow(self)).write(vals)
 
     def _workflow(self):
         """These entries, allowed to move along the ledger's life (the addon's
         own approval and payment methods only)."""
-        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+        return in_workflow(self)
 
     def _check_transition(self, vals):
         """Even the addon's own code moves an entry only forward, one step."""

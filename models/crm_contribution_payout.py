@@ -9,8 +9,9 @@ from odoo.tools import SQL
 
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
 from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
+from .payout_entry_table import PAYOUT_ENTRY_TABLE
+from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 from .skip_locked import claim_row
 
 # What may still be written on a confirmed or paid payout: the workbook it
@@ -328,7 +329,7 @@ class CrmContributionPayout(models.Model):
         )
 
     def write(self, vals):
-        workflow = self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+        workflow = is_in_workflow(self.env)
         if "entry_ids" in vals:
             raise UserError(self._entries_by_compute_only())
         if BACKGROUND_FIELDS & set(vals) and not workflow:
@@ -356,13 +357,13 @@ class CrmContributionPayout(models.Model):
                     payout=frozen[0].display_name,
                 )
             )
-        payouts = self.with_context(**{_WORKFLOW_KEY: None}) if workflow else self
+        payouts = out_of_workflow(self) if workflow else self
         return super(CrmContributionPayout, payouts).write(vals)
 
     def _workflow(self):
         """These payouts, allowed to change state and write their lines'
         figures (the payout's own actions only)."""
-        return self.with_context(**{_WORKFLOW_KEY: _WORKFLOW_TOKEN})
+        return in_workflow(self)
 
     def _check_state(self, *states):
         wrong = self.filtered(lambda p: p.state not in states)

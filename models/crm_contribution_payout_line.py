@@ -18,7 +18,8 @@ from ..core.wage import (
     period_hours,
     settle_with_limit,
 )
-from .crm_contribution import _WORKFLOW_KEY, _WORKFLOW_TOKEN, PAYOUT_ENTRY_TABLE
+from .payout_entry_table import PAYOUT_ENTRY_TABLE
+from .server_switches import is_in_workflow
 
 # What payroll types on a line, bounded (see _raise_input_problem).
 HOURS_FIELDS = (
@@ -577,7 +578,7 @@ class CrmContributionPayoutLine(models.Model):
         return super().create(vals_list)
 
     def _is_payout_computation(self):
-        return self.env.context.get(_WORKFLOW_KEY) is _WORKFLOW_TOKEN
+        return is_in_workflow(self.env)
 
     def _figures_error(self):
         return self.env._(

@@ -18,7 +18,7 @@ from collections import namedtuple
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from .crm_contribution import PAYOUT_ENTRY_TABLE
+from .payout_entry_table import PAYOUT_ENTRY_TABLE
 
 # Amounts are rounded to the currency (at most 2 decimals): smaller
 # differences are the float columns' noise, not money.

@@ -66,3 +66,24 @@ def from_mail(records):
 
 def is_from_mail(env):
     return env.context.get(_MAIL_KEY) is _MAIL
+
+
+_WORKFLOW = object()
+_WORKFLOW_KEY = "everyone_sells_ledger_workflow"
+
+
+def in_workflow(records):
+    """``records`` as the addon's own approval, payout and payment methods
+    move them: a ledger entry's state, a payout's state and its lines'
+    figures change only inside this switch."""
+    return records.with_context(**{_WORKFLOW_KEY: _WORKFLOW})
+
+
+def is_in_workflow(env):
+    return env.context.get(_WORKFLOW_KEY) is _WORKFLOW
+
+
+def out_of_workflow(records):
+    """``records`` with the switch off again: what the ORM writes next (the
+    trackings, the computed fields) is written without it."""
+    return records.with_context(**{_WORKFLOW_KEY: None})

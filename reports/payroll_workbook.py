@@ -10,8 +10,8 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..core.xlsx import write_workbook
-from ..models.crm_contribution import PAYOUT_ENTRY_TABLE
 from ..models.crm_contribution_payroll_format import prefecture_label
+from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
 
 PAYROLL_FORMATS = [
     "text",  # employee ID
