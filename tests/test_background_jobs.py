@@ -13,8 +13,7 @@ from odoo.tools import file_open, mute_logger
 
 from ..models import crm_contribution_payout as payout_model
 from ..models import crm_everyone_sells_job
-from .common import ContributionCase
-from .test_payout import PayoutCase
+from .common import ContributionCase, PayoutCase
 from .test_walkthrough import JapaneseCase
 
 

@@ -1,7 +1,7 @@
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 RELATIONAL = ("many2one", "one2many", "many2many")
 

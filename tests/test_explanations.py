@@ -1,8 +1,7 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import ContributionCase
-from .test_payout import PayoutCase
+from .common import ContributionCase, PayoutCase
 
 
 @tagged("post_install", "-at_install")

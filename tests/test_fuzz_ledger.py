@@ -34,7 +34,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 try:
     from hypothesis import HealthCheck, seed, settings

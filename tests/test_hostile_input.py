@@ -21,8 +21,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import PayoutCase
 from .test_mail_gateway import EMAIL, SignalMailCase
-from .test_payout import PayoutCase
 
 # What a spreadsheet would run if it took a text for a formula (CSV/XLSX
 # injection): formulas, DDE, a hyperlink, and the prefixes + - @ and a tab.

@@ -9,8 +9,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..core.bounds import DESCRIPTION_BYTES, TITLE_LENGTH
+from .common import PayoutCase
 from .test_mail_gateway import SignalMailCase
-from .test_payout import PayoutCase
 from .test_program import ProgramCase
 
 NOT_FINITE = (math.nan, math.inf, -math.inf, 1e308, -1e308)

@@ -10,9 +10,8 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
-from .common import ContributionCase
+from .common import ContributionCase, PayoutCase, month_bounds
 from .test_mail_gateway import SignalMailCase
-from .test_payout import PayoutCase, month_bounds
 
 
 def figures(payout):

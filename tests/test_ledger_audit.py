@@ -6,8 +6,8 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from ..models.ledger_audit import CHECKS
+from .common import PayoutCase
 from .test_background_jobs import JobsMixin
-from .test_payout import PayoutCase
 
 
 @tagged("post_install", "-at_install")

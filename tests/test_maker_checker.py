@@ -10,7 +10,7 @@ from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 
 class MakerCheckerCase(PayoutCase):

@@ -7,83 +7,12 @@ from unittest.mock import patch
 import openpyxl
 from psycopg2 import IntegrityError
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..wizards import crm_contribution_payout_close as close_wizard
-from .common import ContributionCase
-
-
-def month_bounds(day):
-    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-@tagged("post_install", "-at_install")
-class PayoutCase(ContributionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.everyone_sells_hold_days = 0
-        cls.company.everyone_sells_payment_day = 25
-        # The users' today (Asia/Tokyo), as the app dates entries and
-        # proposes periods: from 15:00 UTC on a month's last day it is
-        # already the next month there.
-        cls.today = fields.Date.context_today(cls.env["res.users"].with_user(cls.user_admin))
-        cls.month_start, cls.month_end = month_bounds(cls.today)
-        cls.next_start, cls.next_end = month_bounds(cls.month_end + timedelta(days=1))
-
-    def win_and_approve_each(self, employees):
-        """One won deal per employee, its credit approved by the administrator
-        (this test's company only: demo data has drafts of its own)."""
-        for employee in employees:
-            lead = self.make_deal(
-                signal_name=f"件 {employee.name}", contributors=[(employee, 1, "originator")]
-            )
-            self.mark_won(lead)
-        entries = self.env["crm.contribution"].search(
-            [("state", "=", "draft"), ("company_id", "=", self.company.id)]
-        )
-        entries.with_user(self.user_admin).action_approve()
-
-    def enter_award(self, values, user=None, approver=None):
-        """Enter an award as ``user`` (default: the manager); another
-        manager (default: the administrator) approves it: the one who
-        enters it never does."""
-        action = (
-            self.env["crm.contribution.award"]
-            .with_user(user or self.user_manager)
-            .create(values)
-            .action_apply()
-        )
-        entry = self.env["crm.contribution"].browse(action["res_id"])
-        entry.with_user(approver or self.user_admin).action_approve()
-        return action
-
-    def won_and_approved(self, revenue=1_000_000, contributors=None, name="受注案件"):
-        lead = self.make_deal(revenue=revenue, contributors=contributors, signal_name=name)
-        self.mark_won(lead)
-        entries = self.credits(lead)
-        entries.with_user(self.user_admin).action_approve()
-        return lead, entries
-
-    def payout(self, start=None, end=None, **values):
-        return (
-            self.env["crm.contribution.payout"]
-            .with_user(self.user_admin)
-            .create(
-                {
-                    "company_id": self.company.id,
-                    "date_from": start or self.month_start,
-                    "date_to": end or self.month_end,
-                    **values,
-                }
-            )
-        )
-
-    def line_of(self, payout, employee):
-        return payout.line_ids.filtered(lambda line: line.employee_id == employee)
+from .common import PayoutCase, month_bounds
 
 
 @tagged("post_install", "-at_install")

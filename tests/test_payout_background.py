@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 
 @tagged("post_install", "-at_install")

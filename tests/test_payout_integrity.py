@@ -13,7 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 
 class IntegrityCase(PayoutCase):

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 
 @tagged("post_install", "-at_install")

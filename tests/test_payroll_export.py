@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from ..core.payroll_file import DELIMITERS, ENCODINGS
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 ITEMS = ["歩合給", "歩合給の割増賃金", "歩合給控除", "賞与候補"]
 HOURS = ["総労働時間", "時間外労働時間", "深夜労働時間", "法定休日労働時間"]

@@ -9,7 +9,7 @@ import openpyxl
 
 from odoo.tests import tagged
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 
 def state(env, code):

@@ -9,9 +9,8 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import EveryoneSellsCase, working_calendar
+from .common import EveryoneSellsCase, PayoutCase, working_calendar
 from .test_mail_gateway import SignalMailCase
-from .test_payout import PayoutCase
 from .test_routing import RoutingCase
 
 

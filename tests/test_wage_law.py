@@ -10,7 +10,7 @@ from odoo.tests import Form, tagged
 from odoo.tools import file_open
 
 from ..core.wage import last_complete_period, payday_after
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 ONE_DAY = timedelta(days=1)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .test_payout import PayoutCase, month_bounds
+from .common import PayoutCase, month_bounds
 
 
 @tagged("post_install", "-at_install")

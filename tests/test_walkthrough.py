@@ -11,7 +11,7 @@ from odoo.tests import tagged
 from odoo.tools.mail import html_normalize, html_sanitize
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
-from .test_payout import PayoutCase
+from .common import PayoutCase
 
 STATEMENT = "crm_everyone_sells.action_report_payout_statement"
 
