@@ -657,6 +657,14 @@ class Bench:
         everyone = self.employees | extra
         last_month = self.credit_day.replace(day=1) - datetime.timedelta(days=1)
         rule = self.rules[0]
+        # Last month's history, as Credit Past Wins writes it: credits of won
+        # deals, dated in the past with a reason (the ledger audit at Confirm
+        # refuses a won credit without its deal, or dated before its win).
+        self.cr.execute(
+            "SELECT id FROM crm_lead WHERE company_id = %s AND everyone_sells_is_won ORDER BY id",
+            [self.company.id],
+        )
+        won = [row[0] for row in self.cr.fetchall()]
         values = []
         for index, employee in enumerate(everyone):
             revenue = 1_000_000 + 1_000 * (index % 900)
@@ -678,6 +686,8 @@ class Bench:
                     "amount": amount,
                     "wage_type": "incentive",
                     "credit_key": f"won:history:{index}",
+                    "lead_id": won[index % len(won)],
+                    "backdate_reason": "ベンチマーク: 先月の実績",
                     "state": "approved",
                 }
             )
