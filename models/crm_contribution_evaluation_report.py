@@ -102,9 +102,9 @@ _MONTHLY_FILTERS = {"company_id", "department_id"}
 
 
 # Sort memory for one evaluation's grouping. A year of a large company is a
-# million ledger lines grouped by department and employee: with PostgreSQL's
-# default 4 MB they are sorted on disk (0.4-0.5 s at 50,000 employees), with
-# 16 MB in memory (0.2 s). Never lowers what the server is configured with.
+# million ledger lines grouped by department and employee: PostgreSQL's
+# default work_mem sorts them on disk, this one in memory (bench/large.py's
+# evaluation figures). Never lowers what the server is configured with.
 WORK_MEM = "16MB"
 
 

@@ -213,8 +213,8 @@ class TestEvaluationAndAnalysis(ProgramCase):
 
     def test_the_branches_have_the_same_column_types(self):
         # A branch whose column needs a coercion is not flattened into the
-        # union: filters stop reaching its indexes (an employee's My
-        # Evaluation went from 3 ms to 1 s at 50,000 employees).
+        # union: filters stop reaching its indexes, and an employee's My
+        # Evaluation reads the whole ledger at scale (bench/large.py).
         for branches in (evaluation_report.BRANCHES, evaluation_report.MONTH_BRANCHES):
             types = []
             for branch in branches:
