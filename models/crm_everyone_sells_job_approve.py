@@ -47,7 +47,9 @@ class CrmEveryoneSellsJob(models.Model):
         "written later wait for another approval.",
     )
     approve_last_id = fields.Integer(
-        string="Resume After", readonly=True, help="Approve All Matching: where the next step goes on from."
+        string="Resume After",
+        readonly=True,
+        help="Approve All Matching: where the next step goes on from.",
     )
     approve_approved_count = fields.Integer(
         string="Credits Approved",
@@ -162,11 +164,13 @@ class CrmEveryoneSellsJob(models.Model):
         # other way round) is not counted twice.
         done = skipped.get("not_draft", batch.browse())
         done = done.filtered(
-            lambda entry: not (
-                entry.approved_by_id == user
-                and self.date_started
-                and entry.approved_date
-                and entry.approved_date >= self.date_started
+            lambda entry: (
+                not (
+                    entry.approved_by_id == user
+                    and self.date_started
+                    and entry.approved_date
+                    and entry.approved_date >= self.date_started
+                )
             )
         )
         self.write(

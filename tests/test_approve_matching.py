@@ -92,7 +92,9 @@ class TestApproveAllMatching(JobsMixin, ContributionCase):
             (len(entries), 0, 0),
         )
         # The manager is told, with the counts.
-        note = job.message_ids.filtered(lambda message: self.user_manager.partner_id in message.partner_ids)
+        note = job.message_ids.filtered(
+            lambda message: self.user_manager.partner_id in message.partner_ids
+        )
         self.assertEqual(len(note), 1)
         self.assertIn(f"{len(entries)} approved", note.body)
 
@@ -158,23 +160,27 @@ class TestApproveAllMatching(JobsMixin, ContributionCase):
         stranger = self.env["hr.employee"].create(
             {"name": "別会社 社員", "company_id": self.other_company.id}
         )
-        foreign = self.env["crm.contribution"].sudo()._insert_entries(
-            [
-                {
-                    "employee_id": stranger.id,
-                    "company_id": self.other_company.id,
-                    "lead_name": "別会社の受注",
-                    "trigger": "adjustment",
-                    "date": date(2024, 5, 20),
-                    "payable_date": date(2024, 5, 20),
-                    "amount": 10_000,
-                    "share": 1.0,
-                    "wage_type": "incentive",
-                    "credit_key": f"adjustment:approve-matching:{stranger.id}",
-                    "state": "draft",
-                    "explanation": "調整",
-                }
-            ]
+        foreign = (
+            self.env["crm.contribution"]
+            .sudo()
+            ._insert_entries(
+                [
+                    {
+                        "employee_id": stranger.id,
+                        "company_id": self.other_company.id,
+                        "lead_name": "別会社の受注",
+                        "trigger": "adjustment",
+                        "date": date(2024, 5, 20),
+                        "payable_date": date(2024, 5, 20),
+                        "amount": 10_000,
+                        "share": 1.0,
+                        "wage_type": "incentive",
+                        "credit_key": f"adjustment:approve-matching:{stranger.id}",
+                        "state": "draft",
+                        "explanation": "調整",
+                    }
+                ]
+            )
         )
         # A search that names the other company, or matches everything.
         with self.assertRaisesRegex(UserError, "No credit waiting"):
