@@ -16,11 +16,11 @@ from .test_background_jobs import JobsMixin
 
 # The "To Approve" filter of the credits' search view, as the web client
 # sends it (without "Not Mine": the manager's own credits are listed too).
-TO_APPROVE = [
+TO_APPROVE = (
     ("state", "=", "draft"),
     ("is_reversed", "=", False),
     ("reversed_entry_id", "=", False),
-]
+)
 
 
 @tagged("post_install", "-at_install")
