@@ -45,6 +45,7 @@
         "views/crm_contribution_dispute_views.xml",
         "views/crm_contribution_queue_views.xml",
         "views/crm_everyone_sells_job_views.xml",
+        "views/crm_contribution_approve_matching_views.xml",
         "views/crm_contribution_payout_views.xml",
         "views/crm_contribution_success_story_views.xml",
         "views/crm_contribution_evaluation_report_views.xml",

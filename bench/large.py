@@ -37,8 +37,7 @@ but through its engine). Then, on that company:
   same pivot added up from the ledger's lines, for comparison;
   ``approve_all_request_seconds`` / ``approve_all_entries``: Approve over
   every credit the crediting runs wrote, one request (an API caller's worst
-  case: the screen's select-all sends at most ``web.active_ids_limit``,
-  20,000 ids, and says so when it reached it).
+  case: the screen's Approve All Matching runs in the background).
 - ``credit_history_request_seconds`` / ``credit_history_job_seconds``: Credit
   Past Wins over ``credit_history_deals`` imported wins (never credited), as
   an administrator presses it: the button's request (which queues the

@@ -1,4 +1,5 @@
 from . import crm_contribution
+from . import crm_contribution_approve_matching
 from . import crm_contribution_audit_finding
 from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
@@ -18,6 +19,7 @@ from . import crm_everyone_sells_chat_identity
 from . import crm_everyone_sells_chat_link_code
 from . import crm_everyone_sells_chat_message
 from . import crm_everyone_sells_job
+from . import crm_everyone_sells_job_approve
 from . import crm_everyone_sells_job_weekly_word
 from . import crm_lead
 from . import crm_lead_contributor

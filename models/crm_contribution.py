@@ -602,6 +602,42 @@ class CrmContribution(models.Model):
         )
 
     def _approve(self, exception_reason=None):
+        approved, skipped = self._approve_what_may_be(exception_reason)
+        texts = {
+            "mine": self.env._("your own credits: another manager approves them"),
+            "not_draft": self.env._("already approved or paid"),
+            "made_other_approver": self.env._(
+                "made or caused by you, and another manager of the company can approve them"
+            ),
+            "made": self.env._(
+                "made or caused by you (entered, logged on someone's behalf, resolved, "
+                "handed off or set the contributors): another manager approves them"
+            ),
+        }
+        # Outside _(): Babel cannot extract a call holding an f-string.
+        reasons = "; ".join(f"{texts[code]} ({len(group)})" for code, group in skipped.items())
+        if not approved:
+            raise UserError(self.env._("Nothing was approved: %(reasons)s.", reasons=reasons))
+        # The manager sees what their click did.
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("%(count)s credit(s) approved", count=len(approved)),
+                "message": self.env._("Skipped: %(reasons)s.", reasons=reasons)
+                if skipped
+                else self.env._("They are paid with the payout of their period."),
+                "type": "warning" if skipped else "success",
+                "sticky": bool(skipped),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _approve_what_may_be(self, exception_reason=None):
+        """Approve, as the acting manager, what of these entries may be
+        approved; return the approved entries and {reason code: entries
+        skipped} ("mine", "not_draft", "made", "made_other_approver"), for
+        the click's notification or the background job's counts."""
         if not self.env.user.has_group("crm_everyone_sells.group_manager"):
             raise UserError(self.env._("Only contribution managers approve credits."))
         self.check_access("read")
@@ -612,33 +648,20 @@ class CrmContribution(models.Model):
             [entry.id for entry in entries.sudo() if entry.employee_id.user_id == self.env.user]
         )
         if mine:
-            skipped[self.env._("your own credits: another manager approves them")] = mine
+            skipped["mine"] = mine
         not_draft = (entries - mine).filtered(lambda e: e.state != "draft")
         if not_draft:
-            skipped[self.env._("already approved or paid")] = not_draft
+            skipped["not_draft"] = not_draft
         causers = (entries - mine - not_draft)._causers()
         made = (entries - mine - not_draft).filtered(lambda e: self.env.user in causers[e.id])
         exceptions = self.browse()
         if made and exception_reason:
             exceptions = made.filtered(lambda e: not self._other_approvers(e, causers[e.id]))
             if made - exceptions:
-                skipped[
-                    self.env._(
-                        "made or caused by you, and another manager of the company can approve them"
-                    )
-                ] = made - exceptions
+                skipped["made_other_approver"] = made - exceptions
         elif made:
-            skipped[
-                self.env._(
-                    "made or caused by you (entered, logged on someone's behalf, resolved, "
-                    "handed off or set the contributors): another manager approves them"
-                )
-            ] = made
+            skipped["made"] = made
         to_approve = entries - mine - not_draft - made
-        # Outside _(): Babel cannot extract a call holding an f-string.
-        reasons = "; ".join(f"{reason} ({len(group)})" for reason, group in skipped.items())
-        if not (to_approve or exceptions):
-            raise UserError(self.env._("Nothing was approved: %(reasons)s.", reasons=reasons))
         approval = {
             "state": "approved",
             "approved_by_id": self.env.uid,
@@ -652,47 +675,7 @@ class CrmContribution(models.Model):
             exceptions.sudo()._workflow().write(
                 dict(approval, approval_exception_reason=exception_reason)
             )
-        to_approve |= exceptions
-        # The web client sends at most this many ids of a "select all" (Odoo's
-        # web.active_ids_limit): a larger queue is approved in several clicks.
-        limit = int(
-            self.env["ir.config_parameter"].sudo().get_param("web.active_ids_limit", "20000")
-        )
-        capped = len(self) >= limit
-        if not skipped and not capped:
-            # The manager sees what their click did.
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
-                    "message": self.env._("They are paid with the payout of their period."),
-                    "type": "success",
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
-        messages = []
-        if skipped:
-            messages.append(self.env._("Skipped: %(reasons)s.", reasons=reasons))
-        if capped:
-            messages.append(
-                self.env._(
-                    "Odoo acts on at most %(limit)s selected records at once: if you selected "
-                    "more, the others are still waiting. Select them again to approve them.",
-                    limit=limit,
-                )
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("%(count)s credit(s) approved", count=len(to_approve)),
-                "message": " ".join(messages),
-                "type": "warning",
-                "sticky": True,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return to_approve | exceptions, skipped
 
     def _with_draft_partners(self):
         """These entries and the draft credits or reversals that cancel them."""

@@ -1,5 +1,6 @@
 from . import test_access
 from . import test_access_matrix
+from . import test_approve_matching
 from . import test_concurrency
 from . import test_crediting_queue
 from . import test_disputes

@@ -5,10 +5,22 @@ from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
 
+# The world's users by role, by login, for ``@users(...)`` of odoo.tests (as
+# Odoo's own TestCrmCommon): the decorated test runs once per login with
+# ``self.env`` as that user, the way an RPC caller acts.
+EMPLOYEE = "es_support"  # 佐藤 花子, カスタマーサポート部: logs signals, earns credits
+SALESPERSON = "es_salesman"  # 田中 健太, 営業部, 法人営業チーム
+SALES_MANAGER = "es_sales_manager"  # 渡辺 直樹, Sales: Administrator
+CONTRIBUTION_MANAGER = "es_manager"  # 山本 恵: approves credits, never her own
+CONTRIBUTION_ADMIN = "es_admin"  # 中村 誠: rules, payouts and payroll
+PORTAL = "es_portal"
+
 
 class EveryoneSellsCase(TransactionCase):
     """A small Japanese company: four departments, employees with and without
-    user accounts, a sales team, a customer. Tests act as these people."""
+    user accounts, a sales team, a customer. Tests act as these people
+    (``with_user(self.user_manager)``, or ``@users(CONTRIBUTION_MANAGER)``
+    with the logins above)."""
 
     @classmethod
     def setUpClass(cls):
@@ -33,26 +45,26 @@ class EveryoneSellsCase(TransactionCase):
             {"name": "マーケティング部", "company_id": cls.company.id}
         )
 
-        cls.user_support = cls._make_user("es_support", "佐藤 花子", cls.dept_support)
+        cls.user_support = cls._make_user(EMPLOYEE, "佐藤 花子", cls.dept_support)
         cls.user_engineer = cls._make_user("es_engineer", "鈴木 一郎", cls.dept_engineering)
         cls.user_marketer = cls._make_user("es_marketer", "高橋 美咲", cls.dept_marketing)
         cls.user_salesman = cls._make_user(
-            "es_salesman", "田中 健太", cls.dept_sales, "sales_team.group_sale_salesman"
+            SALESPERSON, "田中 健太", cls.dept_sales, "sales_team.group_sale_salesman"
         )
         cls.user_salesman_other = cls._make_user(
             "es_salesman_other", "伊藤 大輔", cls.dept_sales, "sales_team.group_sale_salesman"
         )
         cls.user_sales_manager = cls._make_user(
-            "es_sales_manager", "渡辺 直樹", cls.dept_sales, "sales_team.group_sale_manager"
+            SALES_MANAGER, "渡辺 直樹", cls.dept_sales, "sales_team.group_sale_manager"
         )
         cls.user_manager = cls._make_user(
-            "es_manager",
+            CONTRIBUTION_MANAGER,
             "山本 恵",
             cls.dept_support,
             "crm_everyone_sells.group_manager,sales_team.group_sale_salesman",
         )
         cls.user_admin = cls._make_user(
-            "es_admin",
+            CONTRIBUTION_ADMIN,
             "中村 誠",
             cls.dept_sales,
             "crm_everyone_sells.group_admin,sales_team.group_sale_manager",
@@ -67,7 +79,7 @@ class EveryoneSellsCase(TransactionCase):
         )
         cls.user_portal = new_test_user(
             cls.env,
-            login="es_portal",
+            login=PORTAL,
             name="顧客ポータル",
             groups="base.group_portal",
             company_id=cls.company.id,

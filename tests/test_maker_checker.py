@@ -8,9 +8,9 @@ import xmlrpc.client
 
 from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged, users
 
-from .common import PayoutCase
+from .common import CONTRIBUTION_MANAGER, PayoutCase
 
 
 class MakerCheckerCase(PayoutCase):
@@ -330,14 +330,13 @@ class TestSingleManagerException(MakerCheckerCase):
             own.with_user(self.user_admin).action_approve_exception("一人で運用中")
         self.assertEqual(own.state, "draft")
 
+    @users(CONTRIBUTION_MANAGER)
     def test_only_administrators_approve_as_an_exception(self):
         award = self.award_by_admin()
         with self.assertRaisesRegex(UserError, "administrators"):
-            award.with_user(self.user_manager).action_approve_exception("理由")
+            award.action_approve_exception("理由")
         with self.assertRaises(AccessError):
-            self.env["crm.contribution.approve.exception"].with_user(self.user_manager).create(
-                {"reason": "理由"}
-            )
+            self.env["crm.contribution.approve.exception"].create({"reason": "理由"})
 
 
 @tagged("post_install", "-at_install")
