@@ -24,6 +24,11 @@ from . import crm_everyone_sells_job_weekly_word
 from . import crm_lead
 from . import crm_lead_contributor
 from . import crm_signal
+from . import crm_signal_duplicates
+from . import crm_signal_handoff
+from . import crm_signal_routing
+from . import crm_signal_mail
+from . import crm_signal_from_message
 from . import crm_signal_channel
 from . import crm_signal_type
 from . import digest_digest

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
-from .crm_signal import WAITING_STATES
+from .crm_signal_routing import WAITING_STATES
 
 
 class Digest(models.Model):

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..models.crm_signal import DECLINE_REASONS
+from ..models.crm_signal_handoff import DECLINE_REASONS
 
 
 class CrmSignalDecline(models.TransientModel):
