@@ -19,6 +19,7 @@ from . import crm_everyone_sells_chat_identity
 from . import crm_everyone_sells_chat_link_code
 from . import crm_everyone_sells_chat_message
 from . import crm_everyone_sells_job
+from . import crm_everyone_sells_job_payout
 from . import crm_everyone_sells_job_weekly_word
 from . import crm_lead
 from . import crm_lead_contributor

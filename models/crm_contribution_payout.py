@@ -8,20 +8,15 @@ from odoo.tools import SQL
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
+from .crm_everyone_sells_job_payout import PAYOUT_JOB_ACTIONS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .server_switches import in_workflow, is_in_workflow, out_of_workflow
-from .skip_locked import claim_row
 
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
 EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
-BACKGROUND_FIELDS = {
-    "background_action",
-    "background_state",
-    "background_user_id",
-    "background_error",
-    "background_started",
-}
+# Read from the payout's background job: never written through the payout.
+BACKGROUND_FIELDS = {"background_job_id", "background_job_state"}
 # Statements printed in the click; more are printed by a background job.
 STATEMENTS_AT_ONCE = 20
 
@@ -34,8 +29,8 @@ WORKFLOW_ONLY_FIELDS = {"state", "removed_employee_ids"}
 
 # Set by the background job when it runs an action: do it now, here. An
 # object, not a flag: a client's context can carry the key, never the object.
-_IN_BACKGROUND_KEY = "everyone_sells_payout_background"
-_IN_BACKGROUND = object()
+_IN_JOB_KEY = "everyone_sells_payout_job"
+_IN_JOB = object()
 
 
 def _default_period(model):
@@ -151,28 +146,17 @@ class CrmContributionPayout(models.Model):
         default=lambda self: "ja_JP" if (self.env.lang or "").startswith("ja") else "en_US",
         required=True,
     )
-    background_action = fields.Selection(
-        [("compute", "Compute"), ("confirm", "Confirm"), ("done", "Mark as Paid")],
-        readonly=True,
-        copy=False,
-        help="A Compute, Confirm or Mark as Paid too large for one screen's request "
-        "runs as a job; "
-        "this is the one waiting or running.",
+    background_job_id = fields.Many2one(
+        "crm.everyone.sells.job",
+        string="Background Job",
+        compute="_compute_background_job_id",
+        help="A Compute, Confirm or Mark as Paid too large for one screen's request runs "
+        "as a background job, as whoever pressed the button: the one waiting or "
+        "running, else the last one.",
     )
-    background_state = fields.Selection(
-        [("queued", "Queued"), ("running", "Running"), ("failed", "Failed")],
-        readonly=True,
-        copy=False,
-        help="Where the background Compute, Confirm or Mark as Paid is; a failed one says why.",
+    background_job_state = fields.Selection(
+        related="background_job_id.state", string="Background Job Status"
     )
-    background_user_id = fields.Many2one(
-        "res.users",
-        readonly=True,
-        copy=False,
-        help="Who started the background work: it runs as them and notifies them.",
-    )
-    background_error = fields.Text(readonly=True, copy=False)
-    background_started = fields.Datetime(readonly=True, copy=False)
     xlsx_file = fields.Binary(string="Payroll Workbook", attachment=True, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
 
@@ -328,7 +312,7 @@ class CrmContributionPayout(models.Model):
         workflow = is_in_workflow(self.env)
         if "entry_ids" in vals:
             raise UserError(self._entries_by_compute_only())
-        if BACKGROUND_FIELDS & set(vals) and not workflow:
+        if BACKGROUND_FIELDS & set(vals):
             raise UserError(
                 self.env._("Background work is started by the Compute and Confirm buttons only.")
             )
@@ -343,8 +327,8 @@ class CrmContributionPayout(models.Model):
         changed = {
             name for name in vals if name not in EXPORT_FIELDS and not name.startswith("message_")
         }
-        if workflow:  # the background job's own bookkeeping, not the wage record
-            changed -= BACKGROUND_FIELDS
+        if changed and not workflow:
+            self._check_no_background()
         if frozen and changed - {"state"}:
             raise UserError(
                 self.env._(
@@ -519,6 +503,7 @@ class CrmContributionPayout(models.Model):
             raise UserError(self.env._("A confirmed or paid payout is payroll history."))
 
     def unlink(self):
+        self._check_no_background()
         for payout in self:
             payout._release_entries()
         return super().unlink()
@@ -630,8 +615,27 @@ class CrmContributionPayout(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # BACKGROUND WORK: Compute and Confirm of a large payout run as a job
+    # BACKGROUND WORK: a large payout's Compute, Confirm or Mark as Paid is a
+    # background job (models/crm_everyone_sells_job_payout.py)
     # ------------------------------------------------------------------
+
+    def _background_jobs(self, busy=False):
+        """The payouts' jobs, latest first; ``busy``: those waiting or running."""
+        domain = [("payout_id", "in", self._origin.ids), ("kind", "in", list(PAYOUT_JOB_ACTIONS))]
+        if busy:
+            domain.append(("state", "in", ("queued", "running")))
+        # sudo: a job started by another administrator blocks the payout too;
+        # whoever reads the payout sees that it is busy.
+        return self.env["crm.everyone.sells.job"].sudo().search(domain, order="id desc")
+
+    def _compute_background_job_id(self):
+        jobs = self._background_jobs()
+        # A job waiting or running first (a retried older one included), else the last.
+        jobs = jobs.filtered(lambda job: job.state in ("queued", "running")) + jobs
+        for payout in self:
+            payout.background_job_id = jobs.filtered(
+                lambda job, payout=payout: job.payout_id == payout._origin
+            )[:1]
 
     def _background_size(self, action):
         """How many entries ``action`` would handle: those Compute would take
@@ -661,139 +665,35 @@ class CrmContributionPayout(models.Model):
         return size
 
     def _check_no_background(self):
-        busy = self.filtered(lambda p: p.background_state in ("queued", "running"))
+        busy = self._background_jobs(busy=True)[:1]
         if busy:
             raise UserError(
                 self.env._(
                     "%(payout)s is being worked on in the background: wait for its "
                     "notification, then try again.",
-                    payout=busy[0].display_name,
+                    payout=busy.payout_id.with_env(self.env).display_name,
                 )
             )
 
     def _maybe_in_background(self, action):
-        """Above the company's size, queue ``action`` for the background job
-        and say so; return False to run it now. Only one at a time per payout."""
-        if self.env.context.get(_IN_BACKGROUND_KEY) is _IN_BACKGROUND:
+        """Above the company's size, queue ``action`` as a background job for
+        the current user and say so; return False to run it now. Only one at
+        a time per payout."""
+        if self.env.context.get(_IN_JOB_KEY) is _IN_JOB:
             return False
         self._check_no_background()
         threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
         if not threshold or self._background_size(action) <= threshold:
             return False
-        self._workflow().write(
-            {
-                "background_action": action,
-                "background_state": "queued",
-                "background_user_id": self.env.uid,
-                "background_error": False,
-                "background_started": fields.Datetime.now(),
-            }
-        )
-        # sudo: whoever may compute a payout may wake the system's job.
-        self.env.ref("crm_everyone_sells.ir_cron_payout_background").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self.env._("Running in the background"),
-                "message": self.env._(
-                    "This payout is large: %(action)s runs in the background. You "
-                    "will be notified when it is done; the form shows where it is.",
-                    action=dict(self._fields["background_action"]._description_selection(self.env))[
-                        action
-                    ],
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        for payout in self:
+            notification = self.env["crm.everyone.sells.job"]._queue(
+                f"payout_{action}", payout.company_id, {"payout_id": payout.id}
+            )
+        self.invalidate_recordset(["background_job_id", "background_job_state"])
+        # The form reads the payout again: it shows the job and hides the buttons.
+        notification["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return notification
 
-    @api.model
-    def _cron_background(self):
-        """Scheduled action: run the oldest queued Compute, Confirm or Mark as Paid, as the
-        user who started it, in a transaction of its own; notify them. Runs
-        again while others wait (Odoo 18's progress protocol). SKIP LOCKED:
-        two cron workers never run the same payout."""
-        self.env.flush_all()
-        # A cursor of its own: the claim commits first (the form shows
-        # "Running" while the work runs), and the cron's own transaction
-        # never writes a row this one changed.
-        with self.env.registry.cursor() as cr:
-            # A claim older than two hours is a worker that died: claimed again.
-            row = claim_row(
-                cr,
-                SQL(
-                    """
-                UPDATE crm_contribution_payout
-                   SET background_state = 'running',
-                       background_started = NOW() AT TIME ZONE 'UTC'
-                 WHERE id = (
-                        SELECT id FROM crm_contribution_payout
-                         WHERE background_state = 'queued'
-                            OR (background_state = 'running'
-                                AND background_started
-                                    < NOW() AT TIME ZONE 'UTC' - INTERVAL '2 hours')
-                         ORDER BY background_started, id
-                         LIMIT 1
-                           FOR UPDATE SKIP LOCKED)
-             RETURNING id
-                    """
-                ),
-            )
-            if row:
-                # Its own cursor, committed: the claim shows before the work ends.
-                cr.commit()  # pylint: disable=invalid-commit
-                self.with_env(self.env(cr=cr)).browse(row[0])._run_background()
-            cr.execute(
-                "SELECT count(*) FROM crm_contribution_payout WHERE background_state = 'queued'"
-            )
-            remaining = cr.fetchone()[0]
-        self.env.invalidate_all()
-        self.env["ir.cron"]._notify_progress(done=1 if row else 0, remaining=remaining)
-
-    def _run_background(self):
-        self.ensure_one()
-        user = self.background_user_id
-        action = self.background_action
-        error = False
-        try:
-            with self.env.cr.savepoint():
-                worker = self.with_user(user).with_context(
-                    **{_IN_BACKGROUND_KEY: _IN_BACKGROUND, "lang": user.lang, "tz": user.tz}
-                )
-                getattr(worker, f"action_{action}")()
-                self.env.flush_all()
-        except Exception as failure:  # any failure is the user's to see and retry
-            self.env.invalidate_all()
-            error = str(failure) or failure.__class__.__name__
-        self._workflow().write(
-            {
-                "background_action": action if error else False,
-                "background_state": "failed" if error else False,
-                "background_error": error,
-            }
-        )
-        self._notify_background_end(user, action, error)
-
-    def _notify_background_end(self, user, action, error):
-        payout = self.with_context(lang=user.lang)
-        label = dict(self._fields["background_action"]._description_selection(payout.env))[action]
-        if error:
-            body = payout.env._(
-                "%(action)s of %(payout)s failed: %(error)s",
-                action=label,
-                payout=self.display_name,
-                error=error,
-            )
-        else:
-            body = payout.env._(
-                "%(action)s of %(payout)s is done.", action=label, payout=self.display_name
-            )
-        # A note on the payout that notifies its starter (inbox or e-mail, as
-        # they chose), and a toast if they are online.
-        self.message_post(body=body, partner_ids=user.partner_id.ids, subtype_xmlid="mail.mt_note")
-        self.env["bus.bus"]._sendone(
-            user.partner_id,
-            "simple_notification",
-            {"type": "danger" if error else "success", "message": body, "sticky": bool(error)},
-        )
+    def _run_in_job(self, action):
+        """``action`` now, here: the background job's step, as its user."""
+        return getattr(self.with_context(**{_IN_JOB_KEY: _IN_JOB}), f"action_{action}")()
