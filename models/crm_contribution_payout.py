@@ -8,7 +8,6 @@ from odoo.tools import SQL
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
-from .crm_everyone_sells_job_payout import PAYOUT_JOB_ACTIONS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 
@@ -621,12 +620,13 @@ class CrmContributionPayout(models.Model):
 
     def _background_jobs(self, busy=False):
         """The payouts' jobs, latest first; ``busy``: those waiting or running."""
-        domain = [("payout_id", "in", self._origin.ids), ("kind", "in", list(PAYOUT_JOB_ACTIONS))]
-        if busy:
-            domain.append(("state", "in", ("queued", "running")))
         # sudo: a job started by another administrator blocks the payout too;
         # whoever reads the payout sees that it is busy.
-        return self.env["crm.everyone.sells.job"].sudo().search(domain, order="id desc")
+        Job = self.env["crm.everyone.sells.job"].sudo()
+        domain = [("payout_id", "in", self._origin.ids), ("kind", "in", Job._payout_kinds())]
+        if busy:
+            domain.append(("state", "in", ("queued", "running")))
+        return Job.search(domain, order="id desc")
 
     def _compute_background_job_id(self):
         jobs = self._background_jobs()

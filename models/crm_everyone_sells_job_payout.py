@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 # The payout's buttons that run as a job above the company's Background
 # Payout Size: the job's kind, and the payout's action it runs.
@@ -26,6 +26,10 @@ class CrmEveryoneSellsJob(models.Model):
         ],
         ondelete=dict.fromkeys(PAYOUT_JOB_ACTIONS, "cascade"),
     )
+
+    @api.model
+    def _payout_kinds(self):
+        return list(PAYOUT_JOB_ACTIONS)
 
     def _step_payout_compute(self, worker):
         return self._step_payout(worker)
