@@ -3,6 +3,7 @@ from . import crm_contribution_audit_finding
 from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
 from . import crm_contribution_payout
+from . import crm_contribution_payout_background
 from . import crm_contribution_payout_compute
 from . import crm_contribution_payout_line
 from . import crm_contribution_payout_payroll_file

@@ -14,7 +14,8 @@ from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
 EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
-# Read from the payout's background job: never written through the payout.
+# Read from the payout's background job (crm_contribution_payout_background.py):
+# never written through the payout.
 BACKGROUND_FIELDS = {"background_job_id", "background_job_state"}
 # Statements printed in the click; more are printed by a background job.
 STATEMENTS_AT_ONCE = 20
@@ -25,11 +26,6 @@ HOURS_TEMPLATE_FIELDS = ["id", "employee_id", *HOURS_TEMPLATE_INPUTS]
 # Moved only by the payout's own actions (Compute, Confirm, Mark as Paid,
 # Cancel, Reset to Draft, a line's deletion): never given by a caller.
 WORKFLOW_ONLY_FIELDS = {"state", "removed_employee_ids"}
-
-# Set by the background job when it runs an action: do it now, here. An
-# object, not a flag: a client's context can carry the key, never the object.
-_IN_JOB_KEY = "everyone_sells_payout_job"
-_IN_JOB = object()
 
 
 def _default_period(model):
@@ -144,17 +140,6 @@ class CrmContributionPayout(models.Model):
         string="Workbook Language",
         default=lambda self: "ja_JP" if (self.env.lang or "").startswith("ja") else "en_US",
         required=True,
-    )
-    background_job_id = fields.Many2one(
-        "crm.everyone.sells.job",
-        string="Background Job",
-        compute="_compute_background_job_id",
-        help="A Compute, Confirm or Mark as Paid too large for one screen's request runs "
-        "as a background job, as whoever pressed the button: the one waiting or "
-        "running, else the last one.",
-    )
-    background_job_state = fields.Selection(
-        related="background_job_id.state", string="Background Job Status"
     )
     xlsx_file = fields.Binary(string="Payroll Workbook", attachment=True, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
@@ -612,88 +597,3 @@ class CrmContributionPayout(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
-
-    # ------------------------------------------------------------------
-    # BACKGROUND WORK: a large payout's Compute, Confirm or Mark as Paid is a
-    # background job (models/crm_everyone_sells_job_payout.py)
-    # ------------------------------------------------------------------
-
-    def _background_jobs(self, busy=False):
-        """The payouts' jobs, latest first; ``busy``: those waiting or running."""
-        # sudo: a job started by another administrator blocks the payout too;
-        # whoever reads the payout sees that it is busy.
-        Job = self.env["crm.everyone.sells.job"].sudo()
-        domain = [("payout_id", "in", self._origin.ids), ("kind", "in", Job._payout_kinds())]
-        if busy:
-            domain.append(("state", "in", ("queued", "running")))
-        return Job.search(domain, order="id desc")
-
-    def _compute_background_job_id(self):
-        jobs = self._background_jobs()
-        # A job waiting or running first (a retried older one included), else the last.
-        jobs = jobs.filtered(lambda job: job.state in ("queued", "running")) + jobs
-        for payout in self:
-            payout.background_job_id = jobs.filtered(
-                lambda job, payout=payout: job.payout_id == payout._origin
-            )[:1]
-
-    def _background_size(self, action):
-        """How many entries ``action`` would handle: those Compute would take
-        (approved, not taken, up to the period end), or those taken."""
-        self.env.flush_all()
-        if action in ("confirm", "done"):
-            return sum(self._entry_counts().values())
-        size = 0
-        for payout in self:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT count(*) FROM crm_contribution entry
-                     WHERE company_id = %(company)s AND state = 'approved'
-                       AND date <= %(date_to)s
-                       AND NOT EXISTS (SELECT 1 FROM %(links)s link
-                                        WHERE link.entry_id = entry.id
-                                          AND link.payout_id != %(payout)s)
-                    """,
-                    company=payout.company_id.id,
-                    date_to=payout.date_to,
-                    links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                    payout=payout.id,
-                )
-            )
-            size += self.env.cr.fetchone()[0]
-        return size
-
-    def _check_no_background(self):
-        busy = self._background_jobs(busy=True)[:1]
-        if busy:
-            raise UserError(
-                self.env._(
-                    "%(payout)s is being worked on in the background: wait for its "
-                    "notification, then try again.",
-                    payout=busy.payout_id.with_env(self.env).display_name,
-                )
-            )
-
-    def _maybe_in_background(self, action):
-        """Above the company's size, queue ``action`` as a background job for
-        the current user and say so; return False to run it now. Only one at
-        a time per payout."""
-        if self.env.context.get(_IN_JOB_KEY) is _IN_JOB:
-            return False
-        self._check_no_background()
-        threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
-        if not threshold or self._background_size(action) <= threshold:
-            return False
-        for payout in self:
-            notification = self.env["crm.everyone.sells.job"]._queue(
-                f"payout_{action}", payout.company_id, {"payout_id": payout.id}
-            )
-        self.invalidate_recordset(["background_job_id", "background_job_state"])
-        # The form reads the payout again: it shows the job and hides the buttons.
-        notification["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
-        return notification
-
-    def _run_in_job(self, action):
-        """``action`` now, here: the background job's step, as its user."""
-        return getattr(self.with_context(**{_IN_JOB_KEY: _IN_JOB}), f"action_{action}")()
