@@ -27,7 +27,11 @@ class CrmContributionPayout(models.Model):
         "running, else the last one.",
     )
     background_job_state = fields.Selection(
-        related="background_job_id.state", string="Background Job Status"
+        lambda self: (
+            self.env["crm.everyone.sells.job"]._fields["state"]._description_selection(self.env)
+        ),
+        string="Background Job Status",
+        compute="_compute_background_job_id",
     )
 
     def _background_jobs(self, busy=False):
@@ -45,9 +49,9 @@ class CrmContributionPayout(models.Model):
         # A job waiting or running first (a retried older one included), else the last.
         jobs = jobs.filtered(lambda job: job.state in ("queued", "running")) + jobs
         for payout in self:
-            payout.background_job_id = jobs.filtered(
-                lambda job, payout=payout: job.payout_id == payout._origin
-            )[:1]
+            job = jobs.filtered(lambda job, payout=payout: job.payout_id == payout._origin)[:1]
+            payout.background_job_id = job
+            payout.background_job_state = job.state
 
     def _background_size(self, action):
         """How many entries ``action`` would handle: those Compute would take

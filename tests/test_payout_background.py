@@ -137,6 +137,7 @@ class TestPayoutInBackground(JobsMixin, PayoutCase):
         self.assertIn(self.user_admin.partner_id, job.message_ids[:1].partner_ids)
         payout.line_ids.write({"worked_hours": 160})
         job.with_user(self.user_admin).action_retry()
+        payout.invalidate_recordset()  # as the form reads it again
         self.assertEqual(payout.background_job_state, "queued")
         self.run_jobs()
         self.assertEqual(job.state, "done")
