@@ -20,7 +20,6 @@ class CrmContributionPayout(models.Model):
 
     background_job_id = fields.Many2one(
         "crm.everyone.sells.job",
-        string="Background Job",
         compute="_compute_background_job_id",
         help="A Compute, Confirm or Mark as Paid too large for one screen's request runs "
         "as a background job, as whoever pressed the button: the one waiting or "
