@@ -559,12 +559,12 @@ class Large:
         started = time.perf_counter()
         if isinstance(payout.action_confirm(), dict):
             self.cr.commit()
-            self.env["crm.contribution.payout"]._cron_background()
+            run_payout_job(self.env, payout)
         self.env.flush_all()
         figure("payout_100k_confirm_seconds", f"{time.perf_counter() - started:.2f}")
         self.cr.commit()
         self.env.invalidate_all()
-        assert payout.state == "confirmed", (payout.state, payout.background_error)
+        assert payout.state == "confirmed", (payout.state, payout.background_job_id.error)
         self.env.invalidate_all()
         started = time.perf_counter()
         payout.action_export_xlsx()
@@ -588,6 +588,12 @@ class Large:
         self.env.flush_all()
         figure("statements_request_seconds", f"{time.perf_counter() - started:.2f}")
         assert result.get("tag") == "display_notification", result
+        # Only the request is measured: the statements job (hours of PDFs)
+        # would hold up the one job runner before Mark as Paid's job.
+        # sudo: nobody deletes a job; the bench drops the one it queued.
+        self.env["crm.everyone.sells.job"].sudo().search(
+            [("payout_id", "=", payout.id), ("kind", "=", "statements")]
+        ).unlink()
         self.cr.commit()
         # Mark as Paid: the button's request (which queues it), then the job.
         self.env.invalidate_all()
@@ -598,9 +604,9 @@ class Large:
         request = time.perf_counter() - started
         started = time.perf_counter()
         if isinstance(result, dict):
-            self.env["crm.contribution.payout"]._cron_background()
+            run_payout_job(self.env, payout)
         self.env.invalidate_all()
-        assert payout.state == "done", (payout.state, payout.background_error)
+        assert payout.state == "done", (payout.state, payout.background_job_id.error)
         figure("payout_100k_paid_request_seconds", f"{request:.2f}")
         figure("payout_100k_paid_seconds", f"{time.perf_counter() - started:.2f}")
 
@@ -952,13 +958,25 @@ def compute_as_the_job(env, payout):
     request = time.perf_counter() - started
     started = time.perf_counter()
     if isinstance(result, dict):  # queued: the job's run, as the cron does it
-        env["crm.contribution.payout"]._cron_background()
+        run_payout_job(env, payout)
     seconds = time.perf_counter() - started
     env.invalidate_all()
-    assert not payout.background_state, (payout.background_state, payout.background_error)
+    job = payout.background_job_id
+    assert not job or job.state == "done", (job.state, job.error)
     if not isinstance(result, dict):
         seconds, request = request, request
     return seconds, request
+
+
+def run_payout_job(env, payout):
+    """The background jobs' cron, called as Odoo calls it (one step a call,
+    committed), until the payout's job ends."""
+    while True:
+        env["crm.everyone.sells.job"]._cron_run()
+        env.cr.commit()
+        env.invalidate_all()
+        if payout.background_job_state not in ("queued", "running"):
+            return
 
 
 def run(env, config_path, database, scale):

@@ -4,6 +4,8 @@ from . import crm_contribution_audit_finding
 from . import crm_contribution_dispute
 from . import crm_contribution_minimum_wage
 from . import crm_contribution_payout
+from . import crm_contribution_payout_background
+from . import crm_contribution_payout_compute
 from . import crm_contribution_payout_line
 from . import crm_contribution_payout_payroll_file
 from . import crm_contribution_payroll_format
@@ -20,6 +22,7 @@ from . import crm_everyone_sells_chat_link_code
 from . import crm_everyone_sells_chat_message
 from . import crm_everyone_sells_job
 from . import crm_everyone_sells_job_approve
+from . import crm_everyone_sells_job_payout
 from . import crm_everyone_sells_job_weekly_word
 from . import crm_lead
 from . import crm_lead_contributor

@@ -1,8 +1,6 @@
 import base64
 import io
 
-from markupsafe import Markup
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -12,18 +10,13 @@ from ..core.xlsx import write_workbook
 from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .server_switches import in_workflow, is_in_workflow, out_of_workflow
-from .skip_locked import claim_row
 
 # What may still be written on a confirmed or paid payout: the workbook it
 # exports. Everything else is a wage record.
 EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
-BACKGROUND_FIELDS = {
-    "background_action",
-    "background_state",
-    "background_user_id",
-    "background_error",
-    "background_started",
-}
+# Read from the payout's background job (crm_contribution_payout_background.py):
+# never written through the payout.
+BACKGROUND_FIELDS = {"background_job_id", "background_job_state"}
 # Statements printed in the click; more are printed by a background job.
 STATEMENTS_AT_ONCE = 20
 
@@ -33,13 +26,6 @@ HOURS_TEMPLATE_FIELDS = ["id", "employee_id", *HOURS_TEMPLATE_INPUTS]
 # Moved only by the payout's own actions (Compute, Confirm, Mark as Paid,
 # Cancel, Reset to Draft, a line's deletion): never given by a caller.
 WORKFLOW_ONLY_FIELDS = {"state", "removed_employee_ids"}
-# How many employees a message about a change names before "and N more".
-NAMED_AT_MOST = 20
-
-# Set by the background job when it runs an action: do it now, here. An
-# object, not a flag: a client's context can carry the key, never the object.
-_IN_BACKGROUND_KEY = "everyone_sells_payout_background"
-_IN_BACKGROUND = object()
 
 
 def _default_period(model):
@@ -155,28 +141,6 @@ class CrmContributionPayout(models.Model):
         default=lambda self: "ja_JP" if (self.env.lang or "").startswith("ja") else "en_US",
         required=True,
     )
-    background_action = fields.Selection(
-        [("compute", "Compute"), ("confirm", "Confirm"), ("done", "Mark as Paid")],
-        readonly=True,
-        copy=False,
-        help="A Compute, Confirm or Mark as Paid too large for one screen's request "
-        "runs as a job; "
-        "this is the one waiting or running.",
-    )
-    background_state = fields.Selection(
-        [("queued", "Queued"), ("running", "Running"), ("failed", "Failed")],
-        readonly=True,
-        copy=False,
-        help="Where the background Compute, Confirm or Mark as Paid is; a failed one says why.",
-    )
-    background_user_id = fields.Many2one(
-        "res.users",
-        readonly=True,
-        copy=False,
-        help="Who started the background work: it runs as them and notifies them.",
-    )
-    background_error = fields.Text(readonly=True, copy=False)
-    background_started = fields.Datetime(readonly=True, copy=False)
     xlsx_file = fields.Binary(string="Payroll Workbook", attachment=True, readonly=True)
     xlsx_filename = fields.Char(readonly=True)
 
@@ -332,7 +296,7 @@ class CrmContributionPayout(models.Model):
         workflow = is_in_workflow(self.env)
         if "entry_ids" in vals:
             raise UserError(self._entries_by_compute_only())
-        if BACKGROUND_FIELDS & set(vals) and not workflow:
+        if BACKGROUND_FIELDS & set(vals):
             raise UserError(
                 self.env._("Background work is started by the Compute and Confirm buttons only.")
             )
@@ -347,8 +311,8 @@ class CrmContributionPayout(models.Model):
         changed = {
             name for name in vals if name not in EXPORT_FIELDS and not name.startswith("message_")
         }
-        if workflow:  # the background job's own bookkeeping, not the wage record
-            changed -= BACKGROUND_FIELDS
+        if changed and not workflow:
+            self._check_no_background()
         if frozen and changed - {"state"}:
             raise UserError(
                 self.env._(
@@ -398,379 +362,6 @@ class CrmContributionPayout(models.Model):
             if before:
                 payout._post_difference(before, payout._line_figures())
         return True
-
-    def _line_figures(self):
-        """{employee id: (incentive, award, owed back)} of the lines, in one query."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT employee_id, incentive_amount, award_amount,
-                       COALESCE(clawback_amount, 0) + COALESCE(carry_in_amount, 0)
-                  FROM crm_contribution_payout_line
-                 WHERE payout_id = %s
-                """,
-                self.id,
-            )
-        )
-        return {row[0]: tuple(row[1:]) for row in self.env.cr.fetchall()}
-
-    def _post_difference(self, before, after):
-        """Compute again shows what changed since the last Compute: one note,
-        the employees whose figures moved."""
-        changed = sorted(
-            employee_id
-            for employee_id in before.keys() | after.keys()
-            if before.get(employee_id) != after.get(employee_id)
-        )
-        if not changed:
-            body = self.env._("Computed again: no line changed.")
-        else:
-            employees = self.env["hr.employee"].with_context(active_test=False)
-            # sudo: the names of the payout's own employees, as its lines show them.
-            names = {e.id: e.name for e in employees.browse(changed[:NAMED_AT_MOST]).sudo()}
-            zero = (0.0, 0.0, 0.0)
-            rows = [
-                self.env._(
-                    "%(employee)s: incentive %(incentive_before)s → %(incentive_after)s, "
-                    "award %(award_before)s → %(award_after)s, owed back %(owed_before)s → "
-                    "%(owed_after)s",
-                    employee=names.get(employee_id, employee_id),
-                    incentive_before=format(before.get(employee_id, zero)[0], ",.0f"),
-                    incentive_after=format(after.get(employee_id, zero)[0], ",.0f"),
-                    award_before=format(before.get(employee_id, zero)[1], ",.0f"),
-                    award_after=format(after.get(employee_id, zero)[1], ",.0f"),
-                    owed_before=format(before.get(employee_id, zero)[2], ",.0f"),
-                    owed_after=format(after.get(employee_id, zero)[2], ",.0f"),
-                )
-                for employee_id in changed[:NAMED_AT_MOST]
-            ]
-            if len(changed) > NAMED_AT_MOST:
-                rows.append(self.env._("and %(count)s more", count=len(changed) - NAMED_AT_MOST))
-            body = Markup("%s<ul>%s</ul>") % (
-                self.env._("Computed again: what changed since the last Compute (¥)."),
-                Markup().join(Markup("<li>%s</li>") % row for row in rows),
-            )
-        self.message_post(body=body, subtype_xmlid="mail.mt_note")
-
-    def _release_entries(self):
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM %s WHERE payout_id = %s",
-                SQL.identifier(PAYOUT_ENTRY_TABLE),
-                self.id,
-            )
-        )
-        self._invalidate_entry_links()
-
-    def _invalidate_entry_links(self):
-        """Entries were moved by SQL: forget what the cache knew of the links."""
-        self.env["crm.contribution"].invalidate_model(["payout_id"])
-        self.env["crm.contribution.payout.line"].invalidate_model(["entry_ids"])
-        self.invalidate_model(["entry_ids", "entry_count"])
-
-    def _take_entries(self):
-        """Reserve every approved, unpaid, payable entry up to the period end.
-
-        One INSERT into the narrow link table (the ledger's rows are not
-        rewritten): an entry taken by another run (or approved in a
-        transaction not yet committed) is not taken; it waits for the next.
-        Two runs taking the same entry at once: the link's unique index on
-        the entry makes the second wait for the first, then fail.
-        """
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO %(links)s (payout_id, entry_id)"
-                " SELECT %(payout)s, id FROM (%(taken)s) taken",
-                payout=self.id,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                taken=self._takeable_sql(),
-            )
-        )
-        self._invalidate_entry_links()
-
-    def _takeable_sql(self):
-        """The ids Compute would take now, as SQL: the approved, payable entries
-        in no payout (the ledger's _payable_domain), less those whose credit or
-        reversal must wait for its partner. Compute takes them; Confirm checks
-        that nothing new would be taken."""
-        # sudo: the payout takes every payable entry of its company, whoever
-        # closes it; the condition is the ledger's own (_payable_domain).
-        ledger = self.env["crm.contribution"].sudo()
-        payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
-        # A credit never paid and the reversal that cancels it (or the
-        # negative adjustment that reduces it) are taken together or not at
-        # all: they net before payroll sees them.
-        return SQL(
-            """
-            WITH candidate AS (
-                SELECT id, reversed_entry_id, reduced_entry_id
-                  FROM crm_contribution
-                 WHERE %(payable)s
-            ), waiting AS (
-                SELECT candidate.id
-                  FROM candidate
-                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
-                 WHERE reversal.state != 'paid'
-                   AND reversal.id NOT IN (SELECT id FROM candidate)
-                UNION
-                SELECT candidate.id
-                  FROM candidate
-                  JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
-                 WHERE reduction.state != 'paid'
-                   AND reduction.id NOT IN (SELECT id FROM candidate)
-                UNION
-                SELECT candidate.id
-                  FROM candidate
-                  JOIN crm_contribution credit
-                    ON credit.id = COALESCE(candidate.reversed_entry_id,
-                                            candidate.reduced_entry_id)
-                 WHERE credit.state != 'paid'
-                   AND credit.id NOT IN (SELECT id FROM candidate)
-            )
-            SELECT id FROM candidate EXCEPT SELECT id FROM waiting
-            """,
-            payable=payable.where_clause,
-        )
-
-    def _changes_since_compute(self):
-        """What changed in the ledger since this draft was computed, as
-        sentences (empty: nothing). One query: credits taken here and
-        reversed or reduced since (a deal lost, a dispute's adjustment),
-        entries Compute would take now (a credit approved since, or released
-        by a deleted line), entries taken for an employee without a line;
-        and the lines deleted."""
-        self.ensure_one()
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH mine AS (
-                    SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
-                )
-                SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
-                  FROM mine
-                  JOIN crm_contribution reversal
-                    ON reversal.reversed_entry_id = mine.entry_id
-                    OR reversal.reduced_entry_id = mine.entry_id
-                 WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
-                 GROUP BY reversal.employee_id
-                 UNION ALL
-                SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
-                  FROM crm_contribution entry
-                 WHERE entry.id IN (%(takeable)s)
-                 GROUP BY entry.employee_id
-                 UNION ALL
-                SELECT 'no_line', entry.employee_id, count(*), SUM(entry.amount)
-                  FROM mine
-                  JOIN crm_contribution entry ON entry.id = mine.entry_id
-                 WHERE entry.amount != 0
-                   AND NOT EXISTS (
-                        SELECT 1 FROM crm_contribution_payout_line line
-                         WHERE line.payout_id = %(payout)s
-                           AND line.employee_id = entry.employee_id)
-                 GROUP BY entry.employee_id
-                """,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                payout=self.id,
-                takeable=self._takeable_sql(),
-            )
-        )
-        by_kind = {}
-        for kind, employee_id, count, amount in self.env.cr.fetchall():
-            by_kind.setdefault(kind, []).append((employee_id, count, amount or 0.0))
-        employees = self.env["hr.employee"].with_context(active_test=False)
-        # sudo: the names of the employees concerned, as the payout's lines show them.
-        names = {
-            employee.id: employee.name
-            for employee in employees.browse(
-                {row[0] for rows in by_kind.values() for row in rows}
-            ).sudo()
-        }
-
-        def listed(rows):
-            rows = sorted(rows, key=lambda row: names.get(row[0]) or "")
-            text = ", ".join(
-                f"{names.get(employee_id, employee_id)} ({count}, ¥{amount:,.0f})"
-                for employee_id, count, amount in rows[:NAMED_AT_MOST]
-            )
-            if len(rows) > NAMED_AT_MOST:
-                text += " " + self.env._("and %(count)s more", count=len(rows) - NAMED_AT_MOST)
-            return text
-
-        changes = []
-        if by_kind.get("reversed"):
-            changes.append(
-                self.env._(
-                    "Credits taken by this payout were reversed since Compute (a deal lost, "
-                    "archived or changed): %(employees)s.",
-                    employees=listed(by_kind["reversed"]),
-                )
-            )
-        if self.removed_employee_ids:
-            changes.append(
-                self.env._(
-                    "Lines were deleted since Compute; their credits went back to the "
-                    "pool: %(employees)s.",
-                    employees=", ".join(sorted(self.removed_employee_ids.sudo().mapped("name"))),
-                )
-            )
-        if by_kind.get("added"):
-            changes.append(
-                self.env._(
-                    "Credits became payable in this period since Compute (approved since, or "
-                    "released by a deleted line): %(employees)s.",
-                    employees=listed(by_kind["added"]),
-                )
-            )
-        if by_kind.get("no_line"):
-            changes.append(
-                self.env._(
-                    "Credits are taken for employees without a line: %(employees)s.",
-                    employees=listed(by_kind["no_line"]),
-                )
-            )
-        return changes
-
-    def _check_unchanged_since_compute(self):
-        """Paid means a line paid it: a payout whose entries changed since
-        Compute is not confirmed; Compute again shows the difference and
-        nets a lost deal before payment."""
-        for payout in self:
-            changes = payout._changes_since_compute()
-            if changes:
-                raise UserError(
-                    self.env._(
-                        "%(payout)s changed since it was computed: %(changes)s Compute it "
-                        "again, check the lines, then confirm.",
-                        payout=payout.display_name,
-                        changes=" ".join(changes),
-                    )
-                )
-
-    def _aggregate_entries(self):
-        """Per employee: incentive, award and clawback (reversals and
-        reductions of credits already paid), summed by the database; the
-        part of the clawback that arose under a wage-deduction agreement in
-        force, apart. A reduction (negative adjustment) follows its credit
-        as a reversal does: one path for both."""
-        window = self.company_id._everyone_sells_deduction_window(self.payment_date)
-        start, end = window or (None, None)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT entry.employee_id,
-                       SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'incentive' AND paid.id IS NULL),
-                       SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'award' AND paid.id IS NULL),
-                       -SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL),
-                       -SUM(entry.amount) FILTER (
-                           WHERE paid.id IS NOT NULL AND %(in_force)s
-                             AND entry.date >= %(start)s
-                             AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)),
-                       SUM(entry.points),
-                       BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
-                               AND entry.wage_type = 'award'),
-                       BOOL_OR(entry.amount != 0)
-                  FROM %(links)s link
-                  JOIN crm_contribution entry ON entry.id = link.entry_id
-             LEFT JOIN crm_contribution paid
-                    ON paid.id = COALESCE(entry.reversed_entry_id, entry.reduced_entry_id)
-                   AND paid.state = 'paid'
-             LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
-                 WHERE link.payout_id = %(payout)s
-              GROUP BY entry.employee_id
-                """,
-                payout=self.id,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                in_force=bool(window),
-                start=start,
-                end=end,
-            )
-        )
-        totals = {}
-        for row in self.env.cr.fetchall():
-            (
-                employee_id,
-                incentive,
-                award,
-                clawback,
-                deductible,
-                points,
-                formula_award,
-                money,
-            ) = row
-            incentive, award = incentive or 0.0, award or 0.0
-            clawback, deductible = clawback or 0.0, deductible or 0.0
-            # What is still negative (a reversal whose credit another
-            # payout pays) is owed back, never a negative wage.
-            owed_back = max(-incentive, 0.0) + max(-award, 0.0)
-            totals[employee_id] = {
-                "incentive": max(incentive, 0.0),
-                "award": max(award, 0.0),
-                "clawback": clawback + owed_back,
-                "deductible_clawback": deductible + (owed_back if window else 0.0),
-                "deduction_allowed": bool(window),
-                "points": points or 0.0,
-                "formula_award": bool(formula_award),
-                "money": bool(money),
-            }
-        return totals
-
-    def _carried_in(self):
-        """What each employee still owed after the previous run, under an
-        agreement: carried only while an agreement is in force, and only
-        the debts that arose under one."""
-        if not self.company_id._everyone_sells_deduction_window(self.payment_date):
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT ON (line.employee_id) line.employee_id,
-                       CASE WHEN line.deduction_allowed
-                            THEN line.deductible_outstanding_amount ELSE 0 END
-                  FROM crm_contribution_payout_line line
-                  JOIN crm_contribution_payout payout ON payout.id = line.payout_id
-                 WHERE payout.company_id = %s
-                   AND payout.state IN ('confirmed', 'done')
-                   AND payout.date_to < %s
-              ORDER BY line.employee_id, payout.date_to DESC
-                """,
-                self.company_id.id,
-                self.date_from,
-            )
-        )
-        return {employee_id: owed for employee_id, owed in self.env.cr.fetchall() if owed}
-
-    def _create_lines(self):
-        totals = self._aggregate_entries()
-        carried = self._carried_in()
-        # Points are not money: someone with only points gets no ¥0 line.
-        # Money always has a line, even netted to zero (a credit and its
-        # reversal): paid means a line paid it, and the statement shows both.
-        employee_ids = {
-            employee_id
-            for employee_id, total in totals.items()
-            if total["incentive"] or total["award"] or total["clawback"] or total["money"]
-        } | set(carried)
-        employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
-        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        lines = [
-            self.env["crm.contribution.payout.line"]._prepare_line(
-                self,
-                employee,
-                totals.get(employee.id, {"deduction_allowed": in_force}),
-                carried.get(employee.id, 0.0),
-            )
-            for employee in employees
-        ]
-        lines = self._workflow().env["crm.contribution.payout.line"].create(lines)
-        # The ORM starts new records with empty x2many caches: read the
-        # entries when asked.
-        lines.invalidate_recordset(["entry_ids"])
-        return lines
 
     # ------------------------------------------------------------------
     # WORKFLOW
@@ -896,6 +487,7 @@ class CrmContributionPayout(models.Model):
             raise UserError(self.env._("A confirmed or paid payout is payroll history."))
 
     def unlink(self):
+        self._check_no_background()
         for payout in self:
             payout._release_entries()
         return super().unlink()
@@ -1005,172 +597,3 @@ class CrmContributionPayout(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
-
-    # ------------------------------------------------------------------
-    # BACKGROUND WORK: Compute and Confirm of a large payout run as a job
-    # ------------------------------------------------------------------
-
-    def _background_size(self, action):
-        """How many entries ``action`` would handle: those Compute would take
-        (approved, not taken, up to the period end), or those taken."""
-        self.env.flush_all()
-        if action in ("confirm", "done"):
-            return sum(self._entry_counts().values())
-        size = 0
-        for payout in self:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT count(*) FROM crm_contribution entry
-                     WHERE company_id = %(company)s AND state = 'approved'
-                       AND date <= %(date_to)s
-                       AND NOT EXISTS (SELECT 1 FROM %(links)s link
-                                        WHERE link.entry_id = entry.id
-                                          AND link.payout_id != %(payout)s)
-                    """,
-                    company=payout.company_id.id,
-                    date_to=payout.date_to,
-                    links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                    payout=payout.id,
-                )
-            )
-            size += self.env.cr.fetchone()[0]
-        return size
-
-    def _check_no_background(self):
-        busy = self.filtered(lambda p: p.background_state in ("queued", "running"))
-        if busy:
-            raise UserError(
-                self.env._(
-                    "%(payout)s is being worked on in the background: wait for its "
-                    "notification, then try again.",
-                    payout=busy[0].display_name,
-                )
-            )
-
-    def _maybe_in_background(self, action):
-        """Above the company's size, queue ``action`` for the background job
-        and say so; return False to run it now. Only one at a time per payout."""
-        if self.env.context.get(_IN_BACKGROUND_KEY) is _IN_BACKGROUND:
-            return False
-        self._check_no_background()
-        threshold = min(self.company_id.mapped("everyone_sells_payout_background_size") or [0])
-        if not threshold or self._background_size(action) <= threshold:
-            return False
-        self._workflow().write(
-            {
-                "background_action": action,
-                "background_state": "queued",
-                "background_user_id": self.env.uid,
-                "background_error": False,
-                "background_started": fields.Datetime.now(),
-            }
-        )
-        # sudo: whoever may compute a payout may wake the system's job.
-        self.env.ref("crm_everyone_sells.ir_cron_payout_background").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self.env._("Running in the background"),
-                "message": self.env._(
-                    "This payout is large: %(action)s runs in the background. You "
-                    "will be notified when it is done; the form shows where it is.",
-                    action=dict(self._fields["background_action"]._description_selection(self.env))[
-                        action
-                    ],
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
-    @api.model
-    def _cron_background(self):
-        """Scheduled action: run the oldest queued Compute, Confirm or Mark as Paid, as the
-        user who started it, in a transaction of its own; notify them. Runs
-        again while others wait (Odoo 18's progress protocol). SKIP LOCKED:
-        two cron workers never run the same payout."""
-        self.env.flush_all()
-        # A cursor of its own: the claim commits first (the form shows
-        # "Running" while the work runs), and the cron's own transaction
-        # never writes a row this one changed.
-        with self.env.registry.cursor() as cr:
-            # A claim older than two hours is a worker that died: claimed again.
-            row = claim_row(
-                cr,
-                SQL(
-                    """
-                UPDATE crm_contribution_payout
-                   SET background_state = 'running',
-                       background_started = NOW() AT TIME ZONE 'UTC'
-                 WHERE id = (
-                        SELECT id FROM crm_contribution_payout
-                         WHERE background_state = 'queued'
-                            OR (background_state = 'running'
-                                AND background_started
-                                    < NOW() AT TIME ZONE 'UTC' - INTERVAL '2 hours')
-                         ORDER BY background_started, id
-                         LIMIT 1
-                           FOR UPDATE SKIP LOCKED)
-             RETURNING id
-                    """
-                ),
-            )
-            if row:
-                # Its own cursor, committed: the claim shows before the work ends.
-                cr.commit()  # pylint: disable=invalid-commit
-                self.with_env(self.env(cr=cr)).browse(row[0])._run_background()
-            cr.execute(
-                "SELECT count(*) FROM crm_contribution_payout WHERE background_state = 'queued'"
-            )
-            remaining = cr.fetchone()[0]
-        self.env.invalidate_all()
-        self.env["ir.cron"]._notify_progress(done=1 if row else 0, remaining=remaining)
-
-    def _run_background(self):
-        self.ensure_one()
-        user = self.background_user_id
-        action = self.background_action
-        error = False
-        try:
-            with self.env.cr.savepoint():
-                worker = self.with_user(user).with_context(
-                    **{_IN_BACKGROUND_KEY: _IN_BACKGROUND, "lang": user.lang, "tz": user.tz}
-                )
-                getattr(worker, f"action_{action}")()
-                self.env.flush_all()
-        except Exception as failure:  # any failure is the user's to see and retry
-            self.env.invalidate_all()
-            error = str(failure) or failure.__class__.__name__
-        self._workflow().write(
-            {
-                "background_action": action if error else False,
-                "background_state": "failed" if error else False,
-                "background_error": error,
-            }
-        )
-        self._notify_background_end(user, action, error)
-
-    def _notify_background_end(self, user, action, error):
-        payout = self.with_context(lang=user.lang)
-        label = dict(self._fields["background_action"]._description_selection(payout.env))[action]
-        if error:
-            body = payout.env._(
-                "%(action)s of %(payout)s failed: %(error)s",
-                action=label,
-                payout=self.display_name,
-                error=error,
-            )
-        else:
-            body = payout.env._(
-                "%(action)s of %(payout)s is done.", action=label, payout=self.display_name
-            )
-        # A note on the payout that notifies its starter (inbox or e-mail, as
-        # they chose), and a toast if they are online.
-        self.message_post(body=body, partner_ids=user.partner_id.ids, subtype_xmlid="mail.mt_note")
-        self.env["bus.bus"]._sendone(
-            user.partner_id,
-            "simple_notification",
-            {"type": "danger" if error else "success", "message": body, "sticky": bool(error)},
-        )

@@ -507,6 +507,14 @@ class CrmEveryoneSellsJob(models.Model):
         self.write({"progress_done": len(new), "progress_total": open_count})
         return True
 
+    def _result_link(self):
+        """Where the end's note leads when the job succeeded: (url, label)."""
+        if self.kind == "evaluation_export":
+            return self._download_url(), self.env._("Download the workbook")
+        if self.kind == "statements":
+            return self._download_url(), self.env._("Download the statements")
+        return self._url(), self.env._("See the credited entries")
+
     def _notify_end(self, error):
         if self.user_id._is_superuser():
             # The system's jobs notify nobody by themselves: the audit's
@@ -521,12 +529,8 @@ class CrmEveryoneSellsJob(models.Model):
             body = job.env._("%(job)s is done.", job=name)
         if error:
             link_url, link_label = self._url(), job.env._("Open the job")
-        elif self.kind == "evaluation_export":
-            link_url, link_label = self._download_url(), job.env._("Download the workbook")
-        elif self.kind == "statements":
-            link_url, link_label = self._download_url(), job.env._("Download the statements")
         else:
-            link_url, link_label = self._url(), job.env._("See the credited entries")
+            link_url, link_label = job._result_link()
         # A note on the job that notifies its starter (inbox or e-mail, as
         # they chose), with a link to the result; and a toast if online.
         self.message_post(

@@ -400,6 +400,19 @@ class TestBackgroundJobs(JobsMixin, ContributionCase):
         )
         self.assertIn("action_download", views["views"]["form"]["arch"])
 
+    def test_one_runner_for_every_kind(self):
+        """One mechanism for background work (issue 24): every kind, the
+        payout's Compute, Confirm and Mark as Paid included, is a step of the
+        one scheduled action; the payout has no scheduled action of its own."""
+        kinds = dict(self.Job._fields["kind"].selection)
+        self.assertLessEqual({"payout_compute", "payout_confirm", "payout_done"}, set(kinds))
+        for kind in kinds:
+            self.assertTrue(callable(getattr(self.Job, f"_step_{kind}", None)), kind)
+        self.assertEqual(self.cron.code, "model._cron_run()")
+        self.assertFalse(
+            self.env["ir.cron"].search_count([("model_id.model", "=", "crm.contribution.payout")])
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestBackgroundJobsInJapanese(JobsMixin, JapaneseCase):

@@ -14,6 +14,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL
 
 from .common import PayoutCase
+from .test_background_jobs import JobsMixin
 
 
 class IntegrityCase(PayoutCase):
@@ -137,7 +138,7 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
             ({"state": "confirmed"}, {}),
             ({}, {"default_state": "done"}),
             ({"removed_employee_ids": [(6, 0, self.employee_support.ids)]}, {}),
-            ({"background_state": "running"}, {}),
+            ({"background_job_state": "running"}, {}),
         ):
             with (
                 self.subTest(extra=extra, context=context),
@@ -182,13 +183,8 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPaidMeansALinePaidItInBackground(IntegrityCase):
+class TestPaidMeansALinePaidItInBackground(JobsMixin, IntegrityCase):
     """The same guarantees when Confirm runs as a background job."""
-
-    def setUp(self):
-        super().setUp()
-        self.registry.enter_test_mode(self.cr)
-        self.addCleanup(self.registry.leave_test_mode)
 
     def test_a_deal_lost_before_the_job_runs_fails_it_and_says_why(self):
         lead_sato, _sato, _lead2, suzuki = self.two_deals()
@@ -197,12 +193,14 @@ class TestPaidMeansALinePaidItInBackground(IntegrityCase):
         payout.line_ids.write({"worked_hours": 160})
         self.company.everyone_sells_payout_background_size = 1
         payout.with_user(self.user_admin).action_confirm()
-        self.assertEqual(payout.background_action, "confirm")
+        job = payout.background_job_id
+        self.assertEqual(job.kind, "payout_confirm")
         lead_sato.action_set_lost()
         self.run_crediting()
-        self.env["crm.contribution.payout"]._cron_background()
-        self.assertEqual(payout.background_state, "failed")
-        self.assertIn("reversed since Compute", payout.background_error)
+        self.run_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertEqual(payout.background_job_state, "failed")
+        self.assertIn("reversed since Compute", job.error)
         self.assertEqual(payout.state, "draft")
         self.company.everyone_sells_payout_background_size = 0
         payout.action_compute()

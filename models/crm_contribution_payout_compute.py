@@ -1,0 +1,390 @@
+from markupsafe import Markup
+
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .payout_entry_table import PAYOUT_ENTRY_TABLE
+
+# How many employees a message about a change names before "and N more".
+NAMED_AT_MOST = 20
+
+
+class CrmContributionPayout(models.Model):
+    """Compute's internals: take the payable entries, sum them in the
+    database, one line per employee; what changed since the last Compute."""
+
+    _inherit = "crm.contribution.payout"
+
+    def _line_figures(self):
+        """{employee id: (incentive, award, owed back)} of the lines, in one query."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT employee_id, incentive_amount, award_amount,
+                       COALESCE(clawback_amount, 0) + COALESCE(carry_in_amount, 0)
+                  FROM crm_contribution_payout_line
+                 WHERE payout_id = %s
+                """,
+                self.id,
+            )
+        )
+        return {row[0]: tuple(row[1:]) for row in self.env.cr.fetchall()}
+
+    def _post_difference(self, before, after):
+        """Compute again shows what changed since the last Compute: one note,
+        the employees whose figures moved."""
+        changed = sorted(
+            employee_id
+            for employee_id in before.keys() | after.keys()
+            if before.get(employee_id) != after.get(employee_id)
+        )
+        if not changed:
+            body = self.env._("Computed again: no line changed.")
+        else:
+            employees = self.env["hr.employee"].with_context(active_test=False)
+            # sudo: the names of the payout's own employees, as its lines show them.
+            names = {e.id: e.name for e in employees.browse(changed[:NAMED_AT_MOST]).sudo()}
+            zero = (0.0, 0.0, 0.0)
+            rows = [
+                self.env._(
+                    "%(employee)s: incentive %(incentive_before)s → %(incentive_after)s, "
+                    "award %(award_before)s → %(award_after)s, owed back %(owed_before)s → "
+                    "%(owed_after)s",
+                    employee=names.get(employee_id, employee_id),
+                    incentive_before=format(before.get(employee_id, zero)[0], ",.0f"),
+                    incentive_after=format(after.get(employee_id, zero)[0], ",.0f"),
+                    award_before=format(before.get(employee_id, zero)[1], ",.0f"),
+                    award_after=format(after.get(employee_id, zero)[1], ",.0f"),
+                    owed_before=format(before.get(employee_id, zero)[2], ",.0f"),
+                    owed_after=format(after.get(employee_id, zero)[2], ",.0f"),
+                )
+                for employee_id in changed[:NAMED_AT_MOST]
+            ]
+            if len(changed) > NAMED_AT_MOST:
+                rows.append(self.env._("and %(count)s more", count=len(changed) - NAMED_AT_MOST))
+            body = Markup("%s<ul>%s</ul>") % (
+                self.env._("Computed again: what changed since the last Compute (¥)."),
+                Markup().join(Markup("<li>%s</li>") % row for row in rows),
+            )
+        self.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _release_entries(self):
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE payout_id = %s",
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
+                self.id,
+            )
+        )
+        self._invalidate_entry_links()
+
+    def _invalidate_entry_links(self):
+        """Entries were moved by SQL: forget what the cache knew of the links."""
+        self.env["crm.contribution"].invalidate_model(["payout_id"])
+        self.env["crm.contribution.payout.line"].invalidate_model(["entry_ids"])
+        self.invalidate_model(["entry_ids", "entry_count"])
+
+    def _take_entries(self):
+        """Reserve every approved, unpaid, payable entry up to the period end.
+
+        One INSERT into the narrow link table (the ledger's rows are not
+        rewritten): an entry taken by another run (or approved in a
+        transaction not yet committed) is not taken; it waits for the next.
+        Two runs taking the same entry at once: the link's unique index on
+        the entry makes the second wait for the first, then fail.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %(links)s (payout_id, entry_id)"
+                " SELECT %(payout)s, id FROM (%(taken)s) taken",
+                payout=self.id,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                taken=self._takeable_sql(),
+            )
+        )
+        self._invalidate_entry_links()
+
+    def _takeable_sql(self):
+        """The ids Compute would take now, as SQL: the approved, payable entries
+        in no payout (the ledger's _payable_domain), less those whose credit or
+        reversal must wait for its partner. Compute takes them; Confirm checks
+        that nothing new would be taken."""
+        # sudo: the payout takes every payable entry of its company, whoever
+        # closes it; the condition is the ledger's own (_payable_domain).
+        ledger = self.env["crm.contribution"].sudo()
+        payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
+        # A credit never paid and the reversal that cancels it (or the
+        # negative adjustment that reduces it) are taken together or not at
+        # all: they net before payroll sees them.
+        return SQL(
+            """
+            WITH candidate AS (
+                SELECT id, reversed_entry_id, reduced_entry_id
+                  FROM crm_contribution
+                 WHERE %(payable)s
+            ), waiting AS (
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
+                 WHERE reversal.state != 'paid'
+                   AND reversal.id NOT IN (SELECT id FROM candidate)
+                UNION
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
+                 WHERE reduction.state != 'paid'
+                   AND reduction.id NOT IN (SELECT id FROM candidate)
+                UNION
+                SELECT candidate.id
+                  FROM candidate
+                  JOIN crm_contribution credit
+                    ON credit.id = COALESCE(candidate.reversed_entry_id,
+                                            candidate.reduced_entry_id)
+                 WHERE credit.state != 'paid'
+                   AND credit.id NOT IN (SELECT id FROM candidate)
+            )
+            SELECT id FROM candidate EXCEPT SELECT id FROM waiting
+            """,
+            payable=payable.where_clause,
+        )
+
+    def _changes_since_compute(self):
+        """What changed in the ledger since this draft was computed, as
+        sentences (empty: nothing). One query: credits taken here and
+        reversed or reduced since (a deal lost, a dispute's adjustment),
+        entries Compute would take now (a credit approved since, or released
+        by a deleted line), entries taken for an employee without a line;
+        and the lines deleted."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH mine AS (
+                    SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
+                )
+                SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
+                  FROM mine
+                  JOIN crm_contribution reversal
+                    ON reversal.reversed_entry_id = mine.entry_id
+                    OR reversal.reduced_entry_id = mine.entry_id
+                 WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
+                 GROUP BY reversal.employee_id
+                 UNION ALL
+                SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
+                  FROM crm_contribution entry
+                 WHERE entry.id IN (%(takeable)s)
+                 GROUP BY entry.employee_id
+                 UNION ALL
+                SELECT 'no_line', entry.employee_id, count(*), SUM(entry.amount)
+                  FROM mine
+                  JOIN crm_contribution entry ON entry.id = mine.entry_id
+                 WHERE entry.amount != 0
+                   AND NOT EXISTS (
+                        SELECT 1 FROM crm_contribution_payout_line line
+                         WHERE line.payout_id = %(payout)s
+                           AND line.employee_id = entry.employee_id)
+                 GROUP BY entry.employee_id
+                """,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payout=self.id,
+                takeable=self._takeable_sql(),
+            )
+        )
+        by_kind = {}
+        for kind, employee_id, count, amount in self.env.cr.fetchall():
+            by_kind.setdefault(kind, []).append((employee_id, count, amount or 0.0))
+        employees = self.env["hr.employee"].with_context(active_test=False)
+        # sudo: the names of the employees concerned, as the payout's lines show them.
+        names = {
+            employee.id: employee.name
+            for employee in employees.browse(
+                {row[0] for rows in by_kind.values() for row in rows}
+            ).sudo()
+        }
+
+        def listed(rows):
+            rows = sorted(rows, key=lambda row: names.get(row[0]) or "")
+            text = ", ".join(
+                f"{names.get(employee_id, employee_id)} ({count}, ¥{amount:,.0f})"
+                for employee_id, count, amount in rows[:NAMED_AT_MOST]
+            )
+            if len(rows) > NAMED_AT_MOST:
+                text += " " + self.env._("and %(count)s more", count=len(rows) - NAMED_AT_MOST)
+            return text
+
+        changes = []
+        if by_kind.get("reversed"):
+            changes.append(
+                self.env._(
+                    "Credits taken by this payout were reversed since Compute (a deal lost, "
+                    "archived or changed): %(employees)s.",
+                    employees=listed(by_kind["reversed"]),
+                )
+            )
+        if self.removed_employee_ids:
+            changes.append(
+                self.env._(
+                    "Lines were deleted since Compute; their credits went back to the "
+                    "pool: %(employees)s.",
+                    employees=", ".join(sorted(self.removed_employee_ids.sudo().mapped("name"))),
+                )
+            )
+        if by_kind.get("added"):
+            changes.append(
+                self.env._(
+                    "Credits became payable in this period since Compute (approved since, or "
+                    "released by a deleted line): %(employees)s.",
+                    employees=listed(by_kind["added"]),
+                )
+            )
+        if by_kind.get("no_line"):
+            changes.append(
+                self.env._(
+                    "Credits are taken for employees without a line: %(employees)s.",
+                    employees=listed(by_kind["no_line"]),
+                )
+            )
+        return changes
+
+    def _check_unchanged_since_compute(self):
+        """Paid means a line paid it: a payout whose entries changed since
+        Compute is not confirmed; Compute again shows the difference and
+        nets a lost deal before payment."""
+        for payout in self:
+            changes = payout._changes_since_compute()
+            if changes:
+                raise UserError(
+                    self.env._(
+                        "%(payout)s changed since it was computed: %(changes)s Compute it "
+                        "again, check the lines, then confirm.",
+                        payout=payout.display_name,
+                        changes=" ".join(changes),
+                    )
+                )
+
+    def _aggregate_entries(self):
+        """Per employee: incentive, award and clawback (reversals and
+        reductions of credits already paid), summed by the database; the
+        part of the clawback that arose under a wage-deduction agreement in
+        force, apart. A reduction (negative adjustment) follows its credit
+        as a reversal does: one path for both."""
+        window = self.company_id._everyone_sells_deduction_window(self.payment_date)
+        start, end = window or (None, None)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT entry.employee_id,
+                       SUM(entry.amount) FILTER (
+                           WHERE entry.wage_type = 'incentive' AND paid.id IS NULL),
+                       SUM(entry.amount) FILTER (
+                           WHERE entry.wage_type = 'award' AND paid.id IS NULL),
+                       -SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL),
+                       -SUM(entry.amount) FILTER (
+                           WHERE paid.id IS NOT NULL AND %(in_force)s
+                             AND entry.date >= %(start)s
+                             AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)),
+                       SUM(entry.points),
+                       BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
+                               AND entry.wage_type = 'award'),
+                       BOOL_OR(entry.amount != 0)
+                  FROM %(links)s link
+                  JOIN crm_contribution entry ON entry.id = link.entry_id
+             LEFT JOIN crm_contribution paid
+                    ON paid.id = COALESCE(entry.reversed_entry_id, entry.reduced_entry_id)
+                   AND paid.state = 'paid'
+             LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
+                 WHERE link.payout_id = %(payout)s
+              GROUP BY entry.employee_id
+                """,
+                payout=self.id,
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                in_force=bool(window),
+                start=start,
+                end=end,
+            )
+        )
+        totals = {}
+        for row in self.env.cr.fetchall():
+            (
+                employee_id,
+                incentive,
+                award,
+                clawback,
+                deductible,
+                points,
+                formula_award,
+                money,
+            ) = row
+            incentive, award = incentive or 0.0, award or 0.0
+            clawback, deductible = clawback or 0.0, deductible or 0.0
+            # What is still negative (a reversal whose credit another
+            # payout pays) is owed back, never a negative wage.
+            owed_back = max(-incentive, 0.0) + max(-award, 0.0)
+            totals[employee_id] = {
+                "incentive": max(incentive, 0.0),
+                "award": max(award, 0.0),
+                "clawback": clawback + owed_back,
+                "deductible_clawback": deductible + (owed_back if window else 0.0),
+                "deduction_allowed": bool(window),
+                "points": points or 0.0,
+                "formula_award": bool(formula_award),
+                "money": bool(money),
+            }
+        return totals
+
+    def _carried_in(self):
+        """What each employee still owed after the previous run, under an
+        agreement: carried only while an agreement is in force, and only
+        the debts that arose under one."""
+        if not self.company_id._everyone_sells_deduction_window(self.payment_date):
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (line.employee_id) line.employee_id,
+                       CASE WHEN line.deduction_allowed
+                            THEN line.deductible_outstanding_amount ELSE 0 END
+                  FROM crm_contribution_payout_line line
+                  JOIN crm_contribution_payout payout ON payout.id = line.payout_id
+                 WHERE payout.company_id = %s
+                   AND payout.state IN ('confirmed', 'done')
+                   AND payout.date_to < %s
+              ORDER BY line.employee_id, payout.date_to DESC
+                """,
+                self.company_id.id,
+                self.date_from,
+            )
+        )
+        return {employee_id: owed for employee_id, owed in self.env.cr.fetchall() if owed}
+
+    def _create_lines(self):
+        totals = self._aggregate_entries()
+        carried = self._carried_in()
+        # Points are not money: someone with only points gets no ¥0 line.
+        # Money always has a line, even netted to zero (a credit and its
+        # reversal): paid means a line paid it, and the statement shows both.
+        employee_ids = {
+            employee_id
+            for employee_id, total in totals.items()
+            if total["incentive"] or total["award"] or total["clawback"] or total["money"]
+        } | set(carried)
+        employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
+        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
+        lines = [
+            self.env["crm.contribution.payout.line"]._prepare_line(
+                self,
+                employee,
+                totals.get(employee.id, {"deduction_allowed": in_force}),
+                carried.get(employee.id, 0.0),
+            )
+            for employee in employees
+        ]
+        lines = self._workflow().env["crm.contribution.payout.line"].create(lines)
+        # The ORM starts new records with empty x2many caches: read the
+        # entries when asked.
+        lines.invalidate_recordset(["entry_ids"])
+        return lines
