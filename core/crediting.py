@@ -81,3 +81,118 @@ shares=[Decimal('0.7'), Decimal('0.3')], capped=True)
         shares=shares(weights),
         capped=total < round_money(raw, digits),
     )
+
+
+def split_weights(split_method, contributors):
+    """Who shares an event's credit under a rule's ``split_method``, and by
+    what weight: ``(index, weight)`` pairs, by place in ``contributors``, a
+    list of ``(role, weight)``. ``originator``: the first originator alone;
+    ``equal``: everyone alike; else (``weight``): by their weights.
+
+    >>> split_weights("originator", [("presales", 2), ("originator", 1), ("originator", 5)])
+    [(1, 1)]
+    >>> split_weights("equal", [("originator", 3), ("other", 1)])
+    [(0, 1), (1, 1)]
+    >>> split_weights("weight", [("originator", 3), ("other", 1)])
+    [(0, 3), (1, 1)]
+    """
+    if split_method == "originator":
+        first = next((i for i, (role, _w) in enumerate(contributors) if role == "originator"), None)
+        return [] if first is None else [(first, 1)]
+    if split_method == "equal":
+        return [(index, 1) for index in range(len(contributors))]
+    return [(index, weight) for index, (_role, weight) in enumerate(contributors)]
+
+
+def share_points(points, share):
+    """A contributor's points: the rule's ``points`` times their ``share``,
+    to two decimals.
+
+    >>> share_points(10, Decimal(2) / 3)
+    6.67
+    """
+    return round(float(to_decimal(points) * to_decimal(share)), 2)
+
+
+ContributorCredit = namedtuple("ContributorCredit", "index amount share points")
+EventCredit = namedtuple("EventCredit", "total capped parts")
+
+
+def event_credit(
+    method,
+    basis,
+    split_method,
+    contributors,
+    digits,
+    fixed_amount=0,
+    percentage=0,
+    tiers=(),
+    cap=0,
+    points=0,
+):
+    """What a rule pays for one event, and each contributor's part: the one
+    computation of the crediting engine and of the rule form's example.
+
+    ``contributors`` is a list of ``(role, weight)``; the parts name them
+    by ``index`` in that list, with their ``amount`` (rounded, adding up to
+    the total), their ``share`` (a fraction) and their ``points``. ``None``
+    when nobody shares the event (no originator for an originator-only
+    rule, weights adding up to nothing). A monthly cap is not applied here:
+    it depends on what the ledger already holds (``apply_cap``).
+
+    >>> credit = event_credit("fixed", 0, "equal", [("originator", 9), ("other", 1)], 0,
+    ...                       fixed_amount=1001, points=3)
+    >>> [(p.index, p.amount, p.points) for p in credit.parts]
+    [(0, Decimal('501'), 1.5), (1, Decimal('500'), 1.5)]
+    >>> event_credit("fixed", 0, "originator", [("other", 1)], 0, fixed_amount=100) is None
+    True
+    """
+    chosen = split_weights(split_method, contributors)
+    weights = [weight for _index, weight in chosen]
+    if not chosen or sum(weights) <= 0:
+        return None
+    credit = deal_credit(
+        method,
+        basis,
+        weights,
+        digits,
+        fixed_amount=fixed_amount,
+        percentage=percentage,
+        tiers=tiers,
+        cap=cap,
+    )
+    return EventCredit(
+        total=credit.total,
+        capped=credit.capped,
+        parts=[
+            ContributorCredit(index, amount, share, share_points(points, share))
+            for (index, _weight), amount, share in zip(
+                chosen, credit.parts, credit.shares, strict=True
+            )
+        ],
+    )
+
+
+def credit_key(trigger, source, source_id=None):
+    """The key of the event a ledger line credits, the one way it is
+    written: what happened, to what, and which one.
+
+    >>> credit_key("won", "lead", 42)
+    'won:lead:42'
+    >>> credit_key("handed_off", "signal", 7)
+    'handed_off:signal:7'
+    >>> credit_key("whatif", "won")
+    'whatif:won'
+    """
+    if source_id is None:
+        return f"{trigger}:{source}"
+    return f"{trigger}:{source}:{source_id}"
+
+
+def credited_id(key):
+    """The id of the record a credit key names.
+
+    >>> credited_id(credit_key("won", "lead", 42))
+    42
+    """
+    return int(key.rsplit(":", 1)[1])

@@ -5,17 +5,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, html2plaintext
 
-from ..core.crediting import deal_credit
+from ..core.crediting import event_credit
 from ..core.money import format_points
-from .crm_contribution import WAGE_TYPES
+from .crm_contribution import TRIGGER_SELECTION, WAGE_TYPES
 
-TRIGGERS = [
-    ("signal_logged", "Signal logged"),
-    ("handed_off", "Signal handed off"),
-    ("won", "Opportunity won"),
-    ("resolved", "Routed signal resolved"),
-    ("insight_used", "Insight used by sales"),
-]
+# What a rule can credit: every trigger of the ledger but a manager's
+# adjustment, which no rule writes.
+TRIGGERS = [(code, label) for code, label in TRIGGER_SELECTION if code != "adjustment"]
 
 # Fields that decide what a rule pays: once it has credited, they are history.
 COMPUTATION_FIELDS = {
@@ -51,6 +47,9 @@ OVERTIME_FOLDING = re.compile(
 )
 
 EXAMPLE_REVENUE = 1_000_000
+# The example's two contributors, (role, weight): an originator and a helper
+# weighted 70/30, split as the rule splits a real deal.
+EXAMPLE_CONTRIBUTORS = [("originator", 70), ("technical", 30)]
 
 
 class CrmContributionRule(models.Model):
@@ -237,25 +236,27 @@ class CrmContributionRule(models.Model):
         for rule in self:
             rule.example_text = rule._example_text()
 
-    def _deal_credit(self, basis, weights, digits):
-        """What this rule pays for one event of ``basis``, split by
-        ``weights``: the one computation of the engine and the example."""
+    def _event_credit(self, basis, contributors, digits):
+        """What this rule pays for one event of ``basis`` and each of
+        ``contributors`` ((role, weight) pairs) gets of it: the one
+        computation of the engine and the example (core ``event_credit``)."""
         self.ensure_one()
-        return deal_credit(
+        return event_credit(
             self.compute_method,
             basis,
-            weights,
+            self.split_method,
+            contributors,
             digits,
             fixed_amount=self.fixed_amount,
             percentage=self.percentage,
             tiers=[(t.threshold, t.percentage) for t in self.tier_ids],
             cap=self.cap_per_deal,
+            points=self.points,
         )
 
     def _example_text(self):
         currency = self.currency_id or self.env.company.currency_id
-        weights = {"originator": [1], "equal": [1, 1]}.get(self.split_method, [70, 30])
-        credit = self._deal_credit(EXAMPLE_REVENUE, weights, currency.decimal_places)
+        credit = self._event_credit(EXAMPLE_REVENUE, EXAMPLE_CONTRIBUTORS, currency.decimal_places)
         if not credit.total and self.points:
             points = format_points(self.points)
             return self.env._(
@@ -271,7 +272,7 @@ class CrmContributionRule(models.Model):
                 deal=deal,
                 total=total,
             )
-        first, second = (float(part) for part in credit.parts)
+        first, second = (float(part.amount) for part in credit.parts)
         return self.env._(
             "A %(deal)s deal pays %(total)s; with two contributors weighted "
             "70/30 this rule gives %(first)s and %(second)s.",

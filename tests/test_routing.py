@@ -220,8 +220,12 @@ class TestRoutingAccess(RoutingCase):
 
     def test_reversal_reason_speaks_the_readers_language(self):
         # Ledger sentences are written when read (issue 17.3): the Japanese
-        # employee reads Japanese, an English reader English.
+        # employee reads Japanese, an English reader English. The reason is
+        # the field's selection label: its Japanese is the module's terms.
         self.env["res.lang"]._activate_lang("ja_JP")
+        self.env["ir.module.module"]._load_module_terms(
+            ["crm_everyone_sells"], ["ja_JP"], overwrite=True
+        )
         self.user_support.lang = "ja_JP"
         lead = self.make_deal()
         self.mark_won(lead)

@@ -139,6 +139,26 @@ class TestWhatIf(ContributionCase):
         self.assertEqual(signal.whatif_amount, 0)
         self.assertIn("No published rule", signal.whatif_explanation)
 
+    def test_the_ledger_estimates_a_signal_without_writing_anything(self):
+        self.make_rule(
+            name="情報提供 500円", trigger="signal_logged", compute_method="fixed", fixed_amount=500
+        )
+        signal = self.log_signal(estimated_revenue=2_000_000)
+        ledger = self.env["crm.contribution"].with_context(lang="en_US")
+        before = ledger.search_count([])
+        lines, sentences = ledger._estimate_signal_credits(
+            signal, self.employee_support, signal.create_date.date()
+        )
+        self.assertEqual(ledger.search_count([]), before)
+        self.assertEqual(
+            sorted((line["trigger"], line["amount"]) for line in lines),
+            [("signal_logged", 500), ("won", 100_000)],
+        )
+        self.assertEqual(len(sentences), len(lines))
+        self.assertTrue(all(line["employee_id"] == self.employee_support.id for line in lines))
+        self.assertTrue(any("100,000" in sentence for sentence in sentences))
+        self.assertEqual(sum(line["amount"] for line in lines), signal.whatif_amount)
+
 
 @tagged("post_install", "-at_install")
 class TestCreditPastWins(ContributionCase):

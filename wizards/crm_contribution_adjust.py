@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..core.bounds import MAX_MONEY, plausible_money
+from ..core.crediting import credit_key
 from ..models.crm_contribution import WAGE_TYPES
 
 
@@ -82,7 +83,7 @@ class CrmContributionAdjust(models.TransientModel):
                     "points": self.points,
                     "share": 1.0,
                     "wage_type": self.wage_type,
-                    "credit_key": f"adjustment:dispute:{dispute.id}",
+                    "credit_key": credit_key("adjustment", "dispute", dispute.id),
                     "note": self.explanation,
                     "state": "draft",
                     "maker_id": self.env.uid,

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..core.bounds import MAX_MONEY, plausible_money
+from ..core.crediting import credit_key
 from ..core.wage import period_containing, period_end_of
 
 
@@ -88,7 +89,7 @@ class CrmContributionAward(models.TransientModel):
                     "points": 0.0,
                     "share": 1.0,
                     "wage_type": "award",
-                    "credit_key": f"award:{uuid.uuid4()}",
+                    "credit_key": credit_key("award", uuid.uuid4()),
                     "explanation": self.reason.strip(),
                     "state": "draft",
                     "maker_id": self.env.uid,

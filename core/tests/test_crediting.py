@@ -4,7 +4,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.crediting import apply_cap, deal_credit, marginal_tiers, rule_amount
+from core.crediting import (
+    apply_cap,
+    credit_key,
+    credited_id,
+    deal_credit,
+    event_credit,
+    marginal_tiers,
+    rule_amount,
+    share_points,
+    split_weights,
+)
 
 TIERS = [(0, 5), (1_000_000, 3)]
 
@@ -98,3 +108,70 @@ def test_deal_credit_parts_add_up_and_respect_the_cap(basis, weights, cap):
     assert sum(credit.parts) == credit.total
     if cap:
         assert credit.total <= cap
+
+
+TEAM = [("presales", 2), ("originator", 1), ("technical", 0.5)]
+
+
+def test_split_weights_by_method():
+    assert split_weights("originator", TEAM) == [(1, 1)]
+    assert split_weights("equal", TEAM) == [(0, 1), (1, 1), (2, 1)]
+    assert split_weights("weight", TEAM) == [(0, 2), (1, 1), (2, 0.5)]
+    assert split_weights("originator", [("presales", 1)]) == []
+
+
+def test_event_credit_splits_caps_and_shares_points():
+    credit = event_credit(
+        "percentage", 1_000_000, "weight", TEAM, 0, percentage=5, cap=35_000, points=7
+    )
+    assert credit.total == Decimal(35_000)
+    assert credit.capped
+    assert [part.index for part in credit.parts] == [0, 1, 2]
+    assert [part.amount for part in credit.parts] == [
+        Decimal(20_000),
+        Decimal(10_000),
+        Decimal(5_000),
+    ]
+    assert [part.points for part in credit.parts] == [4.0, 2.0, 1.0]
+    assert abs(sum(part.share for part in credit.parts) - 1) < Decimal("1e-20")
+
+
+def test_event_credit_originator_only_names_the_originator():
+    credit = event_credit("fixed", 0, "originator", TEAM, 0, fixed_amount=3_000, points=1)
+    assert [(part.index, part.amount, part.share, part.points) for part in credit.parts] == [
+        (1, Decimal(3_000), Decimal(1), 1.0)
+    ]
+
+
+def test_event_credit_without_anyone_to_share_is_none():
+    assert event_credit("fixed", 0, "originator", [("other", 1)], 0, fixed_amount=1) is None
+    assert event_credit("fixed", 0, "weight", [("originator", 0)], 0, fixed_amount=1) is None
+    assert event_credit("fixed", 0, "equal", [], 0, fixed_amount=1) is None
+
+
+@given(
+    basis=st.integers(min_value=0, max_value=10**10),
+    weights=st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=6),
+    method=st.sampled_from(["weight", "equal", "originator"]),
+    points=st.integers(min_value=0, max_value=1000),
+)
+def test_event_credit_parts_add_up_to_the_total(basis, weights, method, points):
+    team = [("originator" if i == 0 else "other", w) for i, w in enumerate(weights)]
+    credit = event_credit("percentage", basis, method, team, 0, percentage=5, points=points)
+    if credit is None:
+        assert method == "weight" and sum(weights) == 0
+        return
+    assert sum(part.amount for part in credit.parts) == credit.total
+    assert abs(sum(part.points for part in credit.parts) - points) <= 0.01 * len(credit.parts)
+
+
+def test_share_points_rounds_to_hundredths():
+    assert share_points(10, Decimal(1) / 3) == 3.33
+    assert share_points(0.1, Decimal(1)) == 0.1
+
+
+def test_credit_key_is_built_and_read_one_way():
+    assert credit_key("won", "lead", 42) == "won:lead:42"
+    assert credit_key("signal_logged", "signal", 7) == "signal_logged:signal:7"
+    assert credit_key("whatif", "won") == "whatif:won"
+    assert credited_id(credit_key("resolved", "signal", 9)) == 9

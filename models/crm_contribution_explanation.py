@@ -1,0 +1,377 @@
+"""The sentences that explain ledger lines, written when read, in the
+reader's language, from the figures each line stores; and ``AmountFormatter``,
+which lays out amounts for them (and for the deal's credit summary)."""
+
+import logging
+from collections import namedtuple
+
+from odoo import api, fields, models
+from odoo.tools import SQL, format_amount
+
+from ..core.money import format_points
+
+_logger = logging.getLogger(__name__)
+
+
+class CrmContribution(models.Model):
+    _inherit = "crm.contribution"
+
+    # The entry stores figures; its sentence is written when read, in the
+    # reader's language (see _Explainer below).
+    explanation = fields.Text(
+        compute="_compute_explanation",
+        search="_search_explanation",
+        help="How the amount was computed, in one sentence: rule, basis, rate, share, "
+        "cap → amount.",
+    )
+
+    @api.depends_context("lang", "uid", "everyone_sells_to_employee")
+    @api.depends(
+        "rule_id",
+        "basis_amount",
+        "rate",
+        "share",
+        "amount",
+        "points",
+        "deal_capped",
+        "period_capped",
+        "reversal_reason",
+        "reversed_entry_id",
+        "note",
+        "employee_id",
+    )
+    def _compute_explanation(self):
+        texts = _Explainer(self.env)
+        for entry in self:
+            entry.explanation = texts.entry(entry)
+
+    def _search_explanation(self, operator, value):
+        # The sentence exists only when read: search what it is made of.
+        if operator not in ("ilike", "not ilike", "=", "!="):
+            return NotImplemented
+        positive = operator in ("ilike", "=")
+        fields_searched = ["note", "lead_name", "rule_id.name", "employee_id.name"]
+        domain = ["|"] * (len(fields_searched) - 1) + [
+            (fname, "ilike" if operator in ("ilike", "not ilike") else "=", value)
+            for fname in fields_searched
+        ]
+        return domain if positive else ["!", *domain]
+
+    def _explained_for_employees(self):
+        """{entry id: sentence} in each entry's employee's language, as a
+        third party reads it (the payroll workbook).
+
+        The workbook reads ten thousand lines of a few hundred employees:
+        their figures in one query, the employees' names and languages once,
+        and one explainer per language fills the sentences it translated
+        once, where reading ``explanation`` line by line went through the
+        ORM field by field."""
+        self.check_access("read")
+        lines = self._explanation_lines(self.ids)
+        # The credits that reversals cancel, when not among these lines.
+        while (
+            missing := {line.reversed_entry_id for line in lines.values() if line.reversed_entry_id}
+            - lines.keys()
+        ):
+            lines.update(self._explanation_lines(missing))
+        fallback = self.env.lang or "en_US"
+        # Only the columns the sentences need, not every column of a few
+        # thousand employees, users and partners.
+        employees = self.env["hr.employee"].browse({line.employee_id for line in lines.values()})
+        employees.fetch(["name", "user_id", "work_contact_id"])
+        employees.user_id.fetch(["lang"])
+        employees.work_contact_id.fetch(["lang"])
+        lang_of = {}
+        facts = {}
+        for employee in employees:
+            lang_of[employee.id] = employee._everyone_sells_lang(fallback)
+            facts[employee.id] = (employee.name, employee.user_id.id)
+        explainers = {}
+        sentences = {}
+        for entry_id in self.ids:
+            line = lines[entry_id]
+            lang = lang_of.get(line.employee_id, fallback)
+            explainer = explainers.get(lang)
+            if explainer is None:
+                explainer = explainers[lang] = _Explainer(self.with_context(lang=lang).env)
+                explainer.know_employees(facts)
+            sentences[entry_id] = explainer.line(line, lines)
+        return sentences
+
+    def _explanation_lines(self, ids):
+        """{id: _Line} of the ledger lines ``ids``, read as plain values."""
+        self.flush_model(_LINE_COLUMNS[1:])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s FROM crm_contribution WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(column) for column in _LINE_COLUMNS),
+                list(ids),
+            )
+        )
+        return {row[0]: _Line(*row) for row in rows}
+
+    @api.model
+    def _explain_values(self, values):
+        """The sentences of ledger values not written (what a signal could
+        earn), as the entries would say them."""
+        texts = _Explainer(self.env)
+        # sudo: the rules that matched are published; their figures are read
+        # whoever asks (the engine read them already, as the system).
+        rules = self.env["crm.contribution.rule"].sudo()
+        return [
+            texts.credit(
+                rules.browse(vals["rule_id"]),
+                self.env["hr.employee"].browse(vals["employee_id"]),
+                self.env["res.company"].browse(vals["company_id"]).currency_id,
+                basis=vals["basis_amount"],
+                share=vals["share"],
+                amount=vals["amount"],
+                points=vals["points"],
+                deal_capped=vals["deal_capped"],
+                period_capped=vals["period_capped"],
+            )
+            for vals in values
+        ]
+
+
+class AmountFormatter:
+    """``format_amount`` in one language for many amounts: the language's and
+    each currency's layout looked up once (a workbook shows ten thousand
+    sentences, the crediting job notes a thousand deals)."""
+
+    def __init__(self, env, lang=None):
+        self.env = env
+        self.lang = lang or env.lang or "en_US"
+        self._layouts = {}
+
+    def __call__(self, amount, currency):
+        layout = self._layouts.get(currency.id)
+        if layout is None:
+            digits = currency.decimal_places
+            layout = self._layouts[currency.id] = (
+                format_amount(self.env, 1234567.0, currency, lang_code=self.lang),
+                f"{1234567.0:,.{digits}f}",
+                digits,
+            )
+        sample, reference, digits = layout
+        rounded = round(float(amount), digits)
+        if rounded < 0 or reference not in sample:
+            # Other separators, or a sign: let Odoo lay it out.
+            return format_amount(self.env, float(amount), currency, lang_code=self.lang)
+        return sample.replace(reference, f"{rounded:,.{digits}f}")
+
+
+# A ledger line's figures as its sentence needs them, read in one query for a
+# workbook's ten thousand lines (see crm.contribution._explained_for_employees).
+_LINE_COLUMNS = (
+    "id",
+    "employee_id",
+    "company_id",
+    "rule_id",
+    "reversed_entry_id",
+    "reversal_reason",
+    "note",
+    "basis_amount",
+    "share",
+    "amount",
+    "points",
+    "deal_capped",
+    "period_capped",
+)
+_Line = namedtuple("_Line", _LINE_COLUMNS)
+
+# What a sentence says of a rule, read once per rule.
+_RuleFacts = namedtuple(
+    "_RuleFacts", "compute_method rate fixed_amount cap_per_deal cap_per_period name"
+)
+
+
+class _Explainer:
+    """One sentence per ledger line, written when it is read: from the
+    entry's stored figures, in the reader's language. The entry's employee
+    reads "your 67 % share"; anyone else "the 67 % share of 佐藤".
+
+    The sentences' parts are translated once per explainer and filled in
+    with ``%``, as ``_()`` fills them; rules, employees and currencies are
+    read once each: a workbook writes ten thousand sentences."""
+
+    def __init__(self, env):
+        self.env = env
+        self.lang = env.lang or "en_US"
+        self.to_employee = env.context.get("everyone_sells_to_employee")
+        self._money = AmountFormatter(env, self.lang)
+        self._texts = None
+        self._reasons = None
+        self._rules = {}
+        self._employees = {}
+        self._currencies = {}
+
+    @staticmethod
+    def _templates(env):
+        """The sentences' parts in ``env``'s language, not filled in yet."""
+        return {
+            "reversal": env._("Reversal (%(reason)s) of: %(original)s"),
+            "percentage": env._("%(rate)s of %(basis)s"),
+            "tiered": env._("the tiered rate on %(basis)s"),
+            "fixed": env._("%(amount)s per event"),
+            "yours": env._("%(base)s × your %(share)s share = %(amount)s — rule %(rule)s"),
+            "theirs": env._(
+                "%(base)s × the %(share)s share of %(employee)s = %(amount)s — rule %(rule)s"
+            ),
+            "deal_capped": env._(" (capped at %(cap)s per deal)"),
+            "period_capped": env._(" (limited by the monthly cap of %(cap)s)"),
+            "points": env._(", %(points)s points"),
+            # A points-only rule pays no money: no "¥ 0 per event = ¥ 0".
+            "yours_points": env._("%(points)s point(s), no money — rule %(rule)s"),
+            "theirs_points": env._(
+                "%(points)s point(s) for %(employee)s, no money — rule %(rule)s"
+            ),
+        }
+
+    def _text(self, key, **values):
+        """Part ``key`` filled with ``values``; a translation that does not
+        fit its values falls back to the English, as ``_()`` does."""
+        if self._texts is None:
+            self._texts = self._templates(self.env)
+        try:
+            return self._texts[key] % values
+        except (TypeError, ValueError, KeyError):
+            _logger.exception("Bad translation %r (%s)", self._texts[key], self.lang)
+            english = self._templates(self.env(context=dict(self.env.context, lang="en_US")))
+            return english[key] % values
+
+    def _reason(self, code):
+        if self._reasons is None:
+            self._reasons = self.reasons()
+        return self._reasons.get(code, code or "")
+
+    def _rule_facts(self, rule):
+        facts = self._rules.get(rule.id)
+        if facts is None:
+            facts = self._rules[rule.id] = _RuleFacts(
+                rule.compute_method,
+                # Figures formatted outside _(): Babel cannot extract a call
+                # holding an f-string.
+                f"{rule.percentage:g} %",
+                rule.fixed_amount,
+                rule.cap_per_deal,
+                rule.cap_per_period,
+                rule.with_context(lang=self.lang).name,
+            )
+        return facts
+
+    def _employee_facts(self, employee):
+        """(name, user id) of ``employee``, read once."""
+        facts = self._employees.get(employee.id)
+        if facts is None:
+            facts = self._employees[employee.id] = (employee.name, employee.user_id.id)
+        return facts
+
+    def know_employees(self, facts):
+        """Take the employees' {id: (name, user id)} read by the caller."""
+        self._employees.update(facts)
+
+    def entry(self, entry):
+        if entry.reversed_entry_id:
+            return self._text(
+                "reversal",
+                reason=self._reason(entry.reversal_reason),
+                original=self.entry(entry.reversed_entry_id),
+            )
+        if not entry.rule_id:
+            return entry.note or ""
+        return self.credit(
+            # sudo: the rule that credited a line is part of its explanation,
+            # even once it is unpublished or archived for its readers.
+            entry.rule_id.sudo(),
+            entry.employee_id,
+            entry.currency_id,
+            basis=entry.basis_amount,
+            share=entry.share,
+            amount=entry.amount,
+            points=entry.points,
+            deal_capped=entry.deal_capped,
+            period_capped=entry.period_capped,
+        )
+
+    def line(self, line, lines):
+        """``entry`` for a ledger line read as plain values (``_Line``);
+        ``lines`` ({id: _Line}) holds the line it reverses."""
+        if line.reversed_entry_id:
+            return self._text(
+                "reversal",
+                reason=self._reason(line.reversal_reason),
+                original=self.line(lines[line.reversed_entry_id], lines),
+            )
+        if not line.rule_id:
+            return line.note or ""
+        rule = self._rules.get(line.rule_id)
+        if rule is None:
+            # sudo: as in entry(), the rule is part of the line's explanation.
+            rule = self._rule_facts(self.env["crm.contribution.rule"].sudo().browse(line.rule_id))
+        currency = self._currencies.get(line.company_id)
+        if currency is None:
+            # sudo: the company's currency, as the related currency_id reads it.
+            currency = self._currencies[line.company_id] = (
+                self.env["res.company"].sudo().browse(line.company_id).currency_id
+            )
+        return self._sentence(
+            rule,
+            self._employee_facts(self.env["hr.employee"].browse(line.employee_id)),
+            currency,
+            basis=line.basis_amount or 0.0,
+            share=line.share or 0.0,
+            amount=line.amount or 0.0,
+            points=line.points or 0.0,
+            deal_capped=line.deal_capped,
+            period_capped=line.period_capped,
+        )
+
+    def credit(self, rule, employee, currency, **figures):
+        return self._sentence(
+            self._rule_facts(rule), self._employee_facts(employee), currency, **figures
+        )
+
+    def _sentence(self, rule, employee, currency, **figures):
+        money = lambda value: self._money(value, currency)  # noqa: E731
+        share = f"{float(figures['share']) * 100:.0f} %"
+        points = format_points(figures.get("points"))
+        if rule.compute_method == "percentage":
+            base = self._text("percentage", rate=rule.rate, basis=money(figures["basis"] or 0))
+        elif rule.compute_method == "tiered":
+            base = self._text("tiered", basis=money(figures["basis"] or 0))
+        else:
+            base = self._text("fixed", amount=money(rule.fixed_amount))
+        name, user_id = employee
+        yours = self.to_employee or (user_id and user_id == self.env.uid)
+        points_only = rule.compute_method == "fixed" and not rule.fixed_amount
+        if points_only and figures.get("points") and not figures["amount"]:
+            if yours:
+                return self._text("yours_points", points=points, rule=rule.name)
+            return self._text("theirs_points", points=points, employee=name, rule=rule.name)
+        if yours:
+            sentence = self._text(
+                "yours", base=base, share=share, amount=money(figures["amount"]), rule=rule.name
+            )
+        else:
+            sentence = self._text(
+                "theirs",
+                base=base,
+                share=share,
+                employee=name,
+                amount=money(figures["amount"]),
+                rule=rule.name,
+            )
+        if figures.get("deal_capped"):
+            sentence += self._text("deal_capped", cap=money(rule.cap_per_deal))
+        if figures.get("period_capped"):
+            sentence += self._text("period_capped", cap=money(rule.cap_per_period))
+        if figures.get("points"):
+            sentence += self._text("points", points=points)
+        return sentence
+
+    def reasons(self):
+        """{reversal reason: its label in the reader's language}: the
+        ledger's one list, REVERSAL_REASONS, as the field translates it."""
+        field = self.env["crm.contribution"]._fields["reversal_reason"]
+        return dict(field._description_selection(self.env))
