@@ -326,10 +326,8 @@ class CrmSignal(models.Model):
                     "a duplicate earns nothing."
                 )
                 continue
-            events = ledger._whatif_events(signal, employee, today)
-            lines = ledger._prepare_credits(events)
+            lines, sentences = ledger._estimate_signal_credits(signal, employee, today)
             signal.whatif_amount = sum(line["amount"] for line in lines)
-            sentences = ledger._explain_values(lines)
             signal.whatif_explanation = "\n".join(
                 signal._whatif_sentence(line, sentence)
                 for line, sentence in zip(lines, sentences, strict=True)
