@@ -143,6 +143,17 @@ def write_as_postgres(path, text, append=False):
     )
 
 
+def run_checked(command, log_path=None):
+    """Run ``command``; on failure, raise with what it (and ``log_path``) said."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode:
+        said = result.stderr.strip() or result.stdout.strip()
+        if log_path and os.path.exists(log_path):
+            with open(log_path, encoding="utf-8", errors="replace") as handle:
+                said += "\n" + "".join(handle.readlines()[-20:])
+        raise RuntimeError(f"{os.path.basename(command[-1])}: {said}")
+
+
 def psql(sql, database, port=None, check=True):
     """One value (or rows, tab-separated) of ``sql`` as the current role."""
     command = ["psql", "-XtAq", "-h", SOCKET_DIR, "-d", database, "-c", sql]
@@ -301,7 +312,7 @@ def start_replica(database, settings, state):
     data = os.path.join(folder, "data")
     port = int(os.environ.get("ES_BENCH_REPLICA_PORT") or free_port(int(settings["port"]) + 1000))
     started = time.perf_counter()
-    subprocess.run(
+    run_checked(
         as_postgres(
             [
                 os.path.join(binaries, "pg_basebackup"),
@@ -319,9 +330,7 @@ def start_replica(database, settings, state):
                 "-U",
                 "postgres",
             ]
-        ),
-        check=True,
-        capture_output=True,
+        )
     )
     figure("replica_basebackup_seconds", f"{time.perf_counter() - started:.1f}")
     state.set(data=data)
@@ -372,22 +381,12 @@ def start_replica(database, settings, state):
         )
     lines = "".join(f"{name} = {value}\n" for name, value in overrides.items())
     write_as_postgres(os.path.join(data, "postgresql.auto.conf"), lines, append=True)
-    subprocess.run(
+    server_log = os.path.join(folder, "replica.log")
+    run_checked(
         as_postgres(
-            [
-                os.path.join(binaries, "pg_ctl"),
-                "-D",
-                data,
-                "-l",
-                os.path.join(folder, "replica.log"),
-                "-w",
-                "-t",
-                "120",
-                "start",
-            ]
+            [os.path.join(binaries, "pg_ctl"), "-D", data, "-l", server_log, "-w", "start"]
         ),
-        check=True,
-        capture_output=True,
+        server_log,
     )
     deadline = time.time() + 120
     while psql("SELECT pg_is_in_recovery()", database, port=port, check=False) != "t":
