@@ -223,6 +223,20 @@ def cleanup(values):
             capture_output=True,
             check=False,
         )
+    if values.get("slot"):  # once the replica is stopped: the primary keeps no WAL for it
+        for _attempt in range(40):  # its WAL sender may take a moment to leave
+            left = psql(
+                f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                f"WHERE slot_name = '{values['slot']}' AND NOT active; "
+                f"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{values['slot']}'",
+                values["database"],
+                check=False,
+            )
+            if left.endswith("0"):
+                break
+            time.sleep(0.5)
+        else:
+            log(f"replication slot {values['slot']} left on the primary: drop it")
     if values.get("folder"):
         shutil.rmtree(values["folder"], ignore_errors=True)
     if values.get("hba_file") and values.get("hba_backup") is not None:
@@ -311,6 +325,11 @@ def start_replica(database, settings, state):
     os.chmod(folder, 0o700)
     data = os.path.join(folder, "data")
     port = int(os.environ.get("ES_BENCH_REPLICA_PORT") or free_port(int(settings["port"]) + 1000))
+    # A replication slot keeps on the primary the WAL written from the backup
+    # on until the replica has it (a busy primary removes it otherwise);
+    # dropped at the end.
+    slot = f"everyone_sells_replica_{os.getpid()}"
+    state.set(slot=slot)
     started = time.perf_counter()
     run_checked(
         as_postgres(
@@ -319,6 +338,9 @@ def start_replica(database, settings, state):
                 "-D",
                 data,
                 "-R",
+                "-C",
+                "-S",
+                slot,
                 "-X",
                 "stream",
                 "-c",
@@ -955,6 +977,8 @@ def run(large, config_path, database):
         signal.signal(signal.SIGTERM, previous_term)
         if writer and writer.process and writer.busy():
             writer.stop()
+        if writer:
+            shutil.rmtree(writer.folder, ignore_errors=True)
         if server:
             server.stop(state)
         cleanup(state.values)
