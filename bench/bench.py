@@ -820,6 +820,12 @@ class Bench:
         figure("signal_create_ms", f"{statistics.median(samples) * 1000:.1f}")
 
 
+def replica_run(large_profile, config_path, database):
+    import replica  # noqa: PLC0415 - bench/replica.py, only for --replica
+
+    replica.run(large_profile, config_path, database)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True)
@@ -846,7 +852,14 @@ def main():
         action="store_true",
         help="the large profile without the standard figures",
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="then its screens over HTTP with a streaming read replica (bench/replica.py)",
+    )
     args = parser.parse_args()
+    if args.replica and not (args.large or args.large_only):
+        parser.error("--replica needs --large or --large-only")
     started = time.perf_counter()
     config.parse_config(["-c", args.config, "-d", args.database])
     cpu, cores, ram_gb = machine()
@@ -877,7 +890,9 @@ def main():
 
             figure("large_scale", args.scale)
         if args.large_only:
-            large.run(env, args.config, args.database, args.scale)
+            large_profile = large.run(env, args.config, args.database, args.scale)
+            if args.replica:
+                replica_run(large_profile, args.config, args.database)
             figure("bench_total_seconds", f"{time.perf_counter() - started:.0f}")
             return
         bench = Bench(env, args.rounds, args.profile)
@@ -902,7 +917,9 @@ def main():
         bench.payout_100k()
         bench.signal_create()
         if args.large:
-            large.run(env, args.config, args.database, args.scale)
+            large_profile = large.run(env, args.config, args.database, args.scale)
+            if args.replica:
+                replica_run(large_profile, args.config, args.database)
         figure("load_average_at_end", " ".join(f"{load:.2f}" for load in os.getloadavg()))
         log("done")
     figure("bench_total_seconds", f"{time.perf_counter() - started:.0f}")

@@ -997,3 +997,4 @@ def run(env, config_path, database, scale):
     figure("longest_request_seconds", f"{_requests[longest]:.2f}")
     figure("longest_request", longest)
     figure("requests_over_30_seconds", sum(1 for seconds in _requests.values() if seconds > 30))
+    return large

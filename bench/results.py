@@ -34,6 +34,14 @@ FIGURES = {
     "xlsx_10k_peak_mb": ("its peak Python memory (MB)", ""),
     "xlsx_10k_base64_kb": ("its size, base64 (KB)", ""),
     "signal_create_ms": ("one signal logged as an employee (ms, median of 30)", ""),
+    # --replica (bench/replica.py)
+    **{
+        f"replica_share_{screen}": (f"{screen}: share of its queries the replica ran", "goal > 0.9")
+        for screen in ("home", "my_contributions", "my_signals", "analysis", "evaluation")
+    },
+    "replica_rw_retries": ("read-only requests Odoo ran again on the primary", "goal 0"),
+    "replica_fallbacks": ("replica cursors Odoo could not open (fell back to the primary)", "0"),
+    "replica_contents_mismatches": ("screen data calls reading otherwise on the primary", "0"),
 }
 
 

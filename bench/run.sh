@@ -9,6 +9,9 @@
 #   bench/run.sh --large      # also the large profile (bench/large.py: 50,000 employees,
 #                             # 1,000,000 ledger entries); --scale 0.1 for a tenth of it,
 #                             # --large-only without the standard figures
+#   bench/run.sh --large --replica   # then its screens over HTTP with a streaming
+#                             # read replica (bench/replica.py; ES_BENCH_HTTP_PORT and
+#                             # ES_BENCH_REPLICA_PORT choose the ports, default: free ones)
 #
 # ES_BENCH_RESULTS names the Markdown file written (default bench/RESULTS.md
 # of this checkout; empty: none). What each figure measures: bench/README.md.
@@ -28,7 +31,12 @@ if psql -XtAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" postgres | grep 
 fi
 PARENT=$(stage_addon)
 CONF=$PARENT/odoo.conf
+# What --replica started or changed, undone here if the bench did not.
+export ES_BENCH_REPLICA_STATE=$PARENT/replica-state.json
 cleanup() {
+    if [ -f "$ES_BENCH_REPLICA_STATE" ]; then
+        "$ODOO_PYTHON" "$PARENT/$ADDON_NAME/bench/replica.py" cleanup "$ES_BENCH_REPLICA_STATE" || true
+    fi
     dropdb --if-exists --force "$DB" >/dev/null 2>&1 || dropdb --if-exists "$DB" >/dev/null 2>&1 || true
     rm -rf "$PARENT"
 }

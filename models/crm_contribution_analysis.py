@@ -249,6 +249,7 @@ class CrmContributionAnalysis(models.Model):
         )
         self.env.invalidate_all()
 
+    @api.readonly
     def action_open_entries(self):
         """The ledger lines behind a row of the analysis."""
         self.ensure_one()

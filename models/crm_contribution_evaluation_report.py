@@ -178,10 +178,12 @@ class CrmContributionEvaluationReport(models.Model):
         return table_sql
 
     @api.model
+    @api.readonly
     def _read_group(
         self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
     ):
-        # set_config(..., true) is SET LOCAL: this transaction only.
+        # set_config(..., true) is SET LOCAL: this transaction only (allowed in
+        # a read-only one, and so on a read replica).
         self.env.cr.execute(
             SQL(
                 "SELECT set_config('work_mem', %(size)s, true)"

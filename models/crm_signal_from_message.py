@@ -300,6 +300,7 @@ class CrmSignal(models.Model):
                 self.env._("Where a signal was saved from is history: it cannot be changed.")
             )
 
+    @api.readonly
     def action_open_source(self):
         """Open the record the signal was saved from, for whoever may read it."""
         self.ensure_one()

@@ -110,6 +110,7 @@ class CrmSignal(models.Model):
             "context": {"default_signal_ids": self.ids},
         }
 
+    @api.readonly
     def action_open_lead(self):
         self.ensure_one()
         return {

@@ -79,6 +79,7 @@ class ResPartner(models.Model):
         return action
 
     @api.model
+    @api.readonly
     def name_search(self, name="", args=None, operator="ilike", limit=100):
         """The signal forms' customer picker lists customers first: companies
         of the company's country, other companies, other contacts outside the

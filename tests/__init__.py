@@ -53,3 +53,4 @@ from . import test_save_as_signal_reading
 from . import test_screens_round_two
 from . import test_tour_round_two
 from . import test_raw_inserts
+from . import test_read_replica
