@@ -176,6 +176,7 @@ def test_a_generator_of_rows_is_written_as_it_comes_never_held():
     def gone():
         nonlocal alive
         alive -= 1
+
     made = 0
 
     def rows():
