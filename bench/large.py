@@ -974,7 +974,7 @@ def resident_mb(reset_peak=False, peak=False):
             with open("/proc/self/clear_refs", "w") as clear:
                 clear.write("5")  # resets VmHWM to the current resident size
         except OSError:
-            pass
+            log("resident memory: the high-water mark cannot be reset here")
     field = "VmHWM:" if peak else "VmRSS:"
     with open("/proc/self/status") as status:
         for line in status:

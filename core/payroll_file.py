@@ -95,11 +95,7 @@ def replace_unencodable(text, encoding, replacement=DEFAULT_REPLACEMENT):
     ('〓田 ㈱髙﨑①', True)
     """
     codec = ENCODINGS.get(encoding, encoding)
-    try:
-        text.encode(codec)
-    except UnicodeEncodeError:
-        pass
-    else:
+    if _encodable(text, codec):
         return text, False  # the usual case: the whole text at once
     out, replaced = [], False
     for char in text:
@@ -111,6 +107,14 @@ def replace_unencodable(text, encoding, replacement=DEFAULT_REPLACEMENT):
         else:
             out.append(char)
     return "".join(out), replaced
+
+
+def _encodable(text, codec):
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
