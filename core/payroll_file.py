@@ -2,12 +2,14 @@
 
 Pure formatting, no Odoo: the column specs (one list: header, source,
 format), hours written the product's way, employee keys zero-padded, and
-the file encoded in the product's encoding. Japanese payroll products read
+the file encoded in the product's encoding, row by row as the rows come
+(a generator is never held as a list). Japanese payroll products read
 "Shift_JIS" as Windows code page 932 (CP932): 髙, 﨑, ㈱ and ① are in it;
 a character outside it (𠮷) is replaced by the format's replacement
 character and the rows it touched are reported, never a silent ``?``.
 """
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -22,13 +24,16 @@ LINE_ENDINGS = {"crlf": "\r\n", "lf": "\n"}
 # 〓 (geta): the mark Japanese business systems print for a character they
 # cannot represent; it is in CP932.
 DEFAULT_REPLACEMENT = "〓"
+# Rows written as text before they are encoded into the file's bytes.
+_ROWS_PER_SPILL = 500
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column of a payroll file: its header, the figure it holds
-    (``source``: a key of each row's values) and how it is written
-    (``text``, ``yen`` or ``hours``)."""
+    """One column of a payroll file or workbook: its header, the figure it
+    holds (``source``: a key of each row's values) and how it is written
+    (a file's ``text``, ``yen`` or ``hours``; a workbook's format, one of
+    ``core.xlsx.FORMATS``)."""
 
     header: str
     source: str
@@ -90,6 +95,8 @@ def replace_unencodable(text, encoding, replacement=DEFAULT_REPLACEMENT):
     ('〓田 ㈱髙﨑①', True)
     """
     codec = ENCODINGS.get(encoding, encoding)
+    if _encodable(text, codec):
+        return text, False  # the usual case: the whole text at once
     out, replaced = [], False
     for char in text:
         try:
@@ -100,6 +107,14 @@ def replace_unencodable(text, encoding, replacement=DEFAULT_REPLACEMENT):
         else:
             out.append(char)
     return "".join(out), replaced
+
+
+def _encodable(text, codec):
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -121,15 +136,20 @@ def write_payroll_file(
     replacement=DEFAULT_REPLACEMENT,
     key_source="employee_key",
 ):
-    """The file's bytes for ``rows`` (dicts of source → value) laid out by
-    ``specs``, and the keys of the rows whose text had to be replaced."""
+    """The file's bytes for ``rows`` (dicts of source → value, a generator
+    as well: each row is written as it comes) laid out by ``specs``, and the
+    keys of the rows whose text had to be replaced."""
     codec = ENCODINGS[encoding]
     replacement, unusable = replace_unencodable(replacement or DEFAULT_REPLACEMENT, encoding)
     if unusable:
         raise ValueError("the replacement character cannot be written in this encoding")
-    stream = io.StringIO(newline="")
+    # Rows are written as text a few hundred at a time, then encoded into
+    # the file's bytes: only the file is held, never the rows.
+    text = io.StringIO(newline="")
+    content = io.BytesIO()
+    encoder = codecs.getincrementalencoder(codec)()
     writer = csv.writer(
-        stream,
+        text,
         delimiter=DELIMITERS[delimiter],
         lineterminator=LINE_ENDINGS[line_ending],
         quoting=csv.QUOTE_MINIMAL,
@@ -139,18 +159,26 @@ def write_payroll_file(
     def clean(values):
         cleaned, touched = [], False
         for value in values:
-            text, replaced = replace_unencodable(value, codec, replacement)
-            cleaned.append(text)
+            cleaned_value, replaced = replace_unencodable(value, codec, replacement)
+            cleaned.append(cleaned_value)
             touched = touched or replaced
         return cleaned, touched
 
+    def spill(final=False):
+        content.write(encoder.encode(text.getvalue(), final))
+        text.seek(0)
+        text.truncate()
+
     if header:
         writer.writerow(clean([spec.header for spec in specs])[0])
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         values, touched = clean(
             [format_value(row.get(spec.source), spec, hours_style) for spec in specs]
         )
         if touched:
             replaced_keys.append(row.get(key_source))
         writer.writerow(values)
-    return PayrollFile(stream.getvalue().encode(codec), tuple(replaced_keys))
+        if not number % _ROWS_PER_SPILL:
+            spill()
+    spill(final=True)
+    return PayrollFile(content.getvalue(), tuple(replaced_keys))

@@ -35,6 +35,8 @@ _MAX_TEXT = 32767  # Excel's limit for one cell
 # read as an escape: both are written as Excel's own "_xHHHH_" escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _ROWS_PER_CHUNK = 500
+# Texts (and dates) whose XML a column keeps for the rows after.
+_CACHED_TEXTS = 1024
 
 # Cell styles (cellXfs indexes in styles.xml).
 _HEADER, _DATE, _NUMBER, _YEN, _DECIMAL, _RATE = 1, 2, 3, 4, 5, 6
@@ -251,13 +253,22 @@ def _column_letters(count):
 
 
 def _write_sheet(part, headers, rows, formats, selected):
-    """Write one worksheet; return its last cell (``"P101"``), or None."""
+    """Write one worksheet; return its last cell (``"P101"``), or None.
+
+    ``rows`` is read one row at a time and no row is kept: each is turned
+    into XML at once, a chunk of rows at a time into the spooled body."""
     headers = [str(header) for header in headers]
     styles = [FORMATS[name or "number"] for name in (formats or ())]
     # Widest text (in half-width characters) and largest number per column.
     text_widths = [_text_width(header) + 2 for header in headers]  # + the filter button
     largest = [0.0] * len(headers)
     letters = _column_letters(len(headers))
+    # Per column, the XML of its recent texts (names, rules and treatments
+    # repeat from row to row), and of the sheet's dates: bounded, cleared
+    # when full.
+    texts = [{} for _letter in letters]
+    dates = {}
+    number_styles = styles + [_NUMBER] * (len(letters) - len(styles))
     last_row = 1
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
         header_cells = "".join(
@@ -271,21 +282,45 @@ def _write_sheet(part, headers, rows, formats, selected):
                 grow = len(letters) - len(text_widths)
                 text_widths += [0] * grow
                 largest += [0.0] * grow
+                texts += [{} for _index in range(grow)]
+                number_styles += [_NUMBER] * grow
             cells = []
             for column, value in enumerate(row):
                 if value is None or value is False or value == "":
                     continue  # a blank cell is no cell
-                ref = f"{letters[column]}{number}"
                 kind = value.__class__
                 if kind is str:
-                    cells.append(_text_cell(ref, value))
-                    width = len(value) if value.isascii() else 2 * len(value)
+                    known = texts[column].get(value)
+                    if known is None:
+                        if len(texts[column]) >= _CACHED_TEXTS:
+                            texts[column].clear()
+                        known = texts[column][value] = (_text_tail(value), _text_width(value))
+                    tail, width = known
+                    cells.append(f'<c r="{letters[column]}{number}"{tail}')
                     if width > text_widths[column]:
                         text_widths[column] = width
                     continue
+                if kind is float or kind is int or kind is Decimal:
+                    cells.append(
+                        _number_cell(f"{letters[column]}{number}", value, number_styles[column])
+                    )
+                    size = abs(value)
+                    if size > largest[column]:
+                        largest[column] = size
+                    continue
+                if kind is datetime.date:
+                    tail = dates.get(value)
+                    if tail is None:
+                        if len(dates) >= _CACHED_TEXTS:
+                            dates.clear()
+                        tail = dates[value] = _date_tail(value)
+                    cells.append(f'<c r="{letters[column]}{number}"{tail}')
+                    if text_widths[column] < 10:
+                        text_widths[column] = 10
+                    continue
+                ref = f"{letters[column]}{number}"
                 if kind is not bool and isinstance(value, (int, float, Decimal)):
-                    style = styles[column] if column < len(styles) else _NUMBER
-                    cells.append(_number_cell(ref, value, style))
+                    cells.append(_number_cell(ref, value, number_styles[column]))
                     size = abs(value)
                     if size > largest[column]:
                         largest[column] = size
@@ -360,17 +395,28 @@ def _cell(ref, value):
             raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
         return f'<c r="{ref}" s="{_NUMBER}"><v>{number!r}</v></c>'
     if isinstance(value, datetime.date):
-        if not isinstance(value, datetime.datetime):
-            value = datetime.datetime.combine(value, datetime.time())
-        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-        return f'<c r="{ref}" s="{_DATE}"><v>{serial!r}</v></c>'
+        return f'<c r="{ref}"{_date_tail(value)}'
     return _text_cell(ref, str(value))
 
 
+def _date_tail(value):
+    """A date's cell after its reference: its serial number, as a date."""
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(value, datetime.time())
+    serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+    return f' s="{_DATE}"><v>{serial!r}</v></c>'
+
+
 def _text_cell(ref, text, style=0):
+    return f'<c r="{ref}"{_text_tail(text, style)}'
+
+
+def _text_tail(text, style=0):
+    """A text's cell after its reference: always an inline string, never a
+    formula, whatever it starts with."""
     text = text[:_MAX_TEXT]
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     style = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'

@@ -1,13 +1,15 @@
 import base64
 import io
+import tempfile
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..core.payroll_file import ColumnSpec
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
-from .crm_contribution_payout_line import HOURS_TEMPLATE_INPUTS
+from .crm_contribution_payout_line import HOURS_TEMPLATE_COLUMNS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 
@@ -19,9 +21,6 @@ EXPORT_FIELDS = {"xlsx_file", "xlsx_filename", "export_lang"}
 BACKGROUND_FIELDS = {"background_job_id", "background_job_state"}
 # Statements printed in the click; more are printed by a background job.
 STATEMENTS_AT_ONCE = 20
-
-# The hours template's columns, in order.
-HOURS_TEMPLATE_FIELDS = ["id", "employee_id", *HOURS_TEMPLATE_INPUTS]
 
 # Moved only by the payout's own actions (Compute, Confirm, Mark as Paid,
 # Cancel, Reset to Draft, a line's deletion): never given by a caller.
@@ -546,15 +545,15 @@ class CrmContributionPayout(models.Model):
     def action_export_xlsx(self):
         self.ensure_one()
         self._check_state("confirmed", "done")
-        stream = io.BytesIO()
         workbook = self.env["crm.contribution.payroll.workbook"].with_context(lang=self.export_lang)
-        workbook._write(self.with_context(lang=self.export_lang), stream)
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(stream.getvalue()),
-                "xlsx_filename": f"everyone_sells_payout_{self.date_to:%Y_%m}.xlsx",
-            }
-        )
+        # Written to a temporary file as the rows come, then stored: the
+        # compressed file is held once, never the rows nor a base64 copy.
+        with tempfile.TemporaryFile() as stream:
+            workbook._write(self.with_context(lang=self.export_lang), stream)
+            stream.seek(0)
+            content = stream.read()
+        self._store_xlsx(content)
+        self.write({"xlsx_filename": f"everyone_sells_payout_{self.date_to:%Y_%m}.xlsx"})
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
@@ -562,28 +561,82 @@ class CrmContributionPayout(models.Model):
             "target": "self",
         }
 
-    def _hours_template_headers(self):
-        """The hours template's headers: field names, which Odoo's import
-        matches, except the scheduled hours, labelled 月平均所定労働時間 (the
-        field's label, which the import matches too): a month's own hours
-        are not the base."""
+    def _store_xlsx(self, content):
+        """Store ``content`` as ``xlsx_file``, in the attachment that holds
+        the field, as the field's own write does but from the bytes: a large
+        workbook is not encoded to base64 and decoded back on the way."""
+        # sudo: the field's attachment, which the field itself writes with
+        # sudo; the caller may write this payout (checked by the workbook).
+        attachments = self.env["ir.attachment"].sudo()
+        attachment = attachments.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_field", "=", "xlsx_file"),
+                ("res_id", "=", self.id),
+            ],
+            limit=1,
+        )
+        values = {
+            "raw": content,
+            # Given, not guessed: guessing opens the whole file as a zip.
+            "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+        if attachment:
+            attachment.write(values)
+        else:
+            attachments.create(
+                {
+                    "name": "xlsx_file",
+                    "res_model": self._name,
+                    "res_field": "xlsx_file",
+                    "res_id": self.id,
+                    "type": "binary",
+                    **values,
+                }
+            )
+        self.invalidate_recordset(["xlsx_file"])
+
+    def _hours_template_columns(self):
+        """The hours template's columns: the line's id and employee, then
+        each line input of ``HOURS_TEMPLATE_COLUMNS``, headed by its field
+        name, which Odoo's import matches, except the scheduled hours,
+        labelled 月平均所定労働時間 (the field's label, which the import
+        matches too): a month's own hours are not the base."""
         label = self.env["crm.contribution.payout.line"]._fields["scheduled_hours"]
-        labels = {"scheduled_hours": label.get_description(self.env)["string"]}
-        return [labels.get(fname, fname) for fname in HOURS_TEMPLATE_FIELDS]
+        headers = {"scheduled_hours": label.get_description(self.env)["string"]}
+        return [
+            ColumnSpec("id", "id", "text"),
+            ColumnSpec("employee_id", "employee_id", "text"),
+            *(
+                ColumnSpec(headers.get(fname, fname), fname, cell_format)
+                for fname, cell_format in HOURS_TEMPLATE_COLUMNS
+            ),
+        ]
+
+    def _hours_template_headers(self):
+        return [column.header for column in self._hours_template_columns()]
 
     def action_download_hours_template(self):
         """A workbook to fill the hours in and import back with Odoo's import."""
         self.ensure_one()
         self._check_state("draft")
-        fnames = HOURS_TEMPLATE_FIELDS
-        headers = self._hours_template_headers()
+        columns = self._hours_template_columns()
         # sudo: Odoo reserves exports to a group, but this template only
         # carries the external ids Odoo's import matches on and the figures
         # the administrator already sees.
-        rows = self.line_ids.sudo().export_data(fnames)["datas"]
+        rows = self.line_ids.sudo().export_data([column.source for column in columns])["datas"]
         stream = io.BytesIO()
-        formats = ["text", "text", "hours", "hours", "hours", "hours", "yen", "hours"]
-        write_workbook(stream, [("hours", headers, rows, formats)])
+        write_workbook(
+            stream,
+            [
+                (
+                    "hours",
+                    [column.header for column in columns],
+                    rows,
+                    [column.format for column in columns],
+                )
+            ],
+        )
         attachment = self.env["ir.attachment"].create(
             {
                 "name": f"hours_{self.date_to:%Y_%m}.xlsx",

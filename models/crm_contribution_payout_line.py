@@ -30,18 +30,20 @@ HOURS_FIELDS = (
     "scheduled_hours",
 )
 WAGE_FIELDS = ("net_wage_amount", "fixed_wage_amount")
-# The hours template's figures, in its columns' order (after the line's id
-# and employee).
-HOURS_TEMPLATE_INPUTS = (
-    "worked_hours",
-    "overtime_hours",
-    "late_night_hours",
-    "holiday_hours",
-    "fixed_wage_amount",
-    "scheduled_hours",
-    "net_wage_amount",
-    "overtime_exempt",
+# The hours template's columns after the line's id and employee, in order:
+# the line input each one fills (its header is the field, which Odoo's import
+# matches) and its cell format (core.xlsx.FORMATS).
+HOURS_TEMPLATE_COLUMNS = (
+    ("worked_hours", "hours"),
+    ("overtime_hours", "hours"),
+    ("late_night_hours", "hours"),
+    ("holiday_hours", "hours"),
+    ("fixed_wage_amount", "yen"),
+    ("scheduled_hours", "hours"),
+    ("net_wage_amount", "number"),
+    ("overtime_exempt", "text"),
 )
+HOURS_TEMPLATE_INPUTS = tuple(fname for fname, _format in HOURS_TEMPLATE_COLUMNS)
 # What an administrator fills in on a draft line: the hours template's
 # figures, and what payroll corrects of the employee record (the workplace,
 # an address defaulting to the head office, and the pay scheme); every other

@@ -1,8 +1,23 @@
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..core.payroll_file import write_payroll_file
 from .crm_contribution_payroll_format import prefecture_label
+
+# The line's records a payroll file names (after its employee).
+LINE_ID_COLUMNS = ("department_id", "workplace_state_id")
+# A payroll file's figure kinds (column kinds) and the line field each reads.
+PAYROLL_FILE_FIGURES = {
+    "incentive": "incentive_amount",
+    "overtime_premium": "overtime_premium_amount",
+    "deduction": "deducted_amount",
+    "award": "award_amount",
+    "worked_hours": "worked_hours",
+    "overtime_hours": "overtime_hours",
+    "late_night_hours": "late_night_hours",
+    "holiday_hours": "holiday_hours",
+}
 
 
 class CrmContributionPayout(models.Model):
@@ -39,10 +54,19 @@ class CrmContributionPayout(models.Model):
                     payout=self.display_name,
                 )
             )
-        lines = self.line_ids
-        keys = export_format._keys_of(lines.employee_id)
-        missing = lines.filtered(lambda line: not keys.get(line.employee_id.id))
+        missing = []  # employees without a key, in the lines' order
+        result = write_payroll_file(
+            export_format._column_specs(),
+            self._payroll_file_rows(export_format, missing),
+            encoding=export_format.encoding,
+            delimiter=export_format.delimiter,
+            line_ending=export_format.line_ending,
+            header=export_format.header_row,
+            hours_style=export_format.hours_format,
+            replacement=export_format.replacement_char,
+        )
         if missing:
+            # Nothing was written: the file existed only in this call.
             raise UserError(
                 self.env._(
                     "These employees have no %(key)s, which the payroll product matches "
@@ -51,20 +75,11 @@ class CrmContributionPayout(models.Model):
                     key=dict(
                         export_format._fields["employee_key"]._description_selection(self.env)
                     )[export_format.employee_key],
-                    employees=", ".join(missing.employee_id.sudo().mapped("name")),
+                    employees=", ".join(
+                        self.env["hr.employee"].browse(missing).sudo().mapped("name")
+                    ),
                 )
             )
-        rows = [line._payroll_file_values(keys) for line in lines]
-        result = write_payroll_file(
-            export_format._column_specs(),
-            rows,
-            encoding=export_format.encoding,
-            delimiter=export_format.delimiter,
-            line_ending=export_format.line_ending,
-            header=export_format.header_row,
-            hours_style=export_format.hours_format,
-            replacement=export_format.replacement_char,
-        )
         preset = export_format.preset if export_format.preset != "custom" else "payroll"
         file_name = f"{preset}_{self.date_to:%Y_%m}.csv"
         return file_name, result.content, list(result.replaced_keys)
@@ -100,29 +115,56 @@ class CrmContributionPayout(models.Model):
             "context": {"default_payout_id": self.id},
         }
 
-
-class CrmContributionPayoutLine(models.Model):
-    _inherit = "crm.contribution.payout.line"
-
-    def _payroll_file_values(self, keys):
-        """The line's figures by column kind. Incentive, award and deduction
-        stay apart: there is no "payable" column."""
-        self.ensure_one()
+    def _payroll_file_rows(self, export_format, missing):
+        """The figures of each line by column kind, in the lines' order, as
+        the file's writer asks for them: read from a server-side cursor a
+        batch at a time (a payout of fifty thousand lines is never held).
+        Incentive, award and deduction stay apart: there is no "payable"
+        column. The employees without a key are added to ``missing`` (in
+        order, once each) and their rows left out."""
+        Line = self.env["crm.contribution.payout.line"]
+        Line.flush_model()
+        # In the lines' order, as line_ids reads them.
+        query = Line._search([("payout_id", "=", self.id)], order=Line._order)
+        query = query.select(
+            *(SQL.identifier(query.table, fname) for fname in ("employee_id", *LINE_ID_COLUMNS)),
+            *(
+                SQL("COALESCE(%s, 0)", SQL.identifier(query.table, fname))
+                for fname in PAYROLL_FILE_FIGURES.values()
+            ),
+        )
+        workbook = self.env["crm.contribution.payroll.workbook"]
         # sudo: the name and department of the employees of a payout the
         # user may export, as the workbook shows them.
-        employee = self.employee_id.sudo()
-        return {
-            "employee_key": keys.get(self.employee_id.id),
-            "employee_name": employee.name,
-            "department": self.department_id.sudo().name or "",
+        as_payroll = workbook.sudo()
+        departments, prefectures = {}, {}
+        missing_seen = set()
+        for lines in workbook._batches(query):
+            employee_ids = {line[0] for line in lines}
+            keys = export_format._keys_of(self.env["hr.employee"].browse(employee_ids))
+            names = as_payroll._names_of("hr.employee", employee_ids, {})
+            as_payroll._names_of("hr.department", {line[1] for line in lines}, departments)
             # The file is read by a Japanese payroll product: Japanese names.
-            "workplace_prefecture": prefecture_label(self.workplace_state_id, "ja_JP"),
-            "incentive": self.incentive_amount,
-            "overtime_premium": self.overtime_premium_amount,
-            "deduction": self.deducted_amount,
-            "award": self.award_amount,
-            "worked_hours": self.worked_hours,
-            "overtime_hours": self.overtime_hours,
-            "late_night_hours": self.late_night_hours,
-            "holiday_hours": self.holiday_hours,
-        }
+            workbook._names_of(
+                "res.country.state",
+                {line[2] for line in lines},
+                prefectures,
+                lambda state: prefecture_label(state, "ja_JP"),
+            )
+            for employee_id, department_id, state_id, *figures in lines:
+                key = keys.get(employee_id)
+                if not key:
+                    if employee_id not in missing_seen:
+                        missing_seen.add(employee_id)
+                        missing.append(employee_id)
+                    continue
+                yield {
+                    "employee_key": key,
+                    "employee_name": names.get(employee_id),
+                    "department": departments.get(department_id) or "",
+                    "workplace_prefecture": prefectures.get(state_id, ""),
+                    **{
+                        kind: float(figure)
+                        for kind, figure in zip(PAYROLL_FILE_FIGURES, figures, strict=True)
+                    },
+                }

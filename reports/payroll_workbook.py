@@ -1,68 +1,46 @@
 """The payroll workbook of a payout: what payroll imports without touching it.
 
 One sheet per employee line (with how payroll must treat each amount), one
-per ledger entry, and the rules in force. Written with the addon's own
-SpreadsheetML writer (:mod:`..core.xlsx`): yen as ``¥#,##0``, hours with two
-decimals, hourly bases with three, dates as dates.
+per ledger entry, and the rules in force. Each sheet's columns are one list
+of column specs (header, source, format): add a column there. Written with
+the addon's own SpreadsheetML writer (:mod:`..core.xlsx`): yen as
+``¥#,##0``, hours with two decimals, hourly bases with three, dates as dates.
+
+In constant memory: the lines and entries are read from a server-side
+cursor in the export's transaction, a batch at a time, and handed to the
+writer row by row; no sheet is ever held as a list.
 """
+
+import uuid
+from operator import itemgetter
 
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..core.payroll_file import ColumnSpec
 from ..core.xlsx import write_workbook
 from ..models.crm_contribution_payroll_format import prefecture_label
 from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
 
-PAYROLL_FORMATS = [
-    "text",  # employee ID
-    "text",  # employee
-    "text",  # department
-    "text",  # workplace prefecture
-    "date",  # period start
-    "date",  # period end
-    "date",  # payment date
-    "yen",  # incentive
-    "text",  # withholding treatment
-    "text",  # social insurance treatment
-    "hours",  # worked
-    "hours",  # overtime
-    "hours",  # late night
-    "hours",  # legal holiday
-    "rate",  # hourly base
-    "yen",  # premium
-    "yen",  # carried in
-    "yen",  # deducted
-    "yen",  # payable
-    "yen",  # outstanding
-    "yen",  # discretionary award
-    "text",  # award treatment
-    "text",  # warnings
-]
-ENTRY_FORMATS = [
-    "date",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "yen",
-    "decimal",
-    "text",
-    "text",
-]
-RULE_FORMATS = [
-    "text",
-    "text",
-    "text",
-    "decimal",
-    "yen",
-    "text",
-    "yen",
-    "yen",
-    "text",
-    "date",
-    "date",
-]
+# Rows fetched from the server-side cursor at a time: the memory a sheet
+# needs, whatever the payout's size.
+BATCH_ROWS = 5000
+# The figures of a payout line the payroll sheet shows as they are stored
+# (0 when empty), each its spec's source.
+LINE_FIGURES = (
+    "incentive_amount",
+    "worked_hours",
+    "overtime_hours",
+    "late_night_hours",
+    "holiday_hours",
+    "hourly_base",
+    "overtime_premium_amount",
+    "carry_in_amount",
+    "deducted_amount",
+    "payable_amount",
+    "carry_out_amount",
+    "award_amount",
+)
 
 
 class CrmContributionPayrollWorkbook(models.AbstractModel):
@@ -102,6 +80,106 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             "incentive_entry": self.env._("Salary (給与) / remuneration (報酬)"),
         }
 
+    # ------------------------------------------------------------------
+    # COLUMNS: one list per sheet (header, source, format)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _payroll_columns(self):
+        """The payroll sheet's columns; a source is a line figure of
+        ``LINE_FIGURES`` or a value ``_payroll_rows`` derives."""
+        return [
+            ColumnSpec(self.env._("Employee ID"), "employee_key", "text"),
+            ColumnSpec(self.env._("Employee"), "employee_name", "text"),
+            ColumnSpec(self.env._("Department"), "department", "text"),
+            ColumnSpec(self.env._("Workplace prefecture"), "workplace_prefecture", "text"),
+            ColumnSpec(self.env._("Period start"), "date_from", "date"),
+            ColumnSpec(self.env._("Period end"), "date_to", "date"),
+            ColumnSpec(self.env._("Payment date"), "payment_date", "date"),
+            ColumnSpec(self.env._("Incentive (歩合給, wages)"), "incentive_amount", "yen"),
+            ColumnSpec(self.env._("Incentive: withholding"), "incentive_withholding", "text"),
+            ColumnSpec(
+                self.env._("Incentive: social insurance"), "incentive_social_insurance", "text"
+            ),
+            ColumnSpec(self.env._("Hours worked"), "worked_hours", "hours"),
+            ColumnSpec(self.env._("Statutory overtime hours"), "overtime_hours", "hours"),
+            ColumnSpec(self.env._("Late-night hours"), "late_night_hours", "hours"),
+            ColumnSpec(self.env._("Legal holiday hours"), "holiday_hours", "hours"),
+            ColumnSpec(self.env._("Hourly base (incentive ÷ hours worked)"), "hourly_base", "rate"),
+            ColumnSpec(
+                self.env._("Overtime premium on incentive"), "overtime_premium_amount", "yen"
+            ),
+            ColumnSpec(self.env._("Carried in"), "carry_in_amount", "yen"),
+            ColumnSpec(self.env._("Deducted"), "deducted_amount", "yen"),
+            ColumnSpec(self.env._("Payable"), "payable_amount", "yen"),
+            ColumnSpec(self.env._("Outstanding (for HR)"), "carry_out_amount", "yen"),
+            ColumnSpec(self.env._("Discretionary award"), "award_amount", "yen"),
+            ColumnSpec(self.env._("Discretionary award: withholding"), "award_treatment", "text"),
+            ColumnSpec(self.env._("Warnings"), "warning", "text"),
+        ]
+
+    @api.model
+    def _entry_columns(self):
+        return [
+            ColumnSpec(self.env._("Date"), "date", "date"),
+            ColumnSpec(self.env._("Employee ID"), "employee_key", "text"),
+            ColumnSpec(self.env._("Employee"), "employee_name", "text"),
+            ColumnSpec(self.env._("Deal"), "lead_name", "text"),
+            ColumnSpec(self.env._("Rule"), "rule", "text"),
+            ColumnSpec(self.env._("Type"), "wage_type", "text"),
+            ColumnSpec(self.env._("Amount"), "amount", "yen"),
+            ColumnSpec(self.env._("Points"), "points", "decimal"),
+            ColumnSpec(self.env._("Payroll treatment"), "treatment", "text"),
+            ColumnSpec(self.env._("Explanation"), "explanation", "text"),
+        ]
+
+    @api.model
+    def _rule_columns(self):
+        return [
+            ColumnSpec(self.env._("Rule"), "name", "text"),
+            ColumnSpec(self.env._("Trigger"), "trigger", "text"),
+            ColumnSpec(self.env._("Method"), "compute_method", "text"),
+            ColumnSpec(self.env._("Percentage"), "percentage", "decimal"),
+            ColumnSpec(self.env._("Fixed amount"), "fixed_amount", "yen"),
+            ColumnSpec(self.env._("Split"), "split_method", "text"),
+            ColumnSpec(self.env._("Cap per deal"), "cap_per_deal", "yen"),
+            ColumnSpec(self.env._("Cap per month"), "cap_per_period", "yen"),
+            ColumnSpec(self.env._("Wage type"), "wage_type", "text"),
+            ColumnSpec(self.env._("Valid from"), "date_from", "date"),
+            ColumnSpec(self.env._("Valid until"), "date_to", "date"),
+        ]
+
+    @staticmethod
+    def _sheet(title, columns, values):
+        """A sheet for the writer: ``values`` (dicts of source → value) laid
+        out by ``columns``, row by row as the writer asks for them."""
+        sources = [column.source for column in columns]
+        # itemgetter of one key gives the value, not a one-value tuple.
+        cells = itemgetter(*sources) if len(sources) > 1 else lambda row: (row[sources[0]],)
+        return (
+            title,
+            [column.header for column in columns],
+            (cells(row) for row in values),
+            [column.format for column in columns],
+        )
+
+    # ------------------------------------------------------------------
+    # READING
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _batches(self, query):
+        """The rows of ``query``, a list of at most ``BATCH_ROWS`` at a time,
+        from a server-side cursor on the export's connection: in its
+        transaction, so it sees what was flushed, never the whole result in
+        memory. Closed when the caller stops reading, error or not."""
+        connection = self.env.cr._cnx
+        with connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}") as cursor:
+            cursor.itersize = BATCH_ROWS
+            cursor.execute(query.code, query.params)
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                yield rows
+
     @api.model
     def _employee_identities(self, employee_ids):
         """{employee id: (employee key, name)}. The key is the payroll file's
@@ -127,217 +205,153 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     def _identities_of(self, employee_ids, known):
         """``_employee_identities``, reading only the employees not in ``known``
         (which it completes)."""
-        missing = set(employee_ids) - set(known)
+        missing = {employee_id for employee_id in employee_ids if employee_id not in known}
         if missing:
             known.update(self._employee_identities(missing))
         return known
 
     @api.model
+    def _names_of(self, model, ids, known, name=None):
+        """{id: name} of the records ``ids`` of ``model``, archived ones
+        included, reading only those not in ``known`` (which it completes)."""
+        missing = {record_id for record_id in ids if record_id and record_id not in known}
+        if missing:
+            records = self.env[model].with_context(active_test=False).browse(missing)
+            known.update({record.id: (name or (lambda r: r.name))(record) for record in records})
+        return known
+
+    @api.model
     def _sheets(self, payout):
-        # Ten thousand lines and as many entries: read as plain values in a
-        # few queries, not value by value through records (the ORM spent
-        # more than the whole workbook on it). The caller may write this
-        # payout (an administrator of its company, checked here), and every
-        # line and entry read belongs to it.
+        # Fifty thousand lines and a million entries: read as plain values
+        # from a server-side cursor, a batch at a time, not value by value
+        # through records (the ORM spent more than the whole workbook on it)
+        # nor as one list. The caller may write this payout (an
+        # administrator of its company, checked here), and every line and
+        # entry read belongs to it.
         payout.check_access("write")
+        for model in ("crm.contribution.payout.line", "crm.contribution", "hr.employee"):
+            self.env[model].flush_model()
         # The employee keys follow the payout's company's payroll file format.
         workbook = self.with_company(payout.company_id)
         # Both sheets name the same employees: their identities read once.
         identities = {}
         return [
-            workbook._payroll_sheet(payout, identities),
-            workbook._entry_sheet(payout, identities),
-            workbook._rule_sheet(payout),
+            workbook._sheet(
+                self.env._("Payroll"),
+                workbook._payroll_columns(),
+                workbook._payroll_rows(payout, identities),
+            ),
+            workbook._sheet(
+                self.env._("Entries"),
+                workbook._entry_columns(),
+                workbook._entry_rows(payout, identities),
+            ),
+            workbook._sheet(
+                self.env._("Rules in force"), workbook._rule_columns(), workbook._rule_rows(payout)
+            ),
         ]
 
     @api.model
-    def _payroll_sheet(self, payout, identities):
-        for model in ("crm.contribution.payout.line", "crm.contribution", "hr.employee"):
-            self.env[model].flush_model()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT line.employee_id, line.department_id, line.workplace_state_id,
-                       COALESCE(line.incentive_amount, 0),
-                       COALESCE(line.worked_hours, 0), COALESCE(line.overtime_hours, 0),
-                       COALESCE(line.late_night_hours, 0), COALESCE(line.holiday_hours, 0),
-                       COALESCE(line.hourly_base, 0), COALESCE(line.overtime_premium_amount, 0),
-                       COALESCE(line.carry_in_amount, 0), COALESCE(line.deducted_amount, 0),
-                       COALESCE(line.payable_amount, 0), COALESCE(line.carry_out_amount, 0),
-                       COALESCE(line.award_amount, 0), line.warning
-                  FROM crm_contribution_payout_line line
-             LEFT JOIN hr_department department ON department.id = line.department_id
-                 WHERE line.payout_id = %s
-              ORDER BY department.name NULLS FIRST, line.id
-                """,
-                payout.id,
-            )
+    def _payroll_rows(self, payout, identities):
+        """The values of each line of ``payout``, by department, as the
+        writer asks for them."""
+        query = SQL(
+            """
+            SELECT line.employee_id, line.department_id, line.workplace_state_id, line.warning,
+                   %s
+              FROM crm_contribution_payout_line line
+         LEFT JOIN hr_department department ON department.id = line.department_id
+             WHERE line.payout_id = %s
+          ORDER BY department.name NULLS FIRST, line.id
+            """,
+            SQL(", ").join(
+                SQL("COALESCE(%s, 0)", SQL.identifier("line", fname)) for fname in LINE_FIGURES
+            ),
+            payout.id,
         )
-        lines = cr.fetchall()
-        departments = {
-            department.id: department.name
-            for department in self.env["hr.department"]
-            .with_context(active_test=False)
-            .browse({line[1] for line in lines if line[1]})
-        }
-        prefectures = {
-            state.id: prefecture_label(state)
-            for state in self.env["res.country.state"].browse(
-                {line[2] for line in lines if line[2]}
-            )
-        }
-        employees = self._identities_of({line[0] for line in lines}, identities)
         treatment = self._treatments()
-        period = (payout.date_from, payout.date_to, payout.payment_date)
-        headers = [
-            self.env._("Employee ID"),
-            self.env._("Employee"),
-            self.env._("Department"),
-            self.env._("Workplace prefecture"),
-            self.env._("Period start"),
-            self.env._("Period end"),
-            self.env._("Payment date"),
-            self.env._("Incentive (歩合給, wages)"),
-            self.env._("Incentive: withholding"),
-            self.env._("Incentive: social insurance"),
-            self.env._("Hours worked"),
-            self.env._("Statutory overtime hours"),
-            self.env._("Late-night hours"),
-            self.env._("Legal holiday hours"),
-            self.env._("Hourly base (incentive ÷ hours worked)"),
-            self.env._("Overtime premium on incentive"),
-            self.env._("Carried in"),
-            self.env._("Deducted"),
-            self.env._("Payable"),
-            self.env._("Outstanding (for HR)"),
-            self.env._("Discretionary award"),
-            self.env._("Discretionary award: withholding"),
-            self.env._("Warnings"),
-        ]
-        rows = (
-            [
-                *employees[employee_id],
-                departments.get(department_id),
-                prefectures.get(state_id),
-                *period,
-                incentive,
-                treatment["withholding"] if incentive else None,
-                treatment["social_insurance"] if incentive else None,
-                worked,
-                overtime,
-                late_night,
-                holiday,
-                round(base, 3),
-                premium,
-                carried,
-                deducted,
-                payable,
-                outstanding,
-                award,
-                treatment["award"] if award else None,
-                warning or "",
-            ]
-            for (
-                employee_id,
-                department_id,
-                state_id,
-                incentive,
-                worked,
-                overtime,
-                late_night,
-                holiday,
-                base,
-                premium,
-                carried,
-                deducted,
-                payable,
-                outstanding,
-                award,
-                warning,
-            ) in lines
-        )
-        return (self.env._("Payroll"), headers, rows, PAYROLL_FORMATS)
+        period = {
+            "date_from": payout.date_from,
+            "date_to": payout.date_to,
+            "payment_date": payout.payment_date,
+        }
+        departments, prefectures = {}, {}
+        for lines in self._batches(query):
+            self._names_of("hr.department", {line[1] for line in lines}, departments)
+            self._names_of(
+                "res.country.state", {line[2] for line in lines}, prefectures, prefecture_label
+            )
+            employees = self._identities_of({line[0] for line in lines}, identities)
+            for employee_id, department_id, state_id, warning, *figures in lines:
+                values = dict(zip(LINE_FIGURES, figures, strict=True))
+                incentive, award = values["incentive_amount"], values["award_amount"]
+                values["employee_key"], values["employee_name"] = employees[employee_id]
+                values.update(
+                    period,
+                    department=departments.get(department_id),
+                    workplace_prefecture=prefectures.get(state_id),
+                    incentive_withholding=treatment["withholding"] if incentive else None,
+                    incentive_social_insurance=(
+                        treatment["social_insurance"] if incentive else None
+                    ),
+                    hourly_base=round(values["hourly_base"], 3),
+                    award_treatment=treatment["award"] if award else None,
+                    warning=warning or "",
+                )
+                yield values
 
     @api.model
-    def _entry_sheet(self, payout, identities):
-        cr = self.env.cr
-        headers = [
-            self.env._("Date"),
-            self.env._("Employee ID"),
-            self.env._("Employee"),
-            self.env._("Deal"),
-            self.env._("Rule"),
-            self.env._("Type"),
-            self.env._("Amount"),
-            self.env._("Points"),
-            self.env._("Payroll treatment"),
-            self.env._("Explanation"),
-        ]
+    def _entry_rows(self, payout, identities):
+        """The values of each ledger entry of ``payout``, by employee and
+        date, with its sentence in its employee's language."""
         wage_types = dict(
             self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
         )
         treatment = self._treatments()
         treatments = {"incentive": treatment["incentive_entry"], "award": treatment["award"]}
-        cr.execute(
-            SQL(
-                """
-                SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
-                  FROM crm_contribution
-                 WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
-              ORDER BY employee_id, date, id
-                """,
-                SQL.identifier(PAYOUT_ENTRY_TABLE),
-                payout.id,
-            )
+        query = SQL(
+            """
+            SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
+              FROM crm_contribution
+             WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
+          ORDER BY employee_id, date, id
+            """,
+            SQL.identifier(PAYOUT_ENTRY_TABLE),
+            payout.id,
         )
-        entries = cr.fetchall()
-        employees = self._identities_of({entry[1] for entry in entries}, identities)
-        # Each sentence in its employee's language, written from the figures.
-        explanations = (
-            self.env["crm.contribution"]
-            .browse([entry[7] for entry in entries])
-            ._explained_for_employees()
-        )
-        rule_names = {
-            rule.id: rule.name
-            for rule in self.env["crm.contribution.rule"]
-            .with_context(active_test=False)
-            .browse({entry[3] for entry in entries if entry[3]})
-        }
-        rows = (
-            [
+        rule_names = {}
+        Entry = self.env["crm.contribution"]
+        for entries in self._batches(query):
+            employees = self._identities_of({entry[1] for entry in entries}, identities)
+            # Each sentence in its employee's language, written from the figures.
+            explanations = Entry.browse([entry[7] for entry in entries])._explained_for_employees()
+            self._names_of("crm.contribution.rule", {entry[3] for entry in entries}, rule_names)
+            for (
                 day,
-                *employees[employee_id],
-                lead_name or "",
-                rule_names.get(rule_id) or "",
-                wage_types.get(wage_type, ""),
+                employee_id,
+                lead_name,
+                rule_id,
+                wage_type,
                 amount,
                 points,
-                treatments.get(wage_type, "") if amount else "",
-                explanations.get(entry_id) or "",
-            ]
-            for day, employee_id, lead_name, rule_id, wage_type, amount, points, entry_id in (
-                entries
-            )
-        )
-        return (self.env._("Entries"), headers, rows, ENTRY_FORMATS)
+                entry_id,
+            ) in entries:
+                key, name = employees[employee_id]
+                yield {
+                    "date": day,
+                    "employee_key": key,
+                    "employee_name": name,
+                    "lead_name": lead_name or "",
+                    "rule": rule_names.get(rule_id) or "",
+                    "wage_type": wage_types.get(wage_type, ""),
+                    "amount": amount,
+                    "points": points,
+                    "treatment": treatments.get(wage_type, "") if amount else "",
+                    "explanation": explanations.get(entry_id) or "",
+                }
 
     @api.model
-    def _rule_sheet(self, payout):
-        headers = [
-            self.env._("Rule"),
-            self.env._("Trigger"),
-            self.env._("Method"),
-            self.env._("Percentage"),
-            self.env._("Fixed amount"),
-            self.env._("Split"),
-            self.env._("Cap per deal"),
-            self.env._("Cap per month"),
-            self.env._("Wage type"),
-            self.env._("Valid from"),
-            self.env._("Valid until"),
-        ]
+    def _rule_rows(self, payout):
         rules = (
             self.env["crm.contribution.rule"]
             .with_context(active_test=False)
@@ -355,20 +369,17 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             fname: dict(rules._fields[fname]._description_selection(self.env))
             for fname in ("trigger", "compute_method", "split_method", "wage_type")
         }
-        rows = (
-            [
-                rule.name,
-                selection["trigger"][rule.trigger],
-                selection["compute_method"][rule.compute_method],
-                rule.percentage,
-                rule.fixed_amount,
-                selection["split_method"][rule.split_method],
-                rule.cap_per_deal,
-                rule.cap_per_period,
-                selection["wage_type"][rule.wage_type],
-                rule.date_from,
-                rule.date_to or None,
-            ]
-            for rule in rules
-        )
-        return (self.env._("Rules in force"), headers, rows, RULE_FORMATS)
+        for rule in rules:
+            yield {
+                "name": rule.name,
+                "trigger": selection["trigger"][rule.trigger],
+                "compute_method": selection["compute_method"][rule.compute_method],
+                "percentage": rule.percentage,
+                "fixed_amount": rule.fixed_amount,
+                "split_method": selection["split_method"][rule.split_method],
+                "cap_per_deal": rule.cap_per_deal,
+                "cap_per_period": rule.cap_per_period,
+                "wage_type": selection["wage_type"][rule.wage_type],
+                "date_from": rule.date_from,
+                "date_to": rule.date_to or None,
+            }

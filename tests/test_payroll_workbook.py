@@ -4,11 +4,13 @@ the payroll treatment of each amount."""
 
 import base64
 import io
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo.tests import tagged
 
+from ..reports import payroll_workbook
 from .common import PayoutCase
 
 
@@ -115,3 +117,29 @@ class TestPayrollWorkbookFormats(PayoutCase):
         self.assertEqual(numbers()["佐藤 花子"], "7")
         self.employee_support.sudo().everyone_sells_payroll_code = False
         self.assertIsNone(numbers()["佐藤 花子"])
+
+    def test_rows_read_a_batch_at_a_time_give_the_same_files(self):
+        """Lines and entries come from a server-side cursor a batch at a
+        time (a large payout is never held): batches of one row write the
+        same workbook and the same payroll file as one batch of all."""
+        for index, line in enumerate(self.run.line_ids, 1):
+            line.employee_id.sudo().everyone_sells_payroll_code = str(9000 + index)
+        payroll_format = self.env["crm.contribution.payroll.format"].create(
+            {"name": "freee", "preset": "freee", "company_id": self.company.id}
+        )
+
+        def files():
+            book = self.workbook("ja_JP")
+            sheets = {
+                sheet.title: [[cell.value for cell in row] for row in sheet.iter_rows()]
+                for sheet in book.worksheets
+            }
+            return sheets, self.run._payroll_file(payroll_format)
+
+        whole = files()
+        with patch.object(payroll_workbook, "BATCH_ROWS", 1):
+            one_by_one = files()
+        self.assertEqual(one_by_one, whole)
+        sheets, (_name, content, _replaced) = whole
+        self.assertGreater(len(sheets[self.run.with_context(lang="ja_JP").env._("Entries")]), 2)
+        self.assertEqual(len(content.splitlines()), 1 + len(self.run.line_ids))

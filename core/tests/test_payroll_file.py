@@ -1,5 +1,6 @@
 import csv
 import io
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -121,3 +122,40 @@ def test_commission_only_and_average_scheduled_hours():
     # Fixed ¥180,000: February's own 140 h pass, the 160 h average does not.
     assert effective_hourly_wage(180_000, 140, 0, 140) > 1226
     assert effective_hourly_wage(180_000, monthly_average_hours(1920), 0, 160) == 1125
+
+
+class _Values(dict):
+    """A row the test can watch (a plain dict cannot be weakly referenced)."""
+
+
+def test_rows_of_a_generator_are_written_as_they_come_never_held():
+    alive = 0
+    most_alive = 0
+
+    def gone():
+        nonlocal alive
+        alive -= 1
+
+    def rows():
+        nonlocal alive, most_alive
+        for index in range(5_000):
+            most_alive = max(most_alive, alive)
+            row = _Values(ROWS[index % 2], employee_key=f"{index:06d}")
+            alive += 1
+            weakref.finalize(row, gone)
+            yield row
+
+    result = write_payroll_file(SPECS, rows(), encoding="utf8_bom")
+    assert most_alive <= 2
+    assert result.content.startswith(b"\xef\xbb\xbf")
+    assert result.content.count(b"\xef\xbb\xbf") == 1
+    text = result.content.decode("utf-8-sig")
+    assert len(text.splitlines()) == 5_001
+    assert text.splitlines()[-1] == "004999,𠮷田 一郎,0,1.5"
+
+
+def test_the_file_is_the_same_however_the_rows_come():
+    as_list = write_payroll_file(SPECS, ROWS * 700, hours_style="colon")
+    as_generator = write_payroll_file(SPECS, (row for row in ROWS * 700), hours_style="colon")
+    assert as_list == as_generator
+    assert as_list.replaced_keys == ("000002",) * 700

@@ -1,6 +1,7 @@
 import datetime
 import io
 import time
+import weakref
 import zipfile
 from decimal import Decimal
 
@@ -159,3 +160,60 @@ def test_ten_thousand_lines_stay_fast():
     write_workbook(io.BytesIO(), [("S", ["a", "b", "c", "d", "e", "f"], rows, formats)])
     # Generous for a shared machine; bench/ measures it against its goal.
     assert time.perf_counter() - started < 3
+
+
+class _Row(list):
+    """A row the test can watch (a plain list cannot be weakly referenced)."""
+
+
+def test_a_generator_of_rows_is_written_as_it_comes_never_held():
+    """The writer takes each row when it needs it and keeps none: at most
+    the row being written is alive when the next one is made, however many
+    rows the sheet has (so a payout's million entries never sit in memory)."""
+    alive = 0
+    most_alive = 0
+
+    def gone():
+        nonlocal alive
+        alive -= 1
+
+    made = 0
+
+    def rows():
+        nonlocal alive, most_alive, made
+        for index in range(20_000):
+            most_alive = max(most_alive, alive)
+            row = _Row([f"社員{index}", index * 1000, "=1+1", datetime.date(2026, 11, 30)])
+            alive += 1
+            weakref.finalize(row, gone)
+            made += 1
+            yield row
+
+    stream = io.BytesIO()
+    generator = rows()
+    write_workbook(stream, [("S", ["氏名", "金額", "式", "日付"], generator, ["text", "yen"])])
+    assert made == 20_000
+    assert most_alive <= 2
+    sheet = _read(stream)["S"]
+    assert sheet.max_row == 20_001
+    assert sheet["C20001"].value == "=1+1" and sheet["C20001"].data_type == "s"
+    assert sheet["B20001"].value == 19_999_000
+
+
+def test_a_generator_is_not_read_ahead_of_the_writer():
+    """Each sheet's rows are asked for only when that sheet is written."""
+    asked = []
+
+    def rows(name, count):
+        for index in range(count):
+            asked.append(name)
+            yield [index]
+
+    def first_sheet():
+        for row in rows("A", 3):
+            # The second sheet's rows are not read while the first is written.
+            assert "B" not in asked
+            yield row
+
+    write_workbook(io.BytesIO(), [("A", ["n"], first_sheet()), ("B", ["n"], rows("B", 3))])
+    assert asked == ["A"] * 3 + ["B"] * 3
