@@ -51,3 +51,4 @@ from . import test_maker_checker
 from . import test_save_as_signal_reading
 from . import test_screens_round_two
 from . import test_tour_round_two
+from . import test_payout_set_based
