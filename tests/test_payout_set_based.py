@@ -59,7 +59,7 @@ class TestPayoutSetBased(PayoutCase):
                         self.assertAlmostEqual(value, expected, places=3)
                     else:
                         self.assertEqual(value, expected)
-        self.env.invalidate_all(flush=False)
+        self.env.flush_all()
 
     # ------------------------------------------------------------------
     # Guards of the raw writes
