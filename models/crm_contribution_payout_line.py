@@ -565,7 +565,8 @@ class CrmContributionPayoutLine(models.Model):
             payout.company_id, payout.date_to
         )
         tables = WageTables(self.env)
-        currency = payout.currency_id
+        # The currency's own rounding (res.currency.round), read once.
+        rounding = payout.currency_id.rounding
         states = self.env["res.country.state"]
         # sudo: only the working calendars' hours are read (see _compute_scheduled_hours).
         employees = self.env["hr.employee"].sudo()
@@ -590,7 +591,7 @@ class CrmContributionPayoutLine(models.Model):
             row.update(premium_figures(row, rates))
             row["warning"] = warning_text(row, tables)
             for fname in MONEY_BATCH_FIELDS:
-                row[fname] = currency.round(row[fname])
+                row[fname] = float_round(row[fname], precision_rounding=rounding)
             row["hourly_base"] = float_round(row["hourly_base"], precision_digits=3)
             for fname, values in columns.items():
                 values.append(row[fname])
