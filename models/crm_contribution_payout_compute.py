@@ -145,7 +145,9 @@ class CrmContributionPayout(models.Model):
         payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
         # A credit never paid and the reversal that cancels it (or the
         # negative adjustment that reduces it) are taken together or not at
-        # all: they net before payroll sees them.
+        # all: they net before payroll sees them. NOT EXISTS, not NOT IN:
+        # PostgreSQL hashes NOT IN only while the candidates fit in work_mem
+        # (a million do not), and otherwise compares row by row.
         return SQL(
             """
             WITH candidate AS (
@@ -157,13 +159,13 @@ class CrmContributionPayout(models.Model):
                   FROM candidate
                   JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
                  WHERE reversal.state != 'paid'
-                   AND reversal.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reversal.id)
                 UNION
                 SELECT candidate.id
                   FROM candidate
                   JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
                  WHERE reduction.state != 'paid'
-                   AND reduction.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reduction.id)
                 UNION
                 SELECT candidate.id
                   FROM candidate
@@ -171,7 +173,7 @@ class CrmContributionPayout(models.Model):
                     ON credit.id = COALESCE(candidate.reversed_entry_id,
                                             candidate.reduced_entry_id)
                  WHERE credit.state != 'paid'
-                   AND credit.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = credit.id)
             )
             SELECT id FROM candidate EXCEPT SELECT id FROM waiting
             """,
@@ -192,13 +194,21 @@ class CrmContributionPayout(models.Model):
                 """
                 WITH mine AS (
                     SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
+                ), reversal_of_mine AS (
+                    -- Two joins PostgreSQL can hash, not one on "a OR b" (a
+                    -- nested loop: every entry taken by every other entry).
+                    SELECT reversal.id
+                      FROM mine
+                      JOIN crm_contribution reversal ON reversal.reversed_entry_id = mine.entry_id
+                     UNION
+                    SELECT reduction.id
+                      FROM mine
+                      JOIN crm_contribution reduction ON reduction.reduced_entry_id = mine.entry_id
                 )
                 SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
-                  FROM mine
-                  JOIN crm_contribution reversal
-                    ON reversal.reversed_entry_id = mine.entry_id
-                    OR reversal.reduced_entry_id = mine.entry_id
-                 WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
+                  FROM reversal_of_mine
+                  JOIN crm_contribution reversal ON reversal.id = reversal_of_mine.id
+                 WHERE NOT EXISTS (SELECT 1 FROM mine WHERE mine.entry_id = reversal.id)
                  GROUP BY reversal.employee_id
                  UNION ALL
                 SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
