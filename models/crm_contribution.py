@@ -574,14 +574,51 @@ class CrmContribution(models.Model):
             self.invalidate_recordset(["state", "payout_id", "approved_by_id"])
         return self
 
+    @api.model
     def _mark_paid(self, payout):
-        """The payout ``payout`` was paid: its entries are paid (called by
-        the payout's action_done only)."""
-        entries = self.sudo()._lock_for_workflow()
-        if entries.filtered(lambda e: e.payout_id != payout):
-            raise UserError(self.env._("Only a payout's own credits are paid with it."))
-        # sudo: paying is the payout's act, checked by its caller.
-        entries._workflow().write({"state": "paid"})
+        """The payout ``payout`` was paid: the entries it pays (its
+        _entries_of_lines_sql) are paid, in one UPDATE (called by the
+        payout's action_done only). Only a confirmed payout pays, and each
+        entry moves only from approved to paid: if any is not approved,
+        none moves."""
+        payout.ensure_one()
+        if payout.state != "confirmed":
+            raise UserError(self.env._("Only a confirmed payout pays its credits."))
+        self.env.flush_all()
+        # The UPDATE runs only when no entry is in another state; a
+        # concurrent change of one of them fails this transaction (repeatable
+        # read), which Odoo retries.
+        [(wrong, _moved)] = self.env.execute_query(
+            SQL(
+                """
+                WITH paid AS (%(paid)s), wrong AS (
+                    SELECT entry.state
+                      FROM paid JOIN crm_contribution entry ON entry.id = paid.entry_id
+                     WHERE entry.state != 'approved'
+                     LIMIT 1
+                ), moved AS (
+                    UPDATE crm_contribution entry
+                       SET state = 'paid', write_uid = %(uid)s, write_date = %(now)s
+                      FROM paid
+                     WHERE entry.id = paid.entry_id
+                       AND NOT EXISTS (SELECT 1 FROM wrong)
+                 RETURNING entry.id
+                )
+                SELECT (SELECT state FROM wrong), (SELECT count(*) FROM moved)
+                """,
+                paid=payout._entries_of_lines_sql(),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+            )
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "A credit cannot go from %(from)s to %(to)s.",
+                    **{"from": wrong, "to": "paid"},
+                )
+            )
+        self.invalidate_model(["state", "write_uid", "write_date"])
 
     @api.model
     def _payable_domain(self, company, date_to):

@@ -391,8 +391,14 @@ class CrmContributionPayout(models.Model):
     def _check_hours_entered(self):
         """The overtime premium on an incentive needs the hours worked: a
         payout with incentives is not confirmed without them."""
-        missing = self.line_ids.filtered(
-            lambda line: line.incentive_amount > 0 and not line.worked_hours
+        missing = self.env["crm.contribution.payout.line"].search(
+            [
+                ("payout_id", "in", self.ids),
+                ("incentive_amount", ">", 0),
+                "|",
+                ("worked_hours", "=", False),
+                ("worked_hours", "=", 0),
+            ]
         )
         if missing:
             raise UserError(
@@ -407,28 +413,51 @@ class CrmContributionPayout(models.Model):
     def _store_settlement(self):
         """Settle the lines once more with today's agreement, rates and
         tables, and store every figure: after confirmation no setting, rate
-        or rule change alters them (nothing they are computed from changes)."""
+        or rule change alters them (nothing they are computed from changes).
+        One UPDATE of the owed figures from the entries, then the lines'
+        stored figures in one pass (the line's _store_figures)."""
         self.ensure_one()
-        totals = self._aggregate_entries()
-        carried = self._carried_in()
+        self.env.flush_all()
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        lines = self._workflow().line_ids
-        for line in lines:
-            figures = totals.get(line.employee_id.id, {})
-            line.write(
-                {
-                    "clawback_amount": figures.get("clawback", 0.0),
-                    "deductible_clawback_amount": figures.get("deductible_clawback", 0.0),
-                    "deduction_allowed": in_force,
-                    "carry_in_amount": carried.get(line.employee_id.id, 0.0),
-                }
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH totals AS (%(totals)s), carried AS (%(carried)s)
+                UPDATE crm_contribution_payout_line line
+                   SET clawback_amount = COALESCE(totals.clawback, 0),
+                       deductible_clawback_amount = COALESCE(totals.deductible_clawback, 0),
+                       deduction_allowed = %(in_force)s,
+                       carry_in_amount = COALESCE(carried.owed, 0),
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM crm_contribution_payout_line mine
+             LEFT JOIN totals ON totals.employee_id = mine.employee_id
+             LEFT JOIN carried ON carried.employee_id = mine.employee_id
+                 WHERE mine.id = line.id AND mine.payout_id = %(payout)s
+                """,
+                totals=self._totals_sql(),
+                carried=self._carried_in_sql(),
+                in_force=in_force,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                payout=self.id,
             )
+        )
+        Line = self.env["crm.contribution.payout.line"]
+        Line.invalidate_model(
+            [
+                "clawback_amount",
+                "deductible_clawback_amount",
+                "deduction_allowed",
+                "carry_in_amount",
+                "write_uid",
+                "write_date",
+            ]
+        )
         # Premium rates and wage tables are read, not watched: compute
         # with today's, once, before freezing.
-        Line = self.env["crm.contribution.payout.line"]
-        for fname in ("hourly_base", "overtime_premium_amount", "warning"):
-            self.env.add_to_compute(Line._fields[fname], lines)
-        lines.flush_recordset()
+        Line._store_figures(self)
+        self.invalidate_recordset()
 
     def action_done(self):
         # Who may pay is checked before the credits are marked paid.
@@ -438,33 +467,36 @@ class CrmContributionPayout(models.Model):
         if background:
             return background
         for payout in self:
-            payout._entries_of_lines()._mark_paid(payout)
+            self.env["crm.contribution"]._mark_paid(payout)
         self._workflow().write({"state": "done"})
         return True
 
     def _entries_of_lines(self):
-        """The entries this payout pays: those it took for an employee who has a
-        line in it (money without a line is never paid; points alone, which
-        are no money, have no line), in one query."""
+        """The entries this payout pays (see _entries_of_lines_sql), in one query."""
         self.ensure_one()
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT link.entry_id
-                  FROM %(links)s link
-                  JOIN crm_contribution entry ON entry.id = link.entry_id
-                 WHERE link.payout_id = %(payout)s
-                   AND (entry.amount = 0
-                        OR EXISTS (SELECT 1 FROM crm_contribution_payout_line line
-                                    WHERE line.payout_id = link.payout_id
-                                      AND line.employee_id = entry.employee_id))
-                """,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                payout=self.id,
-            )
-        )
+        self.env.cr.execute(self._entries_of_lines_sql())
         return self.env["crm.contribution"].browse(row[0] for row in self.env.cr.fetchall())
+
+    def _entries_of_lines_sql(self):
+        """The entries this payout pays, as SQL rows (entry_id): those it took
+        for an employee who has a line in it (money without a line is never
+        paid; points alone, which are no money, have no line)."""
+        self.ensure_one()
+        return SQL(
+            """
+            SELECT link.entry_id
+              FROM %(links)s link
+              JOIN crm_contribution entry ON entry.id = link.entry_id
+             WHERE link.payout_id = %(payout)s
+               AND (entry.amount = 0
+                    OR EXISTS (SELECT 1 FROM crm_contribution_payout_line line
+                                WHERE line.payout_id = link.payout_id
+                                  AND line.employee_id = entry.employee_id))
+            """,
+            links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+            payout=self.id,
+        )
 
     def action_cancel(self):
         self._check_state("draft")

@@ -6,6 +6,31 @@ from odoo.tools import SQL
 
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 
+# What Compute's INSERT writes on each new line, in its SELECT's order; the
+# line's _store_figures writes the other stored figures (BATCH_FIELDS).
+LINE_INSERT_COLUMNS = (
+    "payout_id",
+    "company_id",
+    "date_from",
+    "date_to",
+    "employee_id",
+    "department_id",
+    "incentive_amount",
+    "award_amount",
+    "clawback_amount",
+    "deductible_clawback_amount",
+    "deduction_allowed",
+    "points",
+    "formula_award",
+    "carry_in_amount",
+    "results_only",
+    "workplace_state_id",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+)
+
 # How many employees a message about a change names before "and N more".
 NAMED_AT_MOST = 20
 
@@ -95,6 +120,8 @@ class CrmContributionPayout(models.Model):
         Two runs taking the same entry at once: the link's unique index on
         the entry makes the second wait for the first, then fail.
         """
+        # Written in SQL here and by _create_lines: who may is checked first.
+        self.check_access("write")
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -118,7 +145,9 @@ class CrmContributionPayout(models.Model):
         payable = ledger._search(ledger._payable_domain(self.company_id, self.date_to))
         # A credit never paid and the reversal that cancels it (or the
         # negative adjustment that reduces it) are taken together or not at
-        # all: they net before payroll sees them.
+        # all: they net before payroll sees them. NOT EXISTS, not NOT IN:
+        # PostgreSQL hashes NOT IN only while the candidates fit in work_mem
+        # (a million do not), and otherwise compares row by row.
         return SQL(
             """
             WITH candidate AS (
@@ -130,13 +159,13 @@ class CrmContributionPayout(models.Model):
                   FROM candidate
                   JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
                  WHERE reversal.state != 'paid'
-                   AND reversal.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reversal.id)
                 UNION
                 SELECT candidate.id
                   FROM candidate
                   JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
                  WHERE reduction.state != 'paid'
-                   AND reduction.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reduction.id)
                 UNION
                 SELECT candidate.id
                   FROM candidate
@@ -144,7 +173,7 @@ class CrmContributionPayout(models.Model):
                     ON credit.id = COALESCE(candidate.reversed_entry_id,
                                             candidate.reduced_entry_id)
                  WHERE credit.state != 'paid'
-                   AND credit.id NOT IN (SELECT id FROM candidate)
+                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = credit.id)
             )
             SELECT id FROM candidate EXCEPT SELECT id FROM waiting
             """,
@@ -165,13 +194,21 @@ class CrmContributionPayout(models.Model):
                 """
                 WITH mine AS (
                     SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
+                ), reversal_of_mine AS (
+                    -- Two joins PostgreSQL can hash, not one on "a OR b" (a
+                    -- nested loop: every entry taken by every other entry).
+                    SELECT reversal.id
+                      FROM mine
+                      JOIN crm_contribution reversal ON reversal.reversed_entry_id = mine.entry_id
+                     UNION
+                    SELECT reduction.id
+                      FROM mine
+                      JOIN crm_contribution reduction ON reduction.reduced_entry_id = mine.entry_id
                 )
                 SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
-                  FROM mine
-                  JOIN crm_contribution reversal
-                    ON reversal.reversed_entry_id = mine.entry_id
-                    OR reversal.reduced_entry_id = mine.entry_id
-                 WHERE reversal.id NOT IN (SELECT entry_id FROM mine)
+                  FROM reversal_of_mine
+                  JOIN crm_contribution reversal ON reversal.id = reversal_of_mine.id
+                 WHERE NOT EXISTS (SELECT 1 FROM mine WHERE mine.entry_id = reversal.id)
                  GROUP BY reversal.employee_id
                  UNION ALL
                 SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
@@ -266,31 +303,46 @@ class CrmContributionPayout(models.Model):
                     )
                 )
 
-    def _aggregate_entries(self):
-        """Per employee: incentive, award and clawback (reversals and
-        reductions of credits already paid), summed by the database; the
-        part of the clawback that arose under a wage-deduction agreement in
-        force, apart. A reduction (negative adjustment) follows its credit
-        as a reversal does: one path for both."""
+    def _totals_sql(self):
+        """Per employee of the entries this payout took, a line's figures,
+        summed by the database, as SQL rows (employee_id, incentive, award,
+        clawback, deductible_clawback, points, formula_award, money):
+        incentive, award and clawback (reversals and reductions of credits
+        already paid), and the part of the clawback that arose under a
+        wage-deduction agreement in force, apart. A reduction (negative
+        adjustment) follows its credit as a reversal does: one path for both.
+        What is still negative (a reversal whose credit another payout pays)
+        is owed back, never a negative wage."""
         window = self.company_id._everyone_sells_deduction_window(self.payment_date)
         start, end = window or (None, None)
-        self.env.cr.execute(
-            SQL(
-                """
+        return SQL(
+            """
+            SELECT employee_id,
+                   GREATEST(incentive, 0) AS incentive,
+                   GREATEST(award, 0) AS award,
+                   clawback + GREATEST(-incentive, 0) + GREATEST(-award, 0) AS clawback,
+                   deductible + CASE WHEN %(in_force)s
+                                     THEN GREATEST(-incentive, 0) + GREATEST(-award, 0)
+                                     ELSE 0 END AS deductible_clawback,
+                   points, formula_award, money
+              FROM (
                 SELECT entry.employee_id,
-                       SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'incentive' AND paid.id IS NULL),
-                       SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'award' AND paid.id IS NULL),
-                       -SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL),
-                       -SUM(entry.amount) FILTER (
+                       COALESCE(SUM(entry.amount) FILTER (
+                           WHERE entry.wage_type = 'incentive' AND paid.id IS NULL), 0)
+                           AS incentive,
+                       COALESCE(SUM(entry.amount) FILTER (
+                           WHERE entry.wage_type = 'award' AND paid.id IS NULL), 0) AS award,
+                       COALESCE(-SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL), 0)
+                           AS clawback,
+                       COALESCE(-SUM(entry.amount) FILTER (
                            WHERE paid.id IS NOT NULL AND %(in_force)s
                              AND entry.date >= %(start)s
-                             AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)),
-                       SUM(entry.points),
-                       BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
-                               AND entry.wage_type = 'award'),
-                       BOOL_OR(entry.amount != 0)
+                             AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)), 0)
+                           AS deductible,
+                       COALESCE(SUM(entry.points), 0) AS points,
+                       COALESCE(BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
+                                        AND entry.wage_type = 'award'), FALSE) AS formula_award,
+                       COALESCE(BOOL_OR(entry.amount != 0), FALSE) AS money
                   FROM %(links)s link
                   JOIN crm_contribution entry ON entry.id = link.entry_id
              LEFT JOIN crm_contribution paid
@@ -299,92 +351,90 @@ class CrmContributionPayout(models.Model):
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
                  WHERE link.payout_id = %(payout)s
               GROUP BY entry.employee_id
-                """,
-                payout=self.id,
-                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                in_force=bool(window),
-                start=start,
-                end=end,
-            )
+              ) sums
+            """,
+            payout=self.id,
+            links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+            in_force=bool(window),
+            start=start,
+            end=end,
         )
-        totals = {}
-        for row in self.env.cr.fetchall():
-            (
-                employee_id,
-                incentive,
-                award,
-                clawback,
-                deductible,
-                points,
-                formula_award,
-                money,
-            ) = row
-            incentive, award = incentive or 0.0, award or 0.0
-            clawback, deductible = clawback or 0.0, deductible or 0.0
-            # What is still negative (a reversal whose credit another
-            # payout pays) is owed back, never a negative wage.
-            owed_back = max(-incentive, 0.0) + max(-award, 0.0)
-            totals[employee_id] = {
-                "incentive": max(incentive, 0.0),
-                "award": max(award, 0.0),
-                "clawback": clawback + owed_back,
-                "deductible_clawback": deductible + (owed_back if window else 0.0),
-                "deduction_allowed": bool(window),
-                "points": points or 0.0,
-                "formula_award": bool(formula_award),
-                "money": bool(money),
-            }
-        return totals
 
-    def _carried_in(self):
+    def _carried_in_sql(self):
         """What each employee still owed after the previous run, under an
-        agreement: carried only while an agreement is in force, and only
-        the debts that arose under one."""
+        agreement, as SQL rows (employee_id, owed): carried only while an
+        agreement is in force, and only the debts that arose under one."""
         if not self.company_id._everyone_sells_deduction_window(self.payment_date):
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
+            return SQL("SELECT NULL::int AS employee_id, NULL::numeric AS owed WHERE FALSE")
+        return SQL(
+            """
+            SELECT employee_id, owed FROM (
                 SELECT DISTINCT ON (line.employee_id) line.employee_id,
                        CASE WHEN line.deduction_allowed
-                            THEN line.deductible_outstanding_amount ELSE 0 END
+                            THEN line.deductible_outstanding_amount ELSE 0 END AS owed
                   FROM crm_contribution_payout_line line
                   JOIN crm_contribution_payout payout ON payout.id = line.payout_id
                  WHERE payout.company_id = %s
                    AND payout.state IN ('confirmed', 'done')
                    AND payout.date_to < %s
               ORDER BY line.employee_id, payout.date_to DESC
-                """,
-                self.company_id.id,
-                self.date_from,
-            )
+            ) last_line
+             WHERE owed != 0
+            """,
+            self.company_id.id,
+            self.date_from,
         )
-        return {employee_id: owed for employee_id, owed in self.env.cr.fetchall() if owed}
 
     def _create_lines(self):
-        totals = self._aggregate_entries()
-        carried = self._carried_in()
-        # Points are not money: someone with only points gets no ¥0 line.
-        # Money always has a line, even netted to zero (a credit and its
-        # reversal): paid means a line paid it, and the statement shows both.
-        employee_ids = {
-            employee_id
-            for employee_id, total in totals.items()
-            if total["incentive"] or total["award"] or total["clawback"] or total["money"]
-        } | set(carried)
-        employees = self.env["hr.employee"].with_context(active_test=False).browse(employee_ids)
+        """One line per employee with money in the entries taken (even netted
+        to zero: paid means a line paid it, and the statement shows both) or
+        a debt carried in, written by one grouped INSERT ... SELECT; then
+        their stored figures in one pass (the line's _store_figures). Points
+        are not money: someone with only points gets no ¥0 line."""
+        self.ensure_one()
+        self.env.flush_all()
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        lines = [
-            self.env["crm.contribution.payout.line"]._prepare_line(
-                self,
-                employee,
-                totals.get(employee.id, {"deduction_allowed": in_force}),
-                carried.get(employee.id, 0.0),
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH totals AS (%(totals)s), carried AS (%(carried)s)
+                INSERT INTO crm_contribution_payout_line (%(columns)s)
+                SELECT %(payout)s, %(company)s, %(date_from)s, %(date_to)s,
+                       employee.id, employee.department_id,
+                       COALESCE(totals.incentive, 0), COALESCE(totals.award, 0),
+                       COALESCE(totals.clawback, 0), COALESCE(totals.deductible_clawback, 0),
+                       %(in_force)s, COALESCE(totals.points, 0),
+                       COALESCE(totals.formula_award, FALSE), COALESCE(carried.owed, 0),
+                       COALESCE(employee.everyone_sells_results_only, FALSE),
+                       COALESCE(address.state_id, %(company_state)s),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM totals
+             FULL JOIN carried ON carried.employee_id = totals.employee_id
+                  JOIN hr_employee employee
+                    ON employee.id = COALESCE(totals.employee_id, carried.employee_id)
+             LEFT JOIN res_partner address ON address.id = employee.address_id
+                 WHERE carried.employee_id IS NOT NULL
+                    OR totals.incentive != 0 OR totals.award != 0 OR totals.clawback != 0
+                    OR totals.money
+                """,
+                totals=self._totals_sql(),
+                carried=self._carried_in_sql(),
+                columns=SQL(", ").join(SQL.identifier(column) for column in LINE_INSERT_COLUMNS),
+                payout=self.id,
+                company=self.company_id.id,
+                date_from=self.date_from,
+                date_to=self.date_to,
+                in_force=in_force,
+                # The workplace: the work address's prefecture, else the
+                # company's (hr.employee._everyone_sells_workplace_state).
+                company_state=self.company_id.state_id.id or None,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
             )
-            for employee in employees
-        ]
-        lines = self._workflow().env["crm.contribution.payout.line"].create(lines)
-        # The ORM starts new records with empty x2many caches: read the
-        # entries when asked.
-        lines.invalidate_recordset(["entry_ids"])
-        return lines
+        )
+        Line = self.env["crm.contribution.payout.line"]
+        Line._store_figures(self, defaults=True)
+        # Rows written in SQL: what the cache knew of this payout's lines
+        # (and the totals read from them) is stale.
+        self.invalidate_recordset()
+        Line.invalidate_model(["entry_ids"])

@@ -2,7 +2,7 @@ import calendar
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from ..core.bounds import MAX_MONEY, plausible_hours, plausible_money
 from ..core.money import format_points
@@ -49,6 +49,16 @@ HOURS_TEMPLATE_INPUTS = tuple(fname for fname, _format in HOURS_TEMPLATE_COLUMNS
 # an address defaulting to the head office, and the pay scheme); every other
 # figure is the payout's, computed and frozen at confirmation.
 LINE_INPUT_FIELDS = {*HOURS_TEMPLATE_INPUTS, "workplace_state_id", "results_only"}
+# The stored figures the payout computes in one pass over all its lines
+# (_store_figures); the amounts among them are rounded to the currency.
+MONEY_BATCH_FIELDS = (
+    "deducted_amount",
+    "payable_amount",
+    "carry_out_amount",
+    "deductible_outstanding_amount",
+    "overtime_premium_amount",
+)
+BATCH_FIELDS = (*MONEY_BATCH_FIELDS, "hourly_base", "scheduled_hours", "warning")
 
 # Each warning is written in Japanese and English, whatever the reader's
 # language: payroll files travel between people.
@@ -107,6 +117,141 @@ def bilingual(code, **values):
         }
 
     return f"{japanese % in_lang('ja_JP')} / {english % in_lang('en_US')}"
+
+
+# A line's stored figures, from its other figures: ``line`` is a payout line,
+# or a mapping of the same names to plain values (ids as records) when the
+# payout computes all its lines in one pass (see _store_figures). One
+# function each for both, so the two never differ.
+
+
+def settlement_figures(line):
+    """The settlement: what is deducted, payable and still owed."""
+    deductible = (
+        line["deductible_clawback_amount"] + line["carry_in_amount"]
+        if line["deduction_allowed"]
+        else 0.0
+    )
+    limit = deduction_limit(line["net_wage_amount"], line["incentive_amount"])
+    payable, deducted, outstanding, deductible_left = settle_with_limit(
+        line["incentive_amount"],
+        line["clawback_amount"] + line["carry_in_amount"],
+        deductible,
+        limit,
+    )
+    return {
+        "deducted_amount": float(deducted),
+        "payable_amount": float(payable) + max(line["award_amount"], 0.0),
+        "carry_out_amount": float(outstanding),
+        "deductible_outstanding_amount": float(deductible_left),
+    }
+
+
+def premium_figures(line, rates):
+    """The hourly base and the overtime premium owed on the incentive."""
+    # Art. 41: no overtime or holiday premium for a manager or supervisor;
+    # late night still owes its premium.
+    exempt = line["overtime_exempt"]
+    return {
+        "hourly_base": float(hourly_base(line["incentive_amount"], line["worked_hours"])),
+        "overtime_premium_amount": float(
+            overtime_premium(
+                line["incentive_amount"],
+                line["worked_hours"],
+                0 if exempt else line["overtime_hours"],
+                0 if exempt else line["holiday_hours"],
+                line["late_night_hours"],
+                rates,
+            )
+        ),
+    }
+
+
+class WageTables:
+    """The minimum-wage table's answers, asked once per prefecture and
+    period however many lines ask."""
+
+    def __init__(self, env):
+        self.minimum_wages = env["crm.contribution.minimum.wage"]
+        self.stale = {}
+        self.minimum = {}
+
+    def is_stale(self, state, day):
+        key = (state.id, day)
+        if key not in self.stale:
+            self.stale[key] = self.minimum_wages._is_stale(state, day)
+        return self.stale[key]
+
+    def minimum_for(self, state, date_to, date_from):
+        key = (state.id, date_to, date_from)
+        if key not in self.minimum:
+            self.minimum[key] = self.minimum_wages._minimum_for(state, date_to, date_from)
+        return self.minimum[key]
+
+
+def warning_text(line, tables):
+    """The line's warnings, one a line, or False. ``tables``: WageTables."""
+    company = line["company_id"]
+    incentive = line["incentive_amount"]
+    warnings = []
+    if incentive > 0 and not line["worked_hours"]:
+        warnings.append(bilingual("no_hours"))
+    if (line["results_only"] and incentive > 0) or (
+        line["fixed_wage_amount"] and fixed_share(line["fixed_wage_amount"], incentive) < 0.6
+    ):
+        warnings.append(bilingual("guaranteed_pay"))
+    workplace = line["workplace_state_id"] or company.state_id
+    date_to = line["date_to"]
+    if workplace and date_to and tables.is_stale(workplace, date_to):
+        warnings.append(
+            bilingual(
+                "minimum_wage_stale",
+                prefecture=workplace,
+                year=latest_revision_due(date_to).year,
+            )
+        )
+    # Paid by results only: no fixed wage, the whole check is the
+    # incentive per hour worked (最低賃金法施行規則2条1項).
+    fixed = 0.0 if line["results_only"] else line["fixed_wage_amount"]
+    if (fixed and line["scheduled_hours"]) or (line["results_only"] and line["worked_hours"]):
+        minimum = tables.minimum_for(workplace, date_to, line["date_from"])
+        hourly = effective_hourly_wage(
+            fixed, line["scheduled_hours"], incentive, line["worked_hours"]
+        )
+        if minimum and hourly < minimum.hourly_amount:
+            warnings.append(
+                bilingual(
+                    "minimum_wage",
+                    prefecture=minimum.state_id,
+                    minimum=f"{minimum.hourly_amount:,.0f}",
+                )
+            )
+    if line["formula_award"]:
+        warnings.append(bilingual("formula_award"))
+    payday = company.everyone_sells_payment_day
+    payment_date = line["payment_date"]
+    if payment_date and payment_date.day != min(
+        payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
+    ):
+        warnings.append(bilingual("payday", day=payday))
+    # What no agreement in force lets a later payout deduct is HR's.
+    for_hr = line["carry_out_amount"] - (
+        line["deductible_outstanding_amount"] if line["deduction_allowed"] else 0.0
+    )
+    if for_hr > 0:
+        warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
+    # Under an agreement, without the net wage nothing was deducted:
+    # what could have been is carried forward, and payroll is told.
+    if (
+        line["deduction_allowed"]
+        and line["deductible_outstanding_amount"] > 0
+        and incentive > 0
+        and not line["net_wage_amount"]
+    ):
+        warnings.append(
+            bilingual("deduction_limit", amount=f"{line['deductible_outstanding_amount']:,.0f}")
+        )
+    return "\n".join(warnings) or False
 
 
 class CrmContributionPayoutLine(models.Model):
@@ -278,24 +423,6 @@ class CrmContributionPayoutLine(models.Model):
         ),
     ]
 
-    @api.model
-    def _prepare_line(self, payout, employee, totals, carried):
-        return {
-            "payout_id": payout.id,
-            "employee_id": employee.id,
-            "department_id": employee.department_id.id,
-            "incentive_amount": totals.get("incentive", 0.0),
-            "award_amount": totals.get("award", 0.0),
-            "clawback_amount": totals.get("clawback", 0.0),
-            "deductible_clawback_amount": totals.get("deductible_clawback", 0.0),
-            "deduction_allowed": totals.get("deduction_allowed", False),
-            "points": totals.get("points", 0.0),
-            "formula_award": totals.get("formula_award", False),
-            "carry_in_amount": carried,
-            # sudo: the pay scheme is HR's field; only the flag is copied.
-            "results_only": employee.sudo().everyone_sells_results_only,
-        }
-
     @api.depends(
         "incentive_amount",
         "award_amount",
@@ -309,22 +436,7 @@ class CrmContributionPayoutLine(models.Model):
         # Only figures stored on the line: no company setting changes a
         # confirmed line afterwards.
         for line in self:
-            deductible = (
-                line.deductible_clawback_amount + line.carry_in_amount
-                if line.deduction_allowed
-                else 0.0
-            )
-            limit = deduction_limit(line.net_wage_amount, line.incentive_amount)
-            payable, deducted, outstanding, deductible_left = settle_with_limit(
-                line.incentive_amount,
-                line.clawback_amount + line.carry_in_amount,
-                deductible,
-                limit,
-            )
-            line.deducted_amount = float(deducted)
-            line.payable_amount = float(payable) + max(line.award_amount, 0.0)
-            line.carry_out_amount = float(outstanding)
-            line.deductible_outstanding_amount = float(deductible_left)
+            line.update(settlement_figures(line))
 
     @api.depends(
         "incentive_amount",
@@ -342,21 +454,7 @@ class CrmContributionPayoutLine(models.Model):
             period = (line.company_id, line.date_to)
             if period not in rates_by_period:
                 rates_by_period[period] = rates._rates_for(*period)
-            line_rates = rates_by_period[period]
-            line.hourly_base = float(hourly_base(line.incentive_amount, line.worked_hours))
-            # Art. 41: no overtime or holiday premium for a manager or
-            # supervisor; late night still owes its premium.
-            exempt = line.overtime_exempt
-            line.overtime_premium_amount = float(
-                overtime_premium(
-                    line.incentive_amount,
-                    line.worked_hours,
-                    0 if exempt else line.overtime_hours,
-                    0 if exempt else line.holiday_hours,
-                    line.late_night_hours,
-                    line_rates,
-                )
-            )
+            line.update(premium_figures(line, rates_by_period[period]))
 
     @api.depends("employee_id", "payout_id.company_id")
     def _compute_workplace_state_id(self):
@@ -410,74 +508,118 @@ class CrmContributionPayoutLine(models.Model):
         "results_only",
     )
     def _compute_warning(self):
-        minimum_wages = self.env["crm.contribution.minimum.wage"]
+        tables = WageTables(self.env)
         for line in self:
-            company = line.payout_id.company_id
-            warnings = []
-            if line.incentive_amount > 0 and not line.worked_hours:
-                warnings.append(bilingual("no_hours"))
-            if (line.results_only and line.incentive_amount > 0) or (
-                line.fixed_wage_amount
-                and fixed_share(line.fixed_wage_amount, line.incentive_amount) < 0.6
-            ):
-                warnings.append(bilingual("guaranteed_pay"))
-            workplace = line.workplace_state_id or company.state_id
-            if workplace and line.date_to and minimum_wages._is_stale(workplace, line.date_to):
-                warnings.append(
-                    bilingual(
-                        "minimum_wage_stale",
-                        prefecture=workplace,
-                        year=latest_revision_due(line.date_to).year,
-                    )
-                )
-            # Paid by results only: no fixed wage, the whole check is the
-            # incentive per hour worked (最低賃金法施行規則2条1項).
-            fixed = 0.0 if line.results_only else line.fixed_wage_amount
-            if (fixed and line.scheduled_hours) or (line.results_only and line.worked_hours):
-                minimum = minimum_wages._minimum_for(workplace, line.date_to, line.date_from)
+            line.warning = warning_text(line, tables)
 
-                hourly = effective_hourly_wage(
-                    fixed,
-                    line.scheduled_hours,
-                    line.incentive_amount,
-                    line.worked_hours,
-                )
-                if minimum and hourly < minimum.hourly_amount:
-                    warnings.append(
-                        bilingual(
-                            "minimum_wage",
-                            prefecture=minimum.state_id,
-                            minimum=f"{minimum.hourly_amount:,.0f}",
+    @api.model
+    def _store_figures(self, payout, defaults=False):
+        """Compute the stored figures of ``payout``'s lines in one pass and
+        write them in one UPDATE: the settlement, the premium and the
+        warnings, with ``defaults`` also the scheduled hours (a new line's:
+        payroll may correct them afterwards). The same functions as the
+        fields' computes (settlement_figures, premium_figures, warning_text),
+        on plain values: a payout of fifty thousand lines is not fifty
+        thousand records walked field by field. Returns the lines' count."""
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT line.id,
+                       COALESCE(line.incentive_amount, 0) AS incentive_amount,
+                       COALESCE(line.award_amount, 0) AS award_amount,
+                       COALESCE(line.clawback_amount, 0) AS clawback_amount,
+                       COALESCE(line.deductible_clawback_amount, 0)
+                           AS deductible_clawback_amount,
+                       COALESCE(line.carry_in_amount, 0) AS carry_in_amount,
+                       COALESCE(line.deduction_allowed, FALSE) AS deduction_allowed,
+                       COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
+                       COALESCE(line.worked_hours, 0) AS worked_hours,
+                       COALESCE(line.overtime_hours, 0) AS overtime_hours,
+                       COALESCE(line.holiday_hours, 0) AS holiday_hours,
+                       COALESCE(line.late_night_hours, 0) AS late_night_hours,
+                       COALESCE(line.overtime_exempt, FALSE) AS overtime_exempt,
+                       COALESCE(line.fixed_wage_amount, 0) AS fixed_wage_amount,
+                       COALESCE(line.results_only, FALSE) AS results_only,
+                       COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
+                       line.workplace_state_id,
+                       COALESCE(line.formula_award, FALSE) AS formula_award,
+                       COALESCE(employee.resource_calendar_id,
+                                employee_company.resource_calendar_id) AS calendar_id
+                  FROM crm_contribution_payout_line line
+                  JOIN hr_employee employee ON employee.id = line.employee_id
+             LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
+                 WHERE line.payout_id = %s
+                """,
+                payout.id,
+            )
+        )
+        if not rows:
+            return 0
+        # Every line of the payout shares these.
+        shared = {
+            "company_id": payout.company_id,
+            "date_from": payout.date_from,
+            "date_to": payout.date_to,
+            "payment_date": payout.payment_date,
+        }
+        rates = self.env["crm.contribution.premium.rate"]._rates_for(
+            payout.company_id, payout.date_to
+        )
+        tables = WageTables(self.env)
+        # The currency's own rounding (res.currency.round), read once.
+        rounding = payout.currency_id.rounding
+        states = self.env["res.country.state"]
+        # sudo: only the working calendars' hours are read (see _compute_scheduled_hours).
+        employees = self.env["hr.employee"].sudo()
+        calendars = self.env["resource.calendar"].sudo()
+        scheduled = {}
+        columns = {fname: [] for fname in ("id", *BATCH_FIELDS)}
+        for row in rows:
+            row.update(shared)
+            row["workplace_state_id"] = states.browse(row["workplace_state_id"])
+            if defaults:
+                calendar_id = row["calendar_id"]
+                if calendar_id not in scheduled:
+                    scheduled[calendar_id] = float(
+                        monthly_average_hours(
+                            employees._everyone_sells_yearly_hours(
+                                calendars.browse(calendar_id), payout.date_to.year
+                            )
                         )
                     )
-            if line.formula_award:
-                warnings.append(bilingual("formula_award"))
-            payday = company.everyone_sells_payment_day
-            payment_date = line.payout_id.payment_date
-            if payment_date and payment_date.day != min(
-                payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
-            ):
-                warnings.append(bilingual("payday", day=payday))
-            # What no agreement in force lets a later payout deduct is HR's.
-            for_hr = line.carry_out_amount - (
-                line.deductible_outstanding_amount if line.deduction_allowed else 0.0
+                row["scheduled_hours"] = scheduled[calendar_id]
+            row.update(settlement_figures(row))
+            row.update(premium_figures(row, rates))
+            row["warning"] = warning_text(row, tables)
+            for fname in MONEY_BATCH_FIELDS:
+                row[fname] = float_round(row[fname], precision_rounding=rounding)
+            row["hourly_base"] = float_round(row["hourly_base"], precision_digits=3)
+            for fname, values in columns.items():
+                values.append(row[fname])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_contribution_payout_line line
+                   SET %(assignments)s
+                  FROM unnest(%(ids)s::int[], %(arrays)s) AS figures(id, %(names)s)
+                 WHERE line.id = figures.id
+                """,
+                assignments=SQL(", ").join(
+                    SQL("%s = figures.%s", SQL.identifier(fname), SQL.identifier(fname))
+                    for fname in BATCH_FIELDS
+                    if defaults or fname != "scheduled_hours"
+                ),
+                ids=columns["id"],
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", columns[fname], SQL(self._fields[fname].column_type[1]))
+                    for fname in BATCH_FIELDS
+                ),
+                names=SQL(", ").join(SQL.identifier(fname) for fname in BATCH_FIELDS),
             )
-            if for_hr > 0:
-                warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
-            # Under an agreement, without the net wage nothing was deducted:
-            # what could have been is carried forward, and payroll is told.
-            if (
-                line.deduction_allowed
-                and line.deductible_outstanding_amount > 0
-                and line.incentive_amount > 0
-                and not line.net_wage_amount
-            ):
-                warnings.append(
-                    bilingual(
-                        "deduction_limit", amount=f"{line.deductible_outstanding_amount:,.0f}"
-                    )
-                )
-            line.warning = "\n".join(warnings) or False
+        )
+        self.invalidate_model(list(BATCH_FIELDS))
+        return len(rows)
 
     def _compute_entry_ids(self):
         entries = self.env["crm.contribution"].search(

@@ -54,3 +54,4 @@ from . import test_screens_round_two
 from . import test_tour_round_two
 from . import test_raw_inserts
 from . import test_read_replica
+from . import test_payout_set_based

@@ -74,7 +74,7 @@ class CrmContributionAdjust(models.TransientModel):
                     "date": fields.Date.context_today(self),
                     # A reduction follows its credit's state, as a reversal
                     # does: nets with an unpaid credit, is a clawback of a
-                    # paid one (see the payout's _aggregate_entries).
+                    # paid one (see the payout's _totals_sql).
                     "payable_date": contested._settling_date()
                     if reduces
                     else fields.Date.context_today(self),
