@@ -554,7 +554,7 @@ class CrmContributionPayout(models.Model):
 
     def action_print_statements(self):
         """Every line's statement in one PDF; above STATEMENTS_AT_ONCE lines
-        (each statement is a PDF run of its own, about half a second) they
+        (each statement is a PDF run of its own) they
         are printed by a background job, by department, in a ZIP file."""
         self.ensure_one()
         if len(self.line_ids) > STATEMENTS_AT_ONCE:

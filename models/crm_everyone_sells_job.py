@@ -18,8 +18,8 @@ CREDIT_BATCH = 500
 # Tries of one step that never ended (a worker killed at its time limit, a
 # server restarted): after these, the job fails instead of blocking the queue.
 MAX_ATTEMPTS = 3
-# Statements printed per step: each is a wkhtmltopdf run of its own (about
-# half a second), so a step stays well inside the scheduled action's limits.
+# Statements printed per step: each is a wkhtmltopdf run of its own, so a
+# step stays well inside the scheduled action's limits.
 STATEMENT_BATCH = 50
 # Days an ended job and its file are kept (the daily autovacuum removes them).
 KEEP_DAYS = 30
