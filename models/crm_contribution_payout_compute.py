@@ -34,6 +34,12 @@ LINE_INSERT_COLUMNS = (
 # How many employees a message about a change names before "and N more".
 NAMED_AT_MOST = 20
 
+# Rows written at once past which the table's statistics are refreshed in
+# the same transaction: the planner otherwise plans the next statements
+# (the lines' figures, Confirm's settlement) on statistics that know none
+# of them, and a join it believes is one row long is run once per line.
+ANALYZE_AFTER_ROWS = 10_000
+
 
 class CrmContributionPayout(models.Model):
     """Compute's internals: take the payable entries, sum them in the
@@ -132,7 +138,14 @@ class CrmContributionPayout(models.Model):
                 taken=self._takeable_sql(),
             )
         )
+        self._analyze_if_large(PAYOUT_ENTRY_TABLE, self.env.cr.rowcount)
         self._invalidate_entry_links()
+
+    def _analyze_if_large(self, table, rows):
+        """Refresh ``table``'s statistics after ``rows`` were written at once,
+        when they are many (see ANALYZE_AFTER_ROWS); autovacuum would, later."""
+        if rows >= ANALYZE_AFTER_ROWS:
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def _takeable_sql(self):
         """The ids Compute would take now, as SQL: the approved, payable entries
@@ -432,6 +445,7 @@ class CrmContributionPayout(models.Model):
                 now=self.env.cr.now(),
             )
         )
+        self._analyze_if_large("crm_contribution_payout_line", self.env.cr.rowcount)
         Line = self.env["crm.contribution.payout.line"]
         Line._store_figures(self, defaults=True)
         # Rows written in SQL: what the cache knew of this payout's lines

@@ -9,10 +9,14 @@ fields' own computes give, and issue the same number of queries whatever
 the number of employees and entries.
 """
 
+from unittest.mock import patch
+
+from odoo import sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models import crm_contribution_payout_compute as compute_module
 from ..models.crm_contribution import LEDGER_STATES, LEDGER_TRANSITIONS
 from ..models.crm_contribution_payout_compute import LINE_INSERT_COLUMNS
 from ..models.crm_contribution_payout_line import BATCH_FIELDS
@@ -119,6 +123,37 @@ class TestPayoutSetBased(PayoutCase):
         self.assertEqual(payout.state, "confirmed")
         self.assertSameAsTheComputes(payout.line_ids)
         self.assertTrue(all(line.overtime_premium_amount > 0 for line in payout.line_ids))
+
+    def test_a_large_compute_refreshes_the_statistics_and_changes_no_figure(self):
+        """Past ANALYZE_AFTER_ROWS rows written at once, Compute refreshes the
+        link table's and the lines' statistics in its own transaction (a
+        plan made on statistics that know none of them ran Confirm's
+        settlement once per line); the figures are the computes' all the
+        same, and Confirm goes through."""
+        self.won_and_approved()
+        payout = self.payout()
+        analyzed = []
+        execute = sql_db.Cursor.execute
+
+        def spy(cr, query, *args, **kwargs):
+            text = query.code if isinstance(query, SQL) else str(query)
+            if text.startswith("ANALYZE"):
+                analyzed.append(text)
+            return execute(cr, query, *args, **kwargs)
+
+        with (
+            patch.object(compute_module, "ANALYZE_AFTER_ROWS", 1),
+            patch.object(sql_db.Cursor, "execute", spy),
+        ):
+            payout.action_compute()
+        self.assertEqual(
+            analyzed,
+            ['ANALYZE "crm_contribution_payout_entry"', 'ANALYZE "crm_contribution_payout_line"'],
+        )
+        self.assertSameAsTheComputes(payout.line_ids)
+        payout.line_ids.write({"worked_hours": 160})
+        payout.action_confirm()
+        self.assertEqual(payout.state, "confirmed")
 
     def test_a_clawback_carried_under_an_agreement_is_the_computes(self):
         self.company.write(
