@@ -3,7 +3,7 @@ base records (issue #22, item 9)."""
 
 from odoo.tests import TransactionCase, tagged
 
-from ..models.crm_contribution_payout_line import bilingual
+from ..models.payout_line_figures import bilingual
 from ..models.res_country_state import PREFECTURES_JA
 
 
