@@ -89,3 +89,20 @@ class TestTestModules(BaseCase):
             re.findall(r"^from \. import (\w+)$", (tests / "__init__.py").read_text(), re.M)
         )
         self.assertEqual({path.stem for path in tests.glob("test_*.py")} - imported, set())
+
+
+# One concern per file (issue 24): a model file that outgrows this holds
+# more than one concern; reopen the model in a file of the new concern.
+MAX_MODEL_FILE_LINES = 700
+
+
+@tagged("post_install", "-at_install")
+class TestOneConcernPerFile(BaseCase):
+    def test_no_model_file_over_700_lines(self):
+        models = Path(__file__).parent.parent / "models"
+        long = {
+            path.name: lines
+            for path in models.glob("*.py")
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODEL_FILE_LINES
+        }
+        self.assertEqual(long, {})
