@@ -44,6 +44,12 @@ class RealConnectionsCase(BaseCase):
         the company, the demo's for one, credit them too), are removed in
         SQL, reversals first."""
         params = (rule_id, list(employee_ids))
+        # Their payout links first: the link table has no foreign keys.
+        cr.execute(
+            "DELETE FROM crm_contribution_payout_entry WHERE entry_id IN ("
+            " SELECT id FROM crm_contribution WHERE rule_id = %s OR employee_id = ANY(%s))",
+            params,
+        )
         cr.execute(
             "DELETE FROM crm_contribution WHERE (rule_id = %s OR employee_id = ANY(%s))"
             " AND reversed_entry_id IS NOT NULL",

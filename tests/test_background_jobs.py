@@ -105,6 +105,11 @@ class JobsMixin:
     def last_job(self):
         return self.Job.search([], limit=1)
 
+    def company_today(self):
+        """The company's today (Asia/Tokyo), the day credits are dated: from
+        15:00 UTC it is already tomorrow there."""
+        return self.env["crm.contribution"]._company_today(self.company)
+
 
 @tagged("post_install", "-at_install")
 class TestBackgroundJobs(JobsMixin, ContributionCase):
@@ -356,7 +361,7 @@ class TestBackgroundJobs(JobsMixin, ContributionCase):
         wizard = (
             self.env["crm.contribution.evaluation.export"]
             .with_user(self.user_manager)
-            .create({"date_from": "2020-01-01", "date_to": fields.Date.today()})
+            .create({"date_from": "2020-01-01", "date_to": self.company_today()})
         )
         wizard.with_context(
             default_user_id=self.user_admin.id,

@@ -58,6 +58,10 @@ class TestNeverTwiceUnderConcurrency(RealConnectionsCase):
             cls._delete_ledger_of(cr, cls.rule_id, [cls.employee_id])
             # Payouts of the race tests, in 2031 (no other test pays then).
             cr.execute(
+                "DELETE FROM crm_contribution_payout_entry WHERE payout_id IN ("
+                " SELECT id FROM crm_contribution_payout WHERE date_from >= '2031-01-01')"
+            )
+            cr.execute(
                 "DELETE FROM crm_contribution_payout_line WHERE payout_id IN ("
                 " SELECT id FROM crm_contribution_payout WHERE date_from >= '2031-01-01')"
             )

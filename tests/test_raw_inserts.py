@@ -209,17 +209,21 @@ class TestRawInserts(PayoutCase):
         for model_name in ("crm.contribution", "crm.contribution.payout.line"):
             self.assertSelectionsKnown(model_name)
         self.assertDefaultsWritten(written)
-        # The link table has no foreign keys: every link names a ledger
-        # line and a payout that exist.
+        # The link table has no foreign keys: every link this scenario wrote
+        # names a ledger line and a payout that exist (the whole table's are
+        # not this test's: other tests' committed data comes and goes).
         [(orphans,)] = self.env.execute_query(
             SQL(
                 """
-                SELECT count(*) FROM %s link
-                 WHERE NOT EXISTS (SELECT 1 FROM crm_contribution e WHERE e.id = link.entry_id)
-                    OR NOT EXISTS (SELECT 1 FROM crm_contribution_payout p
-                                    WHERE p.id = link.payout_id)
+                SELECT count(*) FROM %(links)s link
+                 WHERE (link.payout_id = %(payout)s OR link.entry_id = ANY(%(entries)s))
+                   AND (NOT EXISTS (SELECT 1 FROM crm_contribution e WHERE e.id = link.entry_id)
+                        OR NOT EXISTS (SELECT 1 FROM crm_contribution_payout p
+                                        WHERE p.id = link.payout_id))
                 """,
-                SQL.identifier(PAYOUT_ENTRY_TABLE),
+                links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+                payout=payout.id,
+                entries=written.ids,
             )
         )
         self.assertFalse(orphans)

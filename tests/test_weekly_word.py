@@ -34,7 +34,8 @@ class WeeklyWordMixin(JobsMixin):
     def send_words(self):
         self.before = self.env["mail.message"].search([], order="id desc", limit=1).id or 0
         jobs = self.Job._cron_queue_weekly_word(
-            date_to=fields.Date.context_today(self.Job), companies=self.company
+            date_to=self.env["crm.contribution"]._company_today(self.company),
+            companies=self.company,
         )
         self.run_jobs()
         return jobs
@@ -86,7 +87,8 @@ class TestWeeklyWord(WeeklyWordMixin, ContributionCase):
         self.send_words()
         self.assertFalse(
             self.Job._cron_queue_weekly_word(
-                date_to=fields.Date.context_today(self.Job), companies=self.company
+                date_to=self.env["crm.contribution"]._company_today(self.company),
+                companies=self.company,
             )
         )
 
