@@ -1086,30 +1086,19 @@ def run(env, config_path, database, scale):
     large.crediting()
     large.background_jobs()
     large.screens()
-    try:
-        large.xlsx()
-    except Exception as error:  # report and go on: the other figures stand
-        log(f"xlsx_100k failed: {error!r}")
-        env.cr.rollback()
-        figure("xlsx_100k_seconds", "failed")
-    try:
-        large.payout_1m_confirm()
-    except Exception as error:  # report and go on: the other figures stand
-        log(f"payout_1m confirm failed: {error!r}")
-        env.cr.rollback()
-        figure("payout_1m_confirm_seconds", "failed")
-    try:
-        large.xlsx_1m()
-    except Exception as error:  # report and go on: the other figures stand
-        log(f"xlsx_1m failed: {error!r}")
-        env.cr.rollback()
-        figure("xlsx_1m_seconds", "failed")
-    try:
-        large.payout_1m_paid()
-    except Exception as error:  # report and go on: the other figures stand
-        log(f"payout_1m paid failed: {error!r}")
-        env.cr.rollback()
-        figure("payout_1m_paid_seconds", "failed")
+    # Each of these reports its failure and goes on: the other figures stand.
+    for step, name in (
+        (large.xlsx, "xlsx_100k_seconds"),
+        (large.payout_1m_confirm, "payout_1m_confirm_seconds"),
+        (large.xlsx_1m, "xlsx_1m_seconds"),
+        (large.payout_1m_paid, "payout_1m_paid_seconds"),
+    ):
+        try:
+            step()
+        except Exception as error:
+            log(f"{step.__name__} failed: {error!r}")
+            env.cr.rollback()
+            figure(name, "failed")
     longest = max(_requests, key=_requests.get)
     figure("longest_request_seconds", f"{_requests[longest]:.2f}")
     figure("longest_request", longest)
