@@ -414,49 +414,12 @@ class CrmContributionPayout(models.Model):
         """Settle the lines once more with today's agreement, rates and
         tables, and store every figure: after confirmation no setting, rate
         or rule change alters them (nothing they are computed from changes).
-        One UPDATE of the owed figures from the entries, then the lines'
-        stored figures in one pass (the line's _store_figures)."""
+        The owed figures from the entries and the lines' stored figures, in
+        one pass and one UPDATE (the line's _store_figures)."""
         self.ensure_one()
-        self.env.flush_all()
-        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH totals AS (%(totals)s), carried AS (%(carried)s)
-                UPDATE crm_contribution_payout_line line
-                   SET clawback_amount = COALESCE(totals.clawback, 0),
-                       deductible_clawback_amount = COALESCE(totals.deductible_clawback, 0),
-                       deduction_allowed = %(in_force)s,
-                       carry_in_amount = COALESCE(carried.owed, 0),
-                       write_uid = %(uid)s,
-                       write_date = %(now)s
-                  FROM crm_contribution_payout_line mine
-             LEFT JOIN totals ON totals.employee_id = mine.employee_id
-             LEFT JOIN carried ON carried.employee_id = mine.employee_id
-                 WHERE mine.id = line.id AND mine.payout_id = %(payout)s
-                """,
-                totals=self._totals_sql(),
-                carried=self._carried_in_sql(),
-                in_force=in_force,
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                payout=self.id,
-            )
-        )
-        Line = self.env["crm.contribution.payout.line"]
-        Line.invalidate_model(
-            [
-                "clawback_amount",
-                "deductible_clawback_amount",
-                "deduction_allowed",
-                "carry_in_amount",
-                "write_uid",
-                "write_date",
-            ]
-        )
         # Premium rates and wage tables are read, not watched: compute
         # with today's, once, before freezing.
-        Line._store_figures(self)
+        self.env["crm.contribution.payout.line"]._store_figures(self, settle=True)
         self.invalidate_recordset()
 
     def action_done(self):

@@ -4,15 +4,24 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .crm_contribution_payout_line import BATCH_FIELDS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
+from .payout_line_figures import figures_table, fill_figures
 
-# What Compute's INSERT writes on each new line, in its SELECT's order; the
-# line's _store_figures writes the other stored figures (BATCH_FIELDS).
-LINE_INSERT_COLUMNS = (
+# What Compute's INSERT writes on each new line: the payout's own values,
+# then (ROW_COLUMNS) each employee's sums and facts, then the stored figures
+# fill_figures computes from them (the line's BATCH_FIELDS).
+PAYOUT_COLUMNS = (
     "payout_id",
     "company_id",
     "date_from",
     "date_to",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+)
+ROW_COLUMNS = (
     "employee_id",
     "department_id",
     "incentive_amount",
@@ -25,11 +34,8 @@ LINE_INSERT_COLUMNS = (
     "carry_in_amount",
     "results_only",
     "workplace_state_id",
-    "create_uid",
-    "create_date",
-    "write_uid",
-    "write_date",
 )
+LINE_INSERT_COLUMNS = (*PAYOUT_COLUMNS, *ROW_COLUMNS)
 
 # How many employees a message about a change names before "and N more".
 NAMED_AT_MOST = 20
@@ -124,7 +130,9 @@ class CrmContributionPayout(models.Model):
         rewritten): an entry taken by another run (or approved in a
         transaction not yet committed) is not taken; it waits for the next.
         Two runs taking the same entry at once: the link's unique index on
-        the entry makes the second wait for the first, then fail.
+        the entry makes the second wait for the first, then fail. In the
+        entries' order: that index then grows at its end instead of being
+        written all over (the candidates come out of a hash in no order).
         """
         # Written in SQL here and by _create_lines: who may is checked first.
         self.check_access("write")
@@ -132,7 +140,7 @@ class CrmContributionPayout(models.Model):
         self.env.cr.execute(
             SQL(
                 "INSERT INTO %(links)s (payout_id, entry_id)"
-                " SELECT %(payout)s, id FROM (%(taken)s) taken",
+                " SELECT %(payout)s, id FROM (%(taken)s) taken ORDER BY id",
                 payout=self.id,
                 links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 taken=self._takeable_sql(),
@@ -341,14 +349,14 @@ class CrmContributionPayout(models.Model):
               FROM (
                 SELECT entry.employee_id,
                        COALESCE(SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'incentive' AND paid.id IS NULL), 0)
+                           WHERE entry.wage_type = 'incentive' AND NOT entry.of_paid), 0)
                            AS incentive,
                        COALESCE(SUM(entry.amount) FILTER (
-                           WHERE entry.wage_type = 'award' AND paid.id IS NULL), 0) AS award,
-                       COALESCE(-SUM(entry.amount) FILTER (WHERE paid.id IS NOT NULL), 0)
+                           WHERE entry.wage_type = 'award' AND NOT entry.of_paid), 0) AS award,
+                       COALESCE(-SUM(entry.amount) FILTER (WHERE entry.of_paid), 0)
                            AS clawback,
                        COALESCE(-SUM(entry.amount) FILTER (
-                           WHERE paid.id IS NOT NULL AND %(in_force)s
+                           WHERE entry.of_paid AND %(in_force)s
                              AND entry.date >= %(start)s
                              AND (%(end)s::date IS NULL OR entry.date <= %(end)s::date)), 0)
                            AS deductible,
@@ -356,13 +364,25 @@ class CrmContributionPayout(models.Model):
                        COALESCE(BOOL_OR(rule.compute_method IN ('percentage', 'tiered')
                                         AND entry.wage_type = 'award'), FALSE) AS formula_award,
                        COALESCE(BOOL_OR(entry.amount != 0), FALSE) AS money
-                  FROM %(links)s link
-                  JOIN crm_contribution entry ON entry.id = link.entry_id
-             LEFT JOIN crm_contribution paid
-                    ON paid.id = COALESCE(entry.reversed_entry_id, entry.reduced_entry_id)
-                   AND paid.state = 'paid'
+                  FROM (
+                    -- Whether the entry reverses or reduces a paid credit:
+                    -- looked up for the few that reverse or reduce one, not
+                    -- joined with every paid entry of the ledger.
+                    SELECT entry.employee_id, entry.amount, entry.wage_type, entry.points,
+                           entry.date, entry.rule_id,
+                           CASE WHEN entry.reversed_entry_id IS NULL
+                                 AND entry.reduced_entry_id IS NULL THEN FALSE
+                                ELSE EXISTS (
+                                    SELECT 1 FROM crm_contribution paid
+                                     WHERE paid.id = COALESCE(entry.reversed_entry_id,
+                                                              entry.reduced_entry_id)
+                                       AND paid.state = 'paid')
+                           END AS of_paid
+                      FROM %(links)s link
+                      JOIN crm_contribution entry ON entry.id = link.entry_id
+                     WHERE link.payout_id = %(payout)s
+                  ) entry
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
-                 WHERE link.payout_id = %(payout)s
               GROUP BY entry.employee_id
               ) sums
             """,
@@ -401,53 +421,79 @@ class CrmContributionPayout(models.Model):
     def _create_lines(self):
         """One line per employee with money in the entries taken (even netted
         to zero: paid means a line paid it, and the statement shows both) or
-        a debt carried in, written by one grouped INSERT ... SELECT; then
-        their stored figures in one pass (the line's _store_figures). Points
-        are not money: someone with only points gets no ¥0 line."""
+        a debt carried in: their sums by one grouped SELECT, their stored
+        figures in one pass (fill_figures, the functions of the
+        fields' computes), the lines written by one INSERT. Points are not
+        money: someone with only points gets no ¥0 line."""
         self.ensure_one()
         self.env.flush_all()
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        self.env.cr.execute(
+        rows = self.env.execute_query_dict(
             SQL(
                 """
                 WITH totals AS (%(totals)s), carried AS (%(carried)s)
-                INSERT INTO crm_contribution_payout_line (%(columns)s)
-                SELECT %(payout)s, %(company)s, %(date_from)s, %(date_to)s,
-                       employee.id, employee.department_id,
-                       COALESCE(totals.incentive, 0), COALESCE(totals.award, 0),
-                       COALESCE(totals.clawback, 0), COALESCE(totals.deductible_clawback, 0),
-                       %(in_force)s, COALESCE(totals.points, 0),
-                       COALESCE(totals.formula_award, FALSE), COALESCE(carried.owed, 0),
-                       COALESCE(employee.everyone_sells_results_only, FALSE),
-                       COALESCE(address.state_id, %(company_state)s),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                SELECT employee.id AS employee_id, employee.department_id,
+                       COALESCE(totals.incentive, 0) AS incentive_amount,
+                       COALESCE(totals.award, 0) AS award_amount,
+                       COALESCE(totals.clawback, 0) AS clawback_amount,
+                       COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
+                       %(in_force)s AS deduction_allowed,
+                       COALESCE(totals.points, 0) AS points,
+                       COALESCE(totals.formula_award, FALSE) AS formula_award,
+                       COALESCE(carried.owed, 0) AS carry_in_amount,
+                       COALESCE(employee.everyone_sells_results_only, FALSE) AS results_only,
+                       COALESCE(address.state_id, %(company_state)s) AS workplace_state_id,
+                       COALESCE(employee.resource_calendar_id,
+                                employee_company.resource_calendar_id) AS calendar_id,
+                       -- What payroll enters later: none yet.
+                       0 AS net_wage_amount, 0 AS worked_hours, 0 AS overtime_hours,
+                       0 AS holiday_hours, 0 AS late_night_hours, FALSE AS overtime_exempt,
+                       0 AS fixed_wage_amount
                   FROM totals
              FULL JOIN carried ON carried.employee_id = totals.employee_id
                   JOIN hr_employee employee
                     ON employee.id = COALESCE(totals.employee_id, carried.employee_id)
+             LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
              LEFT JOIN res_partner address ON address.id = employee.address_id
                  WHERE carried.employee_id IS NOT NULL
                     OR totals.incentive != 0 OR totals.award != 0 OR totals.clawback != 0
                     OR totals.money
+              ORDER BY employee.id
                 """,
                 totals=self._totals_sql(),
                 carried=self._carried_in_sql(),
-                columns=SQL(", ").join(SQL.identifier(column) for column in LINE_INSERT_COLUMNS),
-                payout=self.id,
-                company=self.company_id.id,
-                date_from=self.date_from,
-                date_to=self.date_to,
                 in_force=in_force,
                 # The workplace: the work address's prefecture, else the
                 # company's (hr.employee._everyone_sells_workplace_state).
                 company_state=self.company_id.state_id.id or None,
+            )
+        )
+        Line = self.env["crm.contribution.payout.line"]
+        fill_figures(self.env, self, rows, defaults=True)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_contribution_payout_line (%(columns)s)
+                SELECT %(payout)s, %(company)s, %(date_from)s, %(date_to)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s, %(values)s
+                  FROM %(figures)s
+                """,
+                columns=SQL(", ").join(
+                    SQL.identifier(column) for column in (*LINE_INSERT_COLUMNS, *BATCH_FIELDS)
+                ),
+                payout=self.id,
+                company=self.company_id.id,
+                date_from=self.date_from,
+                date_to=self.date_to,
                 uid=self.env.uid,
                 now=self.env.cr.now(),
+                values=SQL(", ").join(
+                    SQL.identifier("figures", column) for column in (*ROW_COLUMNS, *BATCH_FIELDS)
+                ),
+                figures=figures_table(Line, rows, (*ROW_COLUMNS, *BATCH_FIELDS)),
             )
         )
         self._analyze_if_large("crm_contribution_payout_line", self.env.cr.rowcount)
-        Line = self.env["crm.contribution.payout.line"]
-        Line._store_figures(self, defaults=True)
         # Rows written in SQL: what the cache knew of this payout's lines
         # (and the totals read from them) is stale.
         self.invalidate_recordset()

@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL
 
 from ..core.bounds import MAX_MONEY, plausible_hours, plausible_money
 from ..core.money import format_points
@@ -11,7 +11,10 @@ from ..core.wage import (
 )
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .payout_line_figures import (
+    MONEY_FIGURES,
     WageTables,
+    figures_table,
+    fill_figures,
     premium_figures,
     settlement_figures,
     warning_text,
@@ -48,14 +51,14 @@ HOURS_TEMPLATE_INPUTS = tuple(fname for fname, _format in HOURS_TEMPLATE_COLUMNS
 LINE_INPUT_FIELDS = {*HOURS_TEMPLATE_INPUTS, "workplace_state_id", "results_only"}
 # The stored figures the payout computes in one pass over all its lines
 # (_store_figures); the amounts among them are rounded to the currency.
-MONEY_BATCH_FIELDS = (
-    "deducted_amount",
-    "payable_amount",
-    "carry_out_amount",
-    "deductible_outstanding_amount",
-    "overtime_premium_amount",
+BATCH_FIELDS = (*MONEY_FIGURES, "hourly_base", "scheduled_hours", "warning")
+# What Confirm settles again from the entries, with today's agreement.
+OWED_FIELDS = (
+    "clawback_amount",
+    "deductible_clawback_amount",
+    "deduction_allowed",
+    "carry_in_amount",
 )
-BATCH_FIELDS = (*MONEY_BATCH_FIELDS, "hourly_base", "scheduled_hours", "warning")
 
 
 class CrmContributionPayoutLine(models.Model):
@@ -317,26 +320,52 @@ class CrmContributionPayoutLine(models.Model):
             line.warning = warning_text(line, tables)
 
     @api.model
-    def _store_figures(self, payout, defaults=False):
+    def _store_figures(self, payout, settle=False):
         """Compute the stored figures of ``payout``'s lines in one pass and
         write them in one UPDATE: the settlement, the premium and the
-        warnings, with ``defaults`` also the scheduled hours (a new line's:
-        payroll may correct them afterwards). The same functions as the
-        fields' computes (settlement_figures, premium_figures, warning_text),
-        on plain values: a payout of fifty thousand lines is not fifty
-        thousand records walked field by field. Returns the lines' count."""
+        warnings. With ``settle`` (Confirm), what is owed back is settled
+        again from the entries first, with today's agreement (the payout's
+        _totals_sql and _carried_in_sql), in the same UPDATE. The same
+        functions as the fields' computes, on plain values (fill_figures).
+        Returns the lines' count."""
         self.env.flush_all()
+        if settle:
+            in_force = bool(payout.company_id._everyone_sells_deduction_window(payout.payment_date))
+            owed = SQL(
+                """
+                COALESCE(totals.clawback, 0) AS clawback_amount,
+                COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
+                %s AS deduction_allowed,
+                COALESCE(carried.owed, 0) AS carry_in_amount
+                """,
+                in_force,
+            )
+            settled = SQL(
+                """
+                LEFT JOIN (%s) totals ON totals.employee_id = line.employee_id
+                LEFT JOIN (%s) carried ON carried.employee_id = line.employee_id
+                """,
+                payout._totals_sql(),
+                payout._carried_in_sql(),
+            )
+        else:
+            owed = SQL(", ").join(
+                SQL("COALESCE(%s, %s) AS %s", SQL.identifier("line", fname), default, SQL(fname))
+                for fname, default in (
+                    ("clawback_amount", 0),
+                    ("deductible_clawback_amount", 0),
+                    ("deduction_allowed", False),
+                    ("carry_in_amount", 0),
+                )
+            )
+            settled = SQL()
         rows = self.env.execute_query_dict(
             SQL(
                 """
                 SELECT line.id,
                        COALESCE(line.incentive_amount, 0) AS incentive_amount,
                        COALESCE(line.award_amount, 0) AS award_amount,
-                       COALESCE(line.clawback_amount, 0) AS clawback_amount,
-                       COALESCE(line.deductible_clawback_amount, 0)
-                           AS deductible_clawback_amount,
-                       COALESCE(line.carry_in_amount, 0) AS carry_in_amount,
-                       COALESCE(line.deduction_allowed, FALSE) AS deduction_allowed,
+                       %(owed)s,
                        COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
                        COALESCE(line.worked_hours, 0) AS worked_hours,
                        COALESCE(line.overtime_hours, 0) AS overtime_hours,
@@ -347,82 +376,44 @@ class CrmContributionPayoutLine(models.Model):
                        COALESCE(line.results_only, FALSE) AS results_only,
                        COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
                        line.workplace_state_id,
-                       COALESCE(line.formula_award, FALSE) AS formula_award,
-                       COALESCE(employee.resource_calendar_id,
-                                employee_company.resource_calendar_id) AS calendar_id
+                       COALESCE(line.formula_award, FALSE) AS formula_award
                   FROM crm_contribution_payout_line line
-                  JOIN hr_employee employee ON employee.id = line.employee_id
-             LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
-                 WHERE line.payout_id = %s
+                  %(settled)s
+                 WHERE line.payout_id = %(payout)s
                 """,
-                payout.id,
+                owed=owed,
+                settled=settled,
+                payout=payout.id,
             )
         )
         if not rows:
             return 0
-        # Every line of the payout shares these.
-        shared = {
-            "company_id": payout.company_id,
-            "date_from": payout.date_from,
-            "date_to": payout.date_to,
-            "payment_date": payout.payment_date,
-        }
-        rates = self.env["crm.contribution.premium.rate"]._rates_for(
-            payout.company_id, payout.date_to
-        )
-        tables = WageTables(self.env)
-        # The currency's own rounding (res.currency.round), read once.
-        rounding = payout.currency_id.rounding
-        states = self.env["res.country.state"]
-        # sudo: only the working calendars' hours are read (see _compute_scheduled_hours).
-        employees = self.env["hr.employee"].sudo()
-        calendars = self.env["resource.calendar"].sudo()
-        scheduled = {}
-        columns = {fname: [] for fname in ("id", *BATCH_FIELDS)}
-        for row in rows:
-            row.update(shared)
-            row["workplace_state_id"] = states.browse(row["workplace_state_id"])
-            if defaults:
-                calendar_id = row["calendar_id"]
-                if calendar_id not in scheduled:
-                    scheduled[calendar_id] = float(
-                        monthly_average_hours(
-                            employees._everyone_sells_yearly_hours(
-                                calendars.browse(calendar_id), payout.date_to.year
-                            )
-                        )
-                    )
-                row["scheduled_hours"] = scheduled[calendar_id]
-            row.update(settlement_figures(row))
-            row.update(premium_figures(row, rates))
-            row["warning"] = warning_text(row, tables)
-            for fname in MONEY_BATCH_FIELDS:
-                row[fname] = float_round(row[fname], precision_rounding=rounding)
-            row["hourly_base"] = float_round(row["hourly_base"], precision_digits=3)
-            for fname, values in columns.items():
-                values.append(row[fname])
+        fill_figures(self.env, payout, rows)
+        written = [*BATCH_FIELDS]
+        if settle:
+            written += OWED_FIELDS
+        written.remove("scheduled_hours")
+        assignments = [
+            SQL("%s = figures.%s", SQL.identifier(fname), SQL.identifier(fname))
+            for fname in written
+        ]
+        if settle:
+            assignments.append(
+                SQL("write_uid = %s, write_date = %s", self.env.uid, self.env.cr.now())
+            )
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE crm_contribution_payout_line line
                    SET %(assignments)s
-                  FROM unnest(%(ids)s::int[], %(arrays)s) AS figures(id, %(names)s)
+                  FROM %(figures)s
                  WHERE line.id = figures.id
                 """,
-                assignments=SQL(", ").join(
-                    SQL("%s = figures.%s", SQL.identifier(fname), SQL.identifier(fname))
-                    for fname in BATCH_FIELDS
-                    if defaults or fname != "scheduled_hours"
-                ),
-                ids=columns["id"],
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", columns[fname], SQL(self._fields[fname].column_type[1]))
-                    for fname in BATCH_FIELDS
-                ),
-                names=SQL(", ").join(SQL.identifier(fname) for fname in BATCH_FIELDS),
+                assignments=SQL(", ").join(assignments),
+                figures=figures_table(self, rows, ["id", *written]),
             )
         )
-        self.invalidate_model(list(BATCH_FIELDS))
+        self.invalidate_model([*written, "write_uid", "write_date"])
         return len(rows)
 
     def _compute_entry_ids(self):

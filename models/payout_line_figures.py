@@ -7,6 +7,7 @@ Confirm write in SQL) call the same functions, so the two cannot differ.
 import calendar
 
 from odoo import models
+from odoo.tools import SQL, float_round
 
 from ..core.wage import (
     deduction_limit,
@@ -14,8 +15,18 @@ from ..core.wage import (
     fixed_share,
     hourly_base,
     latest_revision_due,
+    monthly_average_hours,
     overtime_premium,
     settle_with_limit,
+)
+
+# The money among the figures fill_figures writes: rounded to the currency.
+MONEY_FIGURES = (
+    "deducted_amount",
+    "payable_amount",
+    "carry_out_amount",
+    "deductible_outstanding_amount",
+    "overtime_premium_amount",
 )
 
 # Each warning is written in Japanese and English, whatever the reader's
@@ -127,12 +138,28 @@ def premium_figures(line, rates):
 
 class WageTables:
     """The minimum-wage table's answers, asked once per prefecture and
-    period however many lines ask."""
+    period however many lines ask; likewise each warning's text and the
+    company's payday and prefecture, which lines share."""
 
     def __init__(self, env):
         self.minimum_wages = env["crm.contribution.minimum.wage"]
         self.stale = {}
         self.minimum = {}
+        self.texts = {}
+        self.companies = {}
+
+    def text(self, code, **values):
+        """bilingual(code, **values), written once per distinct values."""
+        key = (code, *sorted(values.items()))
+        if key not in self.texts:
+            self.texts[key] = bilingual(code, **values)
+        return self.texts[key]
+
+    def company_facts(self, company):
+        """(prefecture, payday) of ``company``."""
+        if company.id not in self.companies:
+            self.companies[company.id] = (company.state_id, company.everyone_sells_payment_day)
+        return self.companies[company.id]
 
     def is_stale(self, state, day):
         key = (state.id, day)
@@ -149,20 +176,20 @@ class WageTables:
 
 def warning_text(line, tables):
     """The line's warnings, one a line, or False. ``tables``: WageTables."""
-    company = line["company_id"]
+    company_state, payday = tables.company_facts(line["company_id"])
     incentive = line["incentive_amount"]
     warnings = []
     if incentive > 0 and not line["worked_hours"]:
-        warnings.append(bilingual("no_hours"))
+        warnings.append(tables.text("no_hours"))
     if (line["results_only"] and incentive > 0) or (
         line["fixed_wage_amount"] and fixed_share(line["fixed_wage_amount"], incentive) < 0.6
     ):
-        warnings.append(bilingual("guaranteed_pay"))
-    workplace = line["workplace_state_id"] or company.state_id
+        warnings.append(tables.text("guaranteed_pay"))
+    workplace = line["workplace_state_id"] or company_state
     date_to = line["date_to"]
     if workplace and date_to and tables.is_stale(workplace, date_to):
         warnings.append(
-            bilingual(
+            tables.text(
                 "minimum_wage_stale",
                 prefecture=workplace,
                 year=latest_revision_due(date_to).year,
@@ -178,26 +205,25 @@ def warning_text(line, tables):
         )
         if minimum and hourly < minimum.hourly_amount:
             warnings.append(
-                bilingual(
+                tables.text(
                     "minimum_wage",
                     prefecture=minimum.state_id,
                     minimum=f"{minimum.hourly_amount:,.0f}",
                 )
             )
     if line["formula_award"]:
-        warnings.append(bilingual("formula_award"))
-    payday = company.everyone_sells_payment_day
+        warnings.append(tables.text("formula_award"))
     payment_date = line["payment_date"]
     if payment_date and payment_date.day != min(
         payday, calendar.monthrange(payment_date.year, payment_date.month)[1]
     ):
-        warnings.append(bilingual("payday", day=payday))
+        warnings.append(tables.text("payday", day=payday))
     # What no agreement in force lets a later payout deduct is HR's.
     for_hr = line["carry_out_amount"] - (
         line["deductible_outstanding_amount"] if line["deduction_allowed"] else 0.0
     )
     if for_hr > 0:
-        warnings.append(bilingual("outstanding", amount=f"{for_hr:,.0f}"))
+        warnings.append(tables.text("outstanding", amount=f"{for_hr:,.0f}"))
     # Under an agreement, without the net wage nothing was deducted:
     # what could have been is carried forward, and payroll is told.
     if (
@@ -207,6 +233,89 @@ def warning_text(line, tables):
         and not line["net_wage_amount"]
     ):
         warnings.append(
-            bilingual("deduction_limit", amount=f"{line['deductible_outstanding_amount']:,.0f}")
+            tables.text("deduction_limit", amount=f"{line['deductible_outstanding_amount']:,.0f}")
         )
     return "\n".join(warnings) or False
+
+
+def fill_figures(env, payout, rows, defaults=False):
+    """Fill each row (a line of ``payout`` as plain values, its prefecture an
+    id) with its stored figures (the line's BATCH_FIELDS), with ``defaults``
+    also the scheduled hours of a new line from its ``calendar_id`` (payroll
+    may correct them afterwards). The functions of the fields' computes: a
+    payout of fifty thousand lines is not fifty thousand records walked
+    field by field."""
+    # Every line of the payout shares these.
+    shared = {
+        "company_id": payout.company_id,
+        "date_from": payout.date_from,
+        "date_to": payout.date_to,
+        "payment_date": payout.payment_date,
+    }
+    rates = env["crm.contribution.premium.rate"]._rates_for(payout.company_id, payout.date_to)
+    tables = WageTables(env)
+    # The currency's own rounding (res.currency.round), read once.
+    rounding = payout.currency_id.rounding
+    states = env["res.country.state"]
+    # sudo: only the working calendars' hours are read (see _compute_scheduled_hours).
+    employees = env["hr.employee"].sudo()
+    calendars = env["resource.calendar"].sudo()
+    scheduled = {}
+    for row in rows:
+        values = {**row, **shared}
+        values["workplace_state_id"] = states.browse(row["workplace_state_id"])
+        if defaults:
+            calendar_id = row["calendar_id"]
+            if calendar_id not in scheduled:
+                scheduled[calendar_id] = float(
+                    monthly_average_hours(
+                        employees._everyone_sells_yearly_hours(
+                            calendars.browse(calendar_id), payout.date_to.year
+                        )
+                    )
+                )
+            values["scheduled_hours"] = scheduled[calendar_id]
+        values.update(settlement_figures(values))
+        values.update(premium_figures(values, rates))
+        row["warning"] = warning_text(values, tables) or None
+        for fname in MONEY_FIGURES:
+            row[fname] = float_round(values[fname], precision_rounding=rounding)
+        row["hourly_base"] = float_round(values["hourly_base"], precision_digits=3)
+        row["scheduled_hours"] = values["scheduled_hours"]
+
+
+def figures_table(model, rows, fnames):
+    """``rows``' ``fnames`` (fields of ``model``) as a table in SQL, one
+    column a field: ``unnest`` of one array a column, each sent as one
+    array literal. Fifty thousand values a column sent as ARRAY[...]
+    expressions, or as JSON objects, cost PostgreSQL more to parse than the
+    statement that reads them costs to run."""
+    return SQL(
+        "unnest(%s) AS figures(%s)",
+        SQL(", ").join(
+            SQL(
+                "%s::%s[]",
+                array_literal([row[fname] for row in rows]),
+                SQL(model._fields[fname].column_type[1]),
+            )
+            for fname in fnames
+        ),
+        SQL(", ").join(SQL.identifier(fname) for fname in fnames),
+    )
+
+
+def array_literal(values):
+    """PostgreSQL's text form of an array of ``values`` (numbers, booleans,
+    text or None)."""
+
+    def element(value):
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        if isinstance(value, int | float):
+            return repr(value)
+        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+
+    return "{" + ",".join(map(element, values)) + "}"

@@ -20,6 +20,7 @@ from ..models import crm_contribution_payout_compute as compute_module
 from ..models.crm_contribution import LEDGER_STATES, LEDGER_TRANSITIONS
 from ..models.crm_contribution_payout_compute import LINE_INSERT_COLUMNS
 from ..models.crm_contribution_payout_line import BATCH_FIELDS
+from ..models.payout_line_figures import array_literal
 from .common import PayoutCase
 
 # Written by neither on purpose: what payroll enters (NULL reads as 0/False).
@@ -123,6 +124,30 @@ class TestPayoutSetBased(PayoutCase):
         self.assertEqual(payout.state, "confirmed")
         self.assertSameAsTheComputes(payout.line_ids)
         self.assertTrue(all(line.overtime_premium_amount > 0 for line in payout.line_ids))
+
+    def test_the_figures_travel_as_array_literals_unchanged(self):
+        """The lines' figures are sent as array literals: what PostgreSQL
+        reads back is what was sent, warnings with quotes, backslashes,
+        commas, braces, line breaks and Japanese included."""
+        texts = [
+            'a "quoted" word',
+            "back\\slash\\",
+            "comma, {brace} and NULL",
+            "固定給が総支給額の60%未満です。\n/ Fixed pay",
+            "",
+            None,
+            " spaced ",
+        ]
+        self.env.cr.execute(SQL("SELECT %s::text[]", array_literal(texts)))
+        self.assertEqual(self.env.cr.fetchone()[0], texts)
+        numbers = [0.0, -1234.5, 1e-05, 99_999_999.99, None, 12]
+        self.env.cr.execute(SQL("SELECT %s::numeric[]", array_literal(numbers)))
+        self.assertEqual(
+            [None if n is None else float(n) for n in self.env.cr.fetchone()[0]],
+            [None if n is None else float(n) for n in numbers],
+        )
+        self.env.cr.execute(SQL("SELECT %s::bool[]", array_literal([True, False, None])))
+        self.assertEqual(self.env.cr.fetchone()[0], [True, False, None])
 
     def test_a_large_compute_refreshes_the_statistics_and_changes_no_figure(self):
         """Past ANALYZE_AFTER_ROWS rows written at once, Compute refreshes the
