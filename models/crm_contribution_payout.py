@@ -354,8 +354,7 @@ class CrmContributionPayout(models.Model):
             before = payout._line_figures()
             payout._release_entries()
             payout._workflow().line_ids.unlink()
-            payout._take_entries()
-            payout._create_lines()
+            payout._create_lines(payout._take_entries())
             if payout.removed_employee_ids:
                 payout._workflow().write({"removed_employee_ids": [Command.clear()]})
             if before:

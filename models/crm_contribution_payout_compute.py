@@ -36,6 +36,18 @@ ROW_COLUMNS = (
     "workplace_state_id",
 )
 LINE_INSERT_COLUMNS = (*PAYOUT_COLUMNS, *ROW_COLUMNS)
+# What the lines' sums read of each entry taken (_totals_sql).
+TAKEN_COLUMNS = (
+    "id",
+    "employee_id",
+    "amount",
+    "wage_type",
+    "points",
+    "date",
+    "rule_id",
+    "reversed_entry_id",
+    "reduced_entry_id",
+)
 
 # How many employees a message about a change names before "and N more".
 NAMED_AT_MOST = 20
@@ -124,7 +136,9 @@ class CrmContributionPayout(models.Model):
         self.invalidate_model(["entry_ids", "entry_count"])
 
     def _take_entries(self):
-        """Reserve every approved, unpaid, payable entry up to the period end.
+        """Reserve every approved, unpaid, payable entry up to the period end,
+        and return what the lines need of them: one row per employee with
+        money taken or a debt carried in (_line_rows_sql), from one statement.
 
         One INSERT into the narrow link table (the ledger's rows are not
         rewritten): an entry taken by another run (or approved in a
@@ -133,21 +147,36 @@ class CrmContributionPayout(models.Model):
         the entry makes the second wait for the first, then fail. In the
         entries' order: that index then grows at its end instead of being
         written all over (the candidates come out of a hash in no order).
+        The same statement sums what it takes, from the rows it read: the
+        ledger is read once.
         """
         # Written in SQL here and by _create_lines: who may is checked first.
         self.check_access("write")
         self.env.flush_all()
-        self.env.cr.execute(
+        rows = self.env.execute_query_dict(
             SQL(
-                "INSERT INTO %(links)s (payout_id, entry_id)"
-                " SELECT %(payout)s, id FROM (%(taken)s) taken ORDER BY id",
-                payout=self.id,
+                """
+                WITH taken AS MATERIALIZED (%(takeable)s),
+                linked AS (
+                    INSERT INTO %(links)s (payout_id, entry_id)
+                    SELECT %(payout)s, id FROM taken ORDER BY id
+                ),
+                totals AS (%(totals)s),
+                carried AS (%(carried)s)
+                SELECT line.*, (SELECT count(*) FROM taken) AS taken_count
+                  FROM (%(lines)s) line
+                """,
+                takeable=self._takeable_sql(TAKEN_COLUMNS),
                 links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-                taken=self._takeable_sql(),
+                payout=self.id,
+                totals=self._totals_sql(SQL("SELECT * FROM taken")),
+                carried=self._carried_in_sql(),
+                lines=self._line_rows_sql(),
             )
         )
-        self._analyze_if_large(PAYOUT_ENTRY_TABLE, self.env.cr.rowcount)
+        self._analyze_if_large(PAYOUT_ENTRY_TABLE, rows[0]["taken_count"] if rows else 0)
         self._invalidate_entry_links()
+        return rows
 
     def _analyze_if_large(self, table, rows):
         """Refresh ``table``'s statistics after ``rows`` were written at once,
@@ -155,11 +184,12 @@ class CrmContributionPayout(models.Model):
         if rows >= ANALYZE_AFTER_ROWS:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
-    def _takeable_sql(self):
-        """The ids Compute would take now, as SQL: the approved, payable entries
-        in no payout (the ledger's _payable_domain), less those whose credit or
-        reversal must wait for its partner. Compute takes them; Confirm checks
-        that nothing new would be taken."""
+    def _takeable_sql(self, columns=("id",)):
+        """The entries Compute would take now, as SQL rows of their ``columns``:
+        the approved, payable entries in no payout (the ledger's
+        _payable_domain), less those whose credit or reversal must wait for
+        its partner. Compute takes them; Confirm checks that nothing new
+        would be taken."""
         # sudo: the payout takes every payable entry of its company, whoever
         # closes it; the condition is the ledger's own (_payable_domain).
         ledger = self.env["crm.contribution"].sudo()
@@ -172,7 +202,7 @@ class CrmContributionPayout(models.Model):
         return SQL(
             """
             WITH candidate AS (
-                SELECT id, reversed_entry_id, reduced_entry_id
+                SELECT %(columns)s
                   FROM crm_contribution
                  WHERE %(payable)s
             ), waiting AS (
@@ -196,8 +226,16 @@ class CrmContributionPayout(models.Model):
                  WHERE credit.state != 'paid'
                    AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = credit.id)
             )
-            SELECT id FROM candidate EXCEPT SELECT id FROM waiting
+            SELECT %(taken)s FROM candidate
+             WHERE NOT EXISTS (SELECT 1 FROM waiting WHERE waiting.id = candidate.id)
             """,
+            columns=SQL(", ").join(
+                SQL.identifier(column)
+                for column in dict.fromkeys(
+                    ("id", "reversed_entry_id", "reduced_entry_id", *columns)
+                )
+            ),
+            taken=SQL(", ").join(SQL.identifier("candidate", column) for column in columns),
             payable=payable.where_clause,
         )
 
@@ -324,7 +362,7 @@ class CrmContributionPayout(models.Model):
                     )
                 )
 
-    def _totals_sql(self):
+    def _totals_sql(self, taken=None):
         """Per employee of the entries this payout took, a line's figures,
         summed by the database, as SQL rows (employee_id, incentive, award,
         clawback, deductible_clawback, points, formula_award, money):
@@ -333,8 +371,17 @@ class CrmContributionPayout(models.Model):
         wage-deduction agreement in force, apart. A reduction (negative
         adjustment) follows its credit as a reversal does: one path for both.
         What is still negative (a reversal whose credit another payout pays)
-        is owed back, never a negative wage."""
+        is owed back, never a negative wage. ``taken``: the entries as SQL
+        rows (TAKEN_COLUMNS), by default those the payout took."""
         window = self.company_id._everyone_sells_deduction_window(self.payment_date)
+        if taken is None:
+            taken = SQL(
+                "SELECT %s FROM %s link JOIN crm_contribution entry ON entry.id = link.entry_id"
+                " WHERE link.payout_id = %s",
+                SQL(", ").join(SQL.identifier("entry", column) for column in TAKEN_COLUMNS),
+                SQL.identifier(PAYOUT_ENTRY_TABLE),
+                self.id,
+            )
         start, end = window or (None, None)
         return SQL(
             """
@@ -378,16 +425,13 @@ class CrmContributionPayout(models.Model):
                                                               entry.reduced_entry_id)
                                        AND paid.state = 'paid')
                            END AS of_paid
-                      FROM %(links)s link
-                      JOIN crm_contribution entry ON entry.id = link.entry_id
-                     WHERE link.payout_id = %(payout)s
+                      FROM (%(taken)s) entry
                   ) entry
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
               GROUP BY entry.employee_id
               ) sums
             """,
-            payout=self.id,
-            links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+            taken=taken,
             in_force=bool(window),
             start=start,
             end=end,
@@ -418,56 +462,54 @@ class CrmContributionPayout(models.Model):
             self.date_from,
         )
 
-    def _create_lines(self):
-        """One line per employee with money in the entries taken (even netted
-        to zero: paid means a line paid it, and the statement shows both) or
-        a debt carried in: their sums by one grouped SELECT, their stored
-        figures in one pass (fill_figures, the functions of the
-        fields' computes), the lines written by one INSERT. Points are not
+    def _line_rows_sql(self):
+        """One row per employee with money in the entries taken (the CTE
+        ``totals``; even netted to zero: paid means a line paid it, and the
+        statement shows both) or a debt carried in (the CTE ``carried``):
+        the sums and what a new line needs of its employee. Points are not
         money: someone with only points gets no ¥0 line."""
-        self.ensure_one()
-        self.env.flush_all()
         in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-                WITH totals AS (%(totals)s), carried AS (%(carried)s)
-                SELECT employee.id AS employee_id, employee.department_id,
-                       COALESCE(totals.incentive, 0) AS incentive_amount,
-                       COALESCE(totals.award, 0) AS award_amount,
-                       COALESCE(totals.clawback, 0) AS clawback_amount,
-                       COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
-                       %(in_force)s AS deduction_allowed,
-                       COALESCE(totals.points, 0) AS points,
-                       COALESCE(totals.formula_award, FALSE) AS formula_award,
-                       COALESCE(carried.owed, 0) AS carry_in_amount,
-                       COALESCE(employee.everyone_sells_results_only, FALSE) AS results_only,
-                       COALESCE(address.state_id, %(company_state)s) AS workplace_state_id,
-                       COALESCE(employee.resource_calendar_id,
-                                employee_company.resource_calendar_id) AS calendar_id,
-                       -- What payroll enters later: none yet.
-                       0 AS net_wage_amount, 0 AS worked_hours, 0 AS overtime_hours,
-                       0 AS holiday_hours, 0 AS late_night_hours, FALSE AS overtime_exempt,
-                       0 AS fixed_wage_amount
-                  FROM totals
-             FULL JOIN carried ON carried.employee_id = totals.employee_id
-                  JOIN hr_employee employee
-                    ON employee.id = COALESCE(totals.employee_id, carried.employee_id)
-             LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
-             LEFT JOIN res_partner address ON address.id = employee.address_id
-                 WHERE carried.employee_id IS NOT NULL
-                    OR totals.incentive != 0 OR totals.award != 0 OR totals.clawback != 0
-                    OR totals.money
-              ORDER BY employee.id
-                """,
-                totals=self._totals_sql(),
-                carried=self._carried_in_sql(),
-                in_force=in_force,
-                # The workplace: the work address's prefecture, else the
-                # company's (hr.employee._everyone_sells_workplace_state).
-                company_state=self.company_id.state_id.id or None,
-            )
+        return SQL(
+            """
+            SELECT employee.id AS employee_id, employee.department_id,
+                   COALESCE(totals.incentive, 0) AS incentive_amount,
+                   COALESCE(totals.award, 0) AS award_amount,
+                   COALESCE(totals.clawback, 0) AS clawback_amount,
+                   COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
+                   %(in_force)s AS deduction_allowed,
+                   COALESCE(totals.points, 0) AS points,
+                   COALESCE(totals.formula_award, FALSE) AS formula_award,
+                   COALESCE(carried.owed, 0) AS carry_in_amount,
+                   COALESCE(employee.everyone_sells_results_only, FALSE) AS results_only,
+                   COALESCE(address.state_id, %(company_state)s) AS workplace_state_id,
+                   COALESCE(employee.resource_calendar_id,
+                            employee_company.resource_calendar_id) AS calendar_id,
+                   -- What payroll enters later: none yet.
+                   0 AS net_wage_amount, 0 AS worked_hours, 0 AS overtime_hours,
+                   0 AS holiday_hours, 0 AS late_night_hours, FALSE AS overtime_exempt,
+                   0 AS fixed_wage_amount
+              FROM totals
+         FULL JOIN carried ON carried.employee_id = totals.employee_id
+              JOIN hr_employee employee
+                ON employee.id = COALESCE(totals.employee_id, carried.employee_id)
+         LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
+         LEFT JOIN res_partner address ON address.id = employee.address_id
+             WHERE carried.employee_id IS NOT NULL
+                OR totals.incentive != 0 OR totals.award != 0 OR totals.clawback != 0
+                OR totals.money
+          ORDER BY employee.id
+            """,
+            in_force=in_force,
+            # The workplace: the work address's prefecture, else the
+            # company's (hr.employee._everyone_sells_workplace_state).
+            company_state=self.company_id.state_id.id or None,
         )
+
+    def _create_lines(self, rows):
+        """The lines of ``rows`` (_take_entries'): their stored figures in one
+        pass (fill_figures, the functions of the fields' computes), the lines
+        written by one INSERT."""
+        self.ensure_one()
         Line = self.env["crm.contribution.payout.line"]
         fill_figures(self.env, self, rows, defaults=True)
         self.env.cr.execute(
