@@ -251,23 +251,27 @@ class CrmContributionPayout(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH mine AS (
-                    SELECT entry_id FROM %(links)s WHERE payout_id = %(payout)s
-                ), reversal_of_mine AS (
-                    -- Two joins PostgreSQL can hash, not one on "a OR b" (a
-                    -- nested loop: every entry taken by every other entry).
+                WITH reversal_of_mine AS (
+                    -- From the reversals and reductions (few) to the
+                    -- entries this payout took (its links, by their key),
+                    -- not the other way: no pass over every entry taken.
+                    -- Two joins PostgreSQL can look up, not one on "a OR b".
                     SELECT reversal.id
-                      FROM mine
-                      JOIN crm_contribution reversal ON reversal.reversed_entry_id = mine.entry_id
+                      FROM crm_contribution reversal
+                      JOIN %(links)s mine ON mine.entry_id = reversal.reversed_entry_id
+                     WHERE mine.payout_id = %(payout)s
                      UNION
                     SELECT reduction.id
-                      FROM mine
-                      JOIN crm_contribution reduction ON reduction.reduced_entry_id = mine.entry_id
+                      FROM crm_contribution reduction
+                      JOIN %(links)s mine ON mine.entry_id = reduction.reduced_entry_id
+                     WHERE mine.payout_id = %(payout)s
                 )
                 SELECT 'reversed', reversal.employee_id, count(*), SUM(reversal.amount)
                   FROM reversal_of_mine
                   JOIN crm_contribution reversal ON reversal.id = reversal_of_mine.id
-                 WHERE NOT EXISTS (SELECT 1 FROM mine WHERE mine.entry_id = reversal.id)
+                 WHERE NOT EXISTS (SELECT 1 FROM %(links)s mine
+                                    WHERE mine.entry_id = reversal.id
+                                      AND mine.payout_id = %(payout)s)
                  GROUP BY reversal.employee_id
                  UNION ALL
                 SELECT 'added', entry.employee_id, count(*), SUM(entry.amount)
@@ -276,9 +280,10 @@ class CrmContributionPayout(models.Model):
                  GROUP BY entry.employee_id
                  UNION ALL
                 SELECT 'no_line', entry.employee_id, count(*), SUM(entry.amount)
-                  FROM mine
+                  FROM %(links)s mine
                   JOIN crm_contribution entry ON entry.id = mine.entry_id
-                 WHERE entry.amount != 0
+                 WHERE mine.payout_id = %(payout)s
+                   AND entry.amount != 0
                    AND NOT EXISTS (
                         SELECT 1 FROM crm_contribution_payout_line line
                          WHERE line.payout_id = %(payout)s

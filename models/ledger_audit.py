@@ -38,10 +38,15 @@ class Scope:
         self.company_ids = list(company_ids or [])
         self.payout_ids = list(payout_ids or [])
 
-    def entries(self, alias):
-        """Entries of the scope: of its companies, or taken by its payouts."""
+    def entries(self, alias, link=None):
+        """Entries of the scope: of its companies, or taken by its payouts.
+        ``link``: the alias of the entry's own link, when the query joins it
+        already (an entry has one link at most): the payouts' scope reads
+        it there instead of looking it up again."""
         entry = SQL.identifier(alias)
         if self.payout_ids:
+            if link:
+                return SQL("%s.payout_id = ANY(%s)", SQL.identifier(link), self.payout_ids)
             return SQL(
                 "EXISTS (SELECT 1 FROM %s scope_link WHERE scope_link.entry_id = %s.id"
                 " AND scope_link.payout_id = ANY(%s))",
@@ -50,6 +55,21 @@ class Scope:
                 self.payout_ids,
             )
         return SQL("%s.company_id = ANY(%s)", entry, self.company_ids)
+
+    def links(self, alias):
+        """Links of the scope's payouts (see payouts): a condition on the
+        link alone, which the payouts' scope reads on the link's index (a
+        join to the payout would hide from the planner how many links a
+        payout has)."""
+        link = SQL.identifier(alias)
+        if self.payout_ids:
+            return SQL("%s.payout_id = ANY(%s)", link, self.payout_ids)
+        return SQL(
+            "EXISTS (SELECT 1 FROM crm_contribution_payout scope_payout"
+            " WHERE scope_payout.id = %s.payout_id AND %s)",
+            link,
+            self.payouts("scope_payout"),
+        )
 
     def payouts(self, alias):
         """Payouts whose lines are final: confirmed or paid ones of its
@@ -69,27 +89,40 @@ class Scope:
         return bool(field and field.store and field.column_type)
 
 
-def _money(scope):
+def _money(scope, needed=None):
     """Per payout and employee, what the payout's entries add up to, as the
     payout sums them: incentive, award, and clawback (reversals of credits
-    paid by another payout, and negative adjustments of such a credit)."""
+    paid by another payout, and negative adjustments of such a credit).
+
+    ``needed``: a condition on ``link`` and ``entry`` true for all or none
+    of one employee's entries in a payout (the groups the check reads);
+    the other groups are not summed. Only a reversal or a negative entry
+    can be a clawback: the others are summed without looking up a credit."""
     return SQL(
         """
-        taken AS (
+        scoped AS NOT MATERIALIZED (
             SELECT link.payout_id, entry.id AS entry_id, entry.employee_id,
-                   entry.amount, entry.wage_type,
-                   COALESCE(credit.state = 'paid'
-                            AND credit_link.payout_id IS DISTINCT FROM link.payout_id,
-                            FALSE) AS clawback
+                   entry.amount, entry.wage_type, entry.reversed_entry_id
               FROM %(links)s link
               JOIN crm_contribution entry ON entry.id = link.entry_id
-              JOIN crm_contribution_payout payout ON payout.id = link.payout_id
+             WHERE %(scope_links)s AND %(needed)s
+        ), taken AS (
+            SELECT payout_id, entry_id, employee_id, amount, wage_type, FALSE AS clawback
+              FROM scoped
+             WHERE reversed_entry_id IS NULL AND NOT COALESCE(amount < 0, FALSE)
+             UNION ALL
+            SELECT scoped.payout_id, scoped.entry_id, scoped.employee_id,
+                   scoped.amount, scoped.wage_type,
+                   COALESCE(credit.state = 'paid'
+                            AND credit_link.payout_id IS DISTINCT FROM scoped.payout_id,
+                            FALSE) AS clawback
+              FROM scoped
          LEFT JOIN crm_contribution_dispute dispute
-                ON dispute.adjustment_id = entry.id AND entry.amount < 0
+                ON dispute.adjustment_id = scoped.entry_id AND scoped.amount < 0
          LEFT JOIN crm_contribution credit
-                ON credit.id = COALESCE(entry.reversed_entry_id, dispute.contribution_id)
+                ON credit.id = COALESCE(scoped.reversed_entry_id, dispute.contribution_id)
          LEFT JOIN %(links)s credit_link ON credit_link.entry_id = credit.id
-             WHERE %(payouts)s
+             WHERE scoped.reversed_entry_id IS NOT NULL OR scoped.amount < 0
         ), money AS (
             SELECT payout_id, employee_id,
                    COALESCE(SUM(amount) FILTER (
@@ -102,7 +135,8 @@ def _money(scope):
         )
         """,
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        payouts=scope.payouts("payout"),
+        scope_links=scope.links("link"),
+        needed=needed or SQL("TRUE"),
     )
 
 
@@ -110,6 +144,11 @@ def paid_by_a_line(scope):
     """Each paid entry belongs to a line of a paid payout; each entry of a
     confirmed payout, to a line of it (unless its employee's entries there
     carry no money: points only, or a credit and its reversal)."""
+    # An employee without a line in a payout: the only money summed.
+    no_line = SQL(
+        "NOT EXISTS (SELECT 1 FROM crm_contribution_payout_line line"
+        " WHERE line.payout_id = link.payout_id AND line.employee_id = entry.employee_id)"
+    )
     return SQL(
         """
         WITH %(money)s
@@ -117,20 +156,25 @@ def paid_by_a_line(scope):
           FROM crm_contribution entry
      LEFT JOIN %(links)s link ON link.entry_id = entry.id
      LEFT JOIN crm_contribution_payout payout ON payout.id = link.payout_id
-     LEFT JOIN crm_contribution_payout_line line
-            ON line.payout_id = link.payout_id AND line.employee_id = entry.employee_id
-     LEFT JOIN money
-            ON money.payout_id = link.payout_id AND money.employee_id = entry.employee_id
          WHERE %(entries)s
-           AND ((entry.state = 'paid' AND (payout.id IS NULL OR payout.state != 'done'))
-                OR (line.id IS NULL AND payout.id IS NOT NULL AND %(payouts)s
-                    AND (ABS(money.incentive) > %(tol)s OR ABS(money.award) > %(tol)s
-                         OR ABS(money.clawback) > %(tol)s)))
+           AND entry.state = 'paid' AND (payout.id IS NULL OR payout.state != 'done')
+         UNION ALL
+        SELECT entry.id, link.payout_id, entry.company_id
+          FROM %(links)s link
+          JOIN crm_contribution entry ON entry.id = link.entry_id
+          JOIN money
+            ON money.payout_id = link.payout_id AND money.employee_id = entry.employee_id
+         WHERE %(linked_entries)s AND %(scope_links)s AND %(no_line)s
+           AND (ABS(money.incentive) > %(tol)s OR ABS(money.award) > %(tol)s
+                OR ABS(money.clawback) > %(tol)s)
         """,
-        money=_money(scope),
+        money=_money(scope, no_line),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        entries=scope.entries("entry"),
-        payouts=scope.payouts("payout"),
+        entries=scope.entries("entry", link="link"),
+        # The payouts' scope: the links' condition says it already.
+        linked_entries=SQL("TRUE") if scope.payout_ids else scope.entries("entry"),
+        scope_links=scope.links("link"),
+        no_line=no_line,
         tol=TOLERANCE,
     )
 
@@ -141,29 +185,41 @@ def line_totals(scope):
     deducted and what stays outstanding are what was owed."""
     return SQL(
         """
-        WITH %(money)s
-        SELECT link.entry_id, line.payout_id, payout.company_id
-          FROM crm_contribution_payout_line line
-          JOIN crm_contribution_payout payout ON payout.id = line.payout_id
-     LEFT JOIN money
-            ON money.payout_id = line.payout_id AND money.employee_id = line.employee_id
-     LEFT JOIN (%(links)s link JOIN crm_contribution linked ON linked.id = link.entry_id)
-            ON link.payout_id = line.payout_id AND linked.employee_id = line.employee_id
-         WHERE %(payouts)s
-           AND (ABS(COALESCE(line.incentive_amount, 0)
-                    - GREATEST(COALESCE(money.incentive, 0), 0)) > %(tol)s
-                OR ABS(COALESCE(line.award_amount, 0)
-                       - GREATEST(COALESCE(money.award, 0), 0)) > %(tol)s
-                OR ABS(COALESCE(line.clawback_amount, 0)
-                       - COALESCE(money.clawback, 0)
-                       - GREATEST(-COALESCE(money.incentive, 0), 0)
-                       - GREATEST(-COALESCE(money.award, 0), 0)) > %(tol)s
-                OR ABS(COALESCE(line.payable_amount, 0)
-                       - (COALESCE(line.incentive_amount, 0) - COALESCE(line.deducted_amount, 0)
-                          + GREATEST(COALESCE(line.award_amount, 0), 0))) > %(tol)s
-                OR ABS(COALESCE(line.deducted_amount, 0) + COALESCE(line.carry_out_amount, 0)
-                       - GREATEST(COALESCE(line.clawback_amount, 0)
-                                  + COALESCE(line.carry_in_amount, 0), 0)) > %(tol)s)
+        WITH %(money)s, wrong_line AS MATERIALIZED (
+            SELECT line.payout_id, line.employee_id, payout.company_id
+              FROM crm_contribution_payout_line line
+              JOIN crm_contribution_payout payout ON payout.id = line.payout_id
+         LEFT JOIN money
+                ON money.payout_id = line.payout_id AND money.employee_id = line.employee_id
+             WHERE %(payouts)s
+               AND (ABS(COALESCE(line.incentive_amount, 0)
+                        - GREATEST(COALESCE(money.incentive, 0), 0)) > %(tol)s
+                    OR ABS(COALESCE(line.award_amount, 0)
+                           - GREATEST(COALESCE(money.award, 0), 0)) > %(tol)s
+                    OR ABS(COALESCE(line.clawback_amount, 0)
+                           - COALESCE(money.clawback, 0)
+                           - GREATEST(-COALESCE(money.incentive, 0), 0)
+                           - GREATEST(-COALESCE(money.award, 0), 0)) > %(tol)s
+                    OR ABS(COALESCE(line.payable_amount, 0)
+                           - (COALESCE(line.incentive_amount, 0)
+                              - COALESCE(line.deducted_amount, 0)
+                              + GREATEST(COALESCE(line.award_amount, 0), 0))) > %(tol)s
+                    OR ABS(COALESCE(line.deducted_amount, 0)
+                           + COALESCE(line.carry_out_amount, 0)
+                           - GREATEST(COALESCE(line.clawback_amount, 0)
+                                      + COALESCE(line.carry_in_amount, 0), 0)) > %(tol)s)
+        )
+        -- The wrong lines first (usually none), then each one's entries
+        -- (none: the line itself, entry NULL).
+        SELECT taken.entry_id, wrong_line.payout_id, wrong_line.company_id
+          FROM wrong_line
+     LEFT JOIN LATERAL (
+            SELECT link.entry_id
+              FROM %(links)s link
+              JOIN crm_contribution linked ON linked.id = link.entry_id
+             WHERE link.payout_id = wrong_line.payout_id
+               AND linked.employee_id = wrong_line.employee_id
+        ) taken ON TRUE
         """,
         money=_money(scope),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
@@ -176,9 +232,14 @@ def clawback_settled(scope):
     """Every reversal of a paid entry (and every negative adjustment of one)
     is netted, deducted or outstanding: approved, and once a payout takes it,
     counted in its line's clawback, all of which is deducted or outstanding."""
+    # Only the employees of these reductions, in their payouts, are summed.
+    reduced = SQL(
+        "EXISTS (SELECT 1 FROM reduction WHERE reduction.payout_id = link.payout_id"
+        " AND reduction.employee_id = entry.employee_id)"
+    )
     return SQL(
         """
-        WITH %(money)s, reduction AS (
+        WITH reduction AS (
             SELECT entry.id, entry.company_id, entry.state, entry.employee_id,
                    link.payout_id
               FROM crm_contribution entry
@@ -191,7 +252,7 @@ def clawback_settled(scope):
              WHERE %(entries)s
                AND credit.state = 'paid'
                AND credit_link.payout_id IS DISTINCT FROM link.payout_id
-        )
+        ), %(money)s
         SELECT reduction.id, reduction.payout_id, reduction.company_id
           FROM reduction
      LEFT JOIN crm_contribution_payout payout ON payout.id = reduction.payout_id
@@ -207,9 +268,9 @@ def clawback_settled(scope):
                      OR COALESCE(line.deducted_amount, 0) + COALESCE(line.carry_out_amount, 0)
                         < COALESCE(line.clawback_amount, 0) - %(tol)s))
         """,
-        money=_money(scope),
+        money=_money(scope, reduced),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        entries=scope.entries("entry"),
+        entries=scope.entries("entry", link="link"),
         payouts=scope.payouts("payout"),
         tol=TOLERANCE,
     )
@@ -237,7 +298,7 @@ def lost_deal_reversed(scope):
                             WHERE note.lead_id = entry.lead_id AND note.error IS NULL)
         """,
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        entries=scope.entries("entry"),
+        entries=scope.entries("entry", link="link"),
     )
 
 
@@ -275,16 +336,15 @@ def approved_by_another(scope):
         SELECT entry.id, link.payout_id, entry.company_id
           FROM crm_contribution entry
      LEFT JOIN %(links)s link ON link.entry_id = entry.id
+     LEFT JOIN hr_employee employee ON employee.id = entry.employee_id
          WHERE %(entries)s
            AND entry.approved_by_id IS NOT NULL
            AND (entry.approved_by_id = entry.maker_id
-                OR EXISTS (SELECT 1 FROM hr_employee employee
-                            WHERE employee.id = entry.employee_id
-                              AND employee.user_id = entry.approved_by_id))
+                OR employee.user_id = entry.approved_by_id)
            AND %(exception)s
         """,
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        entries=scope.entries("entry"),
+        entries=scope.entries("entry", link="link"),
         exception=exception,
     )
 
@@ -328,7 +388,7 @@ def dated_when_observed(scope):
                             WHERE reversal.reversed_entry_id = entry.id)
         """,
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
-        entries=scope.entries("entry"),
+        entries=scope.entries("entry", link="link"),
         observed=observed,
         past_wins=past_wins,
     )

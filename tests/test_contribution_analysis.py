@@ -1,9 +1,9 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..models.crm_contribution_analysis import DELTA_TABLE
-from .common import ContributionCase
+from .common import ContributionCase, PayoutCase
 
 KEYS = ["company_id", "department_id", "rule_id", "trigger", "state", "wage_type", "date:month"]
 
@@ -163,3 +163,56 @@ class TestContributionAnalysis(ContributionCase):
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         Evaluation.read_group([], ["points:sum"], ["department_id"])
         self.assertEqual(work_mem(), 64 * 1024 * 1024, "a larger setting is kept")
+
+
+@tagged("post_install", "-at_install")
+class TestContributionAnalysisOfPayouts(PayoutCase):
+    """A payout moves its entries in one statement each (Compute links
+    them, Mark as Paid moves them from approved to paid): the totals stay
+    the ledger's own, status by status."""
+
+    totals = TestContributionAnalysis.totals
+    assertMatchesLedger = TestContributionAnalysis.assertMatchesLedger
+
+    def test_mark_as_paid_moves_the_totals_to_paid(self):
+        lead, _entries = self.won_and_approved()
+        self.won_and_approved(contributors=[(self.employee_engineer, 1, "originator")], name="別件")
+        payout = self.payout()
+        payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
+        payout.action_confirm()
+        self.assertMatchesLedger()
+        before = self.totals("crm.contribution.analysis")
+        payout.action_done()
+        self.assertMatchesLedger()
+        after = self.totals("crm.contribution.analysis")
+        self.assertNotEqual(after, before)
+        self.assertIn("paid", {key[4] for key in after})
+        # Lost after payment: a reversal, then its clawback paid.
+        lead.action_set_lost()
+        self.run_crediting()
+        self.assertMatchesLedger()
+        following = self.payout(self.next_start, self.next_end)
+        following.action_compute()
+        following.line_ids.write({"worked_hours": 160})
+        following.action_confirm()
+        following.action_done()
+        self.assertMatchesLedger()
+
+    def test_an_update_that_changes_no_key_adds_no_row(self):
+        """Rows whose keys and figures did not change add nothing to the
+        differences (old and new rows cancel out, group by group)."""
+        _lead, entries = self.won_and_approved()
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(DELTA_TABLE)))
+        [(rows,)] = self.env.cr.fetchall()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_contribution SET write_date = now() WHERE company_id = %s",
+                self.company.id,
+            )
+        )
+        self.env.cr.execute(SQL("SELECT count(*) FROM %s", SQL.identifier(DELTA_TABLE)))
+        self.assertEqual(self.env.cr.fetchall(), [(rows,)])
+        self.assertTrue(entries)
+        self.assertMatchesLedger()

@@ -403,3 +403,127 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
         self.Finding._run_audit(self.company)
         self.assertEqual(finding.state, "resolved")
         self.assertLessEqual(finding.date_resolved, fields.Datetime.now() + timedelta(seconds=1))
+
+    # ------------------------------------------------------------------
+    # EACH CHECK AT CONFIRM (the payouts' scope reads links, not companies)
+    # ------------------------------------------------------------------
+
+    def computed(self):
+        """A draft payout computed, hours entered: a won credit approved."""
+        lead, entries = self.won_and_approved()
+        payout = self.payout()
+        payout.action_compute()
+        payout.line_ids.write({"worked_hours": 160})
+        return lead, entries, payout
+
+    def assertRefusedAtConfirm(self, payout, found, label):
+        """The audit of ``payout`` alone finds ``found`` (a set of (check,
+        entry, payout)) and refuses it, naming the check."""
+        self.assertLessEqual(found, set(self.Finding._audit_rows(payouts=payout)))
+        with self.assertRaisesRegex(UserError, label):
+            self.Finding._check_payouts(payout)
+
+    def test_at_confirm_money_without_a_line(self):
+        _lead, entries, payout = self.computed()
+        self.sql("DELETE FROM crm_contribution_payout_line WHERE payout_id = %s", payout.id)
+        self.assertRefusedAtConfirm(
+            payout,
+            {("paid_by_a_line", entry.id, payout.id) for entry in entries},
+            "Paid without a payout line",
+        )
+
+    def test_at_confirm_line_totals(self):
+        _lead, entries, payout = self.computed()
+        self.sql(
+            "UPDATE crm_contribution_payout_line SET incentive_amount = incentive_amount + 1,"
+            " payable_amount = payable_amount + 1 WHERE payout_id = %s",
+            payout.id,
+        )
+        self.assertRefusedAtConfirm(
+            payout,
+            {("line_totals", entry.id, payout.id) for entry in entries},
+            "Line totals differ from the entries",
+        )
+
+    def test_at_confirm_a_line_without_entries(self):
+        _lead, _entries, payout = self.computed()
+        line = payout.line_ids[:1]
+        self.sql(
+            "DELETE FROM crm_contribution_payout_entry WHERE payout_id = %s",
+            payout.id,
+        )
+        self.assertTrue(line.incentive_amount)
+        self.assertRefusedAtConfirm(
+            payout, {("line_totals", False, payout.id)}, "a payout line without entries"
+        )
+
+    def test_at_confirm_clawback_settled(self):
+        lead, _entries, _payout = self.paid_payout()
+        lead.action_set_lost()
+        self.run_crediting()
+        following = self.payout(self.next_start, self.next_end)
+        following.action_compute()
+        reversal = self.env["crm.contribution"].search(
+            [("lead_id", "=", lead.id), ("reversed_entry_id", "!=", False)]
+        )
+        self.assertEqual(reversal.payout_id, following)
+        self.assertEqual(self.Finding._audit_rows(payouts=following), {})
+        self.sql(
+            "UPDATE crm_contribution_payout_line SET clawback_amount = 0, carry_out_amount = 0,"
+            " deducted_amount = 0 WHERE payout_id = %s",
+            following.id,
+        )
+        self.assertRefusedAtConfirm(
+            following,
+            {("clawback_settled", reversal.id, following.id)},
+            "Clawback not settled",
+        )
+
+    def test_at_confirm_lost_deal_reversed(self):
+        lead, entries, payout = self.computed()
+        self.sql(
+            "UPDATE crm_lead SET active = FALSE, everyone_sells_is_won = FALSE WHERE id = %s",
+            lead.id,
+        )
+        self.assertRefusedAtConfirm(
+            payout,
+            {("lost_deal_reversed", entry.id, payout.id) for entry in entries},
+            "Credit of a lost deal not reversed",
+        )
+
+    def test_at_confirm_approved_by_another(self):
+        _lead, entries, payout = self.computed()
+        self.sql(
+            "UPDATE crm_contribution SET approved_by_id = %s WHERE id = %s",
+            self.user_support.id,
+            entries.id,
+        )
+        self.assertRefusedAtConfirm(
+            payout,
+            {("approved_by_another", entries.id, payout.id)},
+            "Approved by its beneficiary or maker",
+        )
+
+    def test_at_confirm_dated_when_observed(self):
+        _lead, entries, payout = self.computed()
+        self.sql("UPDATE crm_contribution SET date = date - 10 WHERE id = %s", entries.id)
+        self.assertRefusedAtConfirm(
+            payout,
+            {("dated_when_observed", entries.id, payout.id)},
+            "Dated before the win was observed",
+        )
+
+    def test_at_confirm_only_the_payouts_own_rows(self):
+        """Two payouts: the audit of one finds nothing of the other's."""
+        _lead, entries, payout = self.computed()
+        self.sql(
+            "UPDATE crm_contribution SET approved_by_id = %s WHERE id = %s",
+            self.user_support.id,
+            entries.id,
+        )
+        other = self.payout(self.next_start, self.next_end)
+        self.assertEqual(self.Finding._audit_rows(payouts=other), {})
+        self.assertIn(
+            ("approved_by_another", entries.id, payout.id),
+            self.Finding._audit_rows(payouts=payout | other),
+        )

@@ -108,6 +108,44 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
         self.confirm(payout)
         self.assertEqual(payout.state, "confirmed")
 
+    def test_a_reduction_after_compute_is_refused(self):
+        """A dispute's negative adjustment of a credit the payout took,
+        entered after Compute: Confirm says so (a reduction follows its
+        credit as a reversal does)."""
+        _lead, sato, _lead2, _suzuki = self.two_deals()
+        payout = self.payout()
+        payout.action_compute()
+        dispute = (
+            self.env["crm.contribution.dispute"]
+            .with_user(self.user_support)
+            .create({"contribution_id": sato[:1].id, "reason": "重複しています"})
+        )
+        action = dispute.with_user(self.user_manager).action_accept()
+        self.env[action["res_model"]].with_user(self.user_manager).with_context(
+            **action["context"]
+        ).create({"amount": -10_000, "explanation": "重複分を減額"}).action_apply()
+        self.assertEqual(dispute.adjustment_id.reduced_entry_id, sato[:1])
+        with self.assertRaisesRegex(UserError, "reversed since Compute.*佐藤"):
+            self.confirm(payout)
+        self.assertEqual(payout.state, "draft")
+
+    def test_credits_taken_for_an_employee_without_a_line_are_refused(self):
+        self.two_deals()
+        payout = self.payout()
+        payout.action_compute()
+        # However a line went missing (here: by SQL), its credits still taken.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM crm_contribution_payout_line WHERE id = %s",
+                self.line_of(payout, self.employee_engineer).id,
+            )
+        )
+        self.env.invalidate_all()
+        with self.assertRaisesRegex(UserError, "employees without a line: 鈴木"):
+            self.confirm(payout)
+        self.assertEqual(payout.state, "draft")
+
     def test_mark_as_paid_pays_only_the_credits_of_lines(self):
         _lead, sato, _lead2, suzuki = self.two_deals()
         payout = self.payout()
