@@ -597,8 +597,11 @@ class CrmContribution(models.Model):
                      WHERE entry.state != 'approved'
                      LIMIT 1
                 ), moved AS (
+                    -- write_uid is left as it was: who paid is the payout's
+                    -- (its tracked state, by the user who marked it), and a
+                    -- new write_uid costs a foreign-key check per entry.
                     UPDATE crm_contribution entry
-                       SET state = 'paid', write_uid = %(uid)s, write_date = %(now)s
+                       SET state = 'paid', write_date = %(now)s
                       FROM paid
                      WHERE entry.id = paid.entry_id
                        AND NOT EXISTS (SELECT 1 FROM wrong)
@@ -607,7 +610,6 @@ class CrmContribution(models.Model):
                 SELECT (SELECT state FROM wrong), (SELECT count(*) FROM moved)
                 """,
                 paid=payout._entries_of_lines_sql(),
-                uid=self.env.uid,
                 now=self.env.cr.now(),
             )
         )
