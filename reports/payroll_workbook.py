@@ -19,6 +19,7 @@ from odoo.tools import SQL
 
 from ..core.payroll_file import ColumnSpec
 from ..core.xlsx import write_workbook
+from ..models.crm_contribution_explanation import LINE_COLUMNS, LedgerLine
 from ..models.crm_contribution_payroll_format import prefecture_label
 from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
 
@@ -303,51 +304,63 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     @api.model
     def _entry_rows(self, payout, identities):
         """The values of each ledger entry of ``payout``, by employee and
-        date, with its sentence in its employee's language."""
+        date, with its sentence in its employee's language.
+
+        Each entry's sentence facts (and those of the credit it reverses)
+        come in its row of the one server-side cursor, and one
+        ``_employee_sentences`` writes them all: no second query per batch,
+        every employee and rule read once per export."""
         wage_types = dict(
             self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
         )
         treatment = self._treatments()
         treatments = {"incentive": treatment["incentive_entry"], "award": treatment["award"]}
+        Entry = self.env["crm.contribution"]
+        width = len(LINE_COLUMNS)
         query = SQL(
             """
-            SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
-              FROM crm_contribution
-             WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
-          ORDER BY employee_id, date, id
+            SELECT entry.date, entry.lead_name, entry.wage_type, %s, %s
+              FROM crm_contribution entry
+         LEFT JOIN crm_contribution reversed ON reversed.id = entry.reversed_entry_id
+             WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
+          ORDER BY entry.employee_id, entry.date, entry.id
             """,
+            SQL(", ").join(SQL.identifier("entry", column) for column in LINE_COLUMNS),
+            SQL(", ").join(SQL.identifier("reversed", column) for column in LINE_COLUMNS),
             SQL.identifier(PAYOUT_ENTRY_TABLE),
             payout.id,
         )
         rule_names = {}
-        Entry = self.env["crm.contribution"]
+        sentences = Entry._employee_sentences()
+        make_line = LedgerLine._make
         for entries in self._batches(query):
-            employees = self._identities_of({entry[1] for entry in entries}, identities)
-            # Each sentence in its employee's language, written from the figures.
-            explanations = Entry.browse([entry[7] for entry in entries])._explained_for_employees()
-            self._names_of("crm.contribution.rule", {entry[3] for entry in entries}, rule_names)
-            for (
-                day,
-                employee_id,
-                lead_name,
-                rule_id,
-                wage_type,
-                amount,
-                points,
-                entry_id,
-            ) in entries:
-                key, name = employees[employee_id]
+            # The right to read these entries, as reading their sentences asks.
+            Entry.browse([entry[3] for entry in entries]).check_access("read")
+            employee_ids = {entry[4] for entry in entries}
+            employees = self._identities_of(employee_ids, identities)
+            sentences.know(employee_ids)
+            self._names_of("crm.contribution.rule", {entry[6] for entry in entries}, rule_names)
+            for entry in entries:
+                day, lead_name, wage_type = entry[:3]
+                line = make_line(entry[3 : 3 + width])
+                # Each sentence in its employee's language, written from the figures.
+                if line.reversed_entry_id and entry[3 + width] is not None:
+                    lines = {line.reversed_entry_id: make_line(entry[3 + width :])}
+                else:
+                    lines = {}
+                amount = line.amount
+                key, name = employees[line.employee_id]
                 yield {
                     "date": day,
                     "employee_key": key,
                     "employee_name": name,
                     "lead_name": lead_name or "",
-                    "rule": rule_names.get(rule_id) or "",
+                    "rule": rule_names.get(line.rule_id) or "",
                     "wage_type": wage_types.get(wage_type, ""),
                     "amount": amount,
-                    "points": points,
+                    "points": line.points,
                     "treatment": treatments.get(wage_type, "") if amount else "",
-                    "explanation": explanations.get(entry_id) or "",
+                    "explanation": sentences(line, lines) or "",
                 }
 
     @api.model
