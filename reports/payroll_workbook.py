@@ -182,6 +182,19 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 yield rows
 
     @api.model
+    def _plain_columns(self, model, alias, fnames):
+        """The columns ``fnames`` of ``model`` under ``alias``, numbers read
+        as float8: the values the ORM's floats are (PostgreSQL prints the
+        shortest exact text), converted by the driver instead of a Python
+        function per value (a million entries hold four each)."""
+        return SQL(", ").join(
+            SQL("%s::float8", SQL.identifier(alias, fname))
+            if model._fields[fname].type in ("float", "monetary")
+            else SQL.identifier(alias, fname)
+            for fname in fnames
+        )
+
+    @api.model
     def _employee_identities(self, employee_ids):
         """{employee id: (employee key, name)}. The key is the payroll file's
         (the company's default payroll file format says which field, the
@@ -325,8 +338,8 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
              WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
           ORDER BY entry.employee_id, entry.date, entry.id
             """,
-            SQL(", ").join(SQL.identifier("entry", column) for column in LINE_COLUMNS),
-            SQL(", ").join(SQL.identifier("reversed", column) for column in LINE_COLUMNS),
+            self._plain_columns(Entry, "entry", LINE_COLUMNS),
+            self._plain_columns(Entry, "reversed", LINE_COLUMNS),
             SQL.identifier(PAYOUT_ENTRY_TABLE),
             payout.id,
         )
