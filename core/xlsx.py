@@ -460,9 +460,11 @@ def _text_tail(text, style=0):
     formula, whatever it starts with."""
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
-    # Printable text holds no character XML cannot carry (a quick test
-    # before the expression).
-    if not (text.isprintable() and "_x" not in text) and _ILLEGAL.search(text):
+    # Printable text (amounts hold no-break spaces) has none of the
+    # expression's characters: tested quickly first.
+    if (
+        "_x" in text or not (text.isprintable() or text.replace("\xa0", " ").isprintable())
+    ) and _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     style = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""

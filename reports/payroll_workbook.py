@@ -319,27 +319,24 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         """The values of each ledger entry of ``payout``, by employee and
         date, with its sentence in its employee's language.
 
-        Each entry's sentence facts (and those of the credit it reverses)
-        come in its row of the one server-side cursor, and one
-        ``_employee_sentences`` writes them all: no second query per batch,
-        every employee and rule read once per export."""
+        Each entry's sentence facts come in its row of the one server-side
+        cursor (the credits that reversals cancel, rare, read per batch),
+        and one ``_employee_sentences`` writes them all: every employee and
+        rule read once per export."""
         wage_types = dict(
             self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
         )
         treatment = self._treatments()
         treatments = {"incentive": treatment["incentive_entry"], "award": treatment["award"]}
         Entry = self.env["crm.contribution"]
-        width = len(LINE_COLUMNS)
         query = SQL(
             """
-            SELECT entry.date, entry.lead_name, entry.wage_type, %s, %s
+            SELECT entry.date, entry.lead_name, entry.wage_type, %s
               FROM crm_contribution entry
-         LEFT JOIN crm_contribution reversed ON reversed.id = entry.reversed_entry_id
              WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
           ORDER BY entry.employee_id, entry.date, entry.id
             """,
             self._plain_columns(Entry, "entry", LINE_COLUMNS),
-            self._plain_columns(Entry, "reversed", LINE_COLUMNS),
             SQL.identifier(PAYOUT_ENTRY_TABLE),
             payout.id,
         )
@@ -353,26 +350,24 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             employees = self._identities_of(employee_ids, identities)
             sentences.know(employee_ids)
             self._names_of("crm.contribution.rule", {entry[6] for entry in entries}, rule_names)
+            # The credits the batch's reversals cancel, in one query.
+            reversed_ids = {entry[7] for entry in entries if entry[7]}
+            lines = Entry._explanation_lines(reversed_ids) if reversed_ids else {}
             for entry in entries:
-                day, lead_name, wage_type = entry[:3]
-                line = make_line(entry[3 : 3 + width])
-                # Each sentence in its employee's language, written from the figures.
-                if line.reversed_entry_id and entry[3 + width] is not None:
-                    lines = {line.reversed_entry_id: make_line(entry[3 + width :])}
-                else:
-                    lines = {}
+                line = make_line(entry[3:])
                 amount = line.amount
                 key, name = employees[line.employee_id]
                 yield {
-                    "date": day,
+                    "date": entry[0],
                     "employee_key": key,
                     "employee_name": name,
-                    "lead_name": lead_name or "",
+                    "lead_name": entry[1] or "",
                     "rule": rule_names.get(line.rule_id) or "",
-                    "wage_type": wage_types.get(wage_type, ""),
+                    "wage_type": wage_types.get(entry[2], ""),
                     "amount": amount,
                     "points": line.points,
-                    "treatment": treatments.get(wage_type, "") if amount else "",
+                    "treatment": treatments.get(entry[2], "") if amount else "",
+                    # In its employee's language, written from the figures.
                     "explanation": sentences(line, lines) or "",
                 }
 
