@@ -258,7 +258,7 @@ class _Explainer:
         self.to_employee = env.context.get("everyone_sells_to_employee")
         self._money = AmountFormatter(env, self.lang)
         self._uid = env.uid
-        # {currency id: {amount: text}}, {share: text}, {points: text}: the
+        # {currency ids: {amount: text}}, {share: text}, {points: text}: the
         # figures a ledger's lines repeat, laid out once (bounded).
         self._amounts = {}
         self._shares = {}
@@ -404,9 +404,10 @@ class _Explainer:
         kept: 0.0 and -0.0 are one key but not one text."""
         if not value:
             return self._money(value, currency)
-        amounts = self._amounts.get(currency.id)
+        # By the record's ids: reading .id goes through the ORM's field.
+        amounts = self._amounts.get(currency._ids)
         if amounts is None:
-            amounts = self._amounts[currency.id] = {}
+            amounts = self._amounts[currency._ids] = {}
         text = amounts.get(value)
         if text is None:
             if len(amounts) >= _MEMO_SIZE:
