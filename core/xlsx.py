@@ -282,6 +282,7 @@ def _write_sheet(part, headers, rows, formats, selected):
     dates = {}
     number_styles = styles + [_NUMBER] * (len(letters) - len(styles))
     last_row = 1
+    date, decimal = datetime.date, Decimal  # the loop's classes, as locals
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
         header_cells = "".join(
             _text_cell(f"{letter}1", header, _HEADER)
@@ -329,7 +330,7 @@ def _write_sheet(part, headers, rows, formats, selected):
                     if width > text_widths[column]:
                         text_widths[column] = width
                     continue
-                if kind is float or kind is int or kind is Decimal:
+                if kind is float or kind is int or kind is decimal:
                     kept = numbers[column]
                     tail = kept.get(value)
                     if tail is None:
@@ -345,9 +346,7 @@ def _write_sheet(part, headers, rows, formats, selected):
                     if size > largest[column]:
                         largest[column] = size
                     continue
-                if value is None or value is False or value == "":
-                    continue  # a blank cell is no cell
-                if kind is datetime.date:
+                if kind is date:
                     tail = dates.get(value)
                     if tail is None:
                         if len(dates) >= _CACHED_TEXTS:
@@ -357,6 +356,8 @@ def _write_sheet(part, headers, rows, formats, selected):
                     if text_widths[column] < 10:
                         text_widths[column] = 10
                     continue
+                if value is None or value is False or value == "":
+                    continue  # a blank cell is no cell
                 ref = f"{letters[column]}{number}"
                 if kind is not bool and isinstance(value, (int, float, Decimal)):
                     append(_number_cell(ref, value, number_styles[column]))
