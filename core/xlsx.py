@@ -34,7 +34,8 @@ _MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters XML 1.0 cannot carry, and the literal "_xHHHH_" Excel would
 # read as an escape: both are written as Excel's own "_xHHHH_" escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-_ROWS_PER_CHUNK = 500
+# Pieces of XML (cells, row tags) joined and written to the body at a time.
+_PIECES_PER_CHUNK = 8192
 # Texts (and dates) whose XML a column keeps for the rows after.
 _CACHED_TEXTS = 1024
 
@@ -256,26 +257,40 @@ def _write_sheet(part, headers, rows, formats, selected):
     """Write one worksheet; return its last cell (``"P101"``), or None.
 
     ``rows`` is read one row at a time and no row is kept: each is turned
-    into XML at once, a chunk of rows at a time into the spooled body."""
+    into XML at once, a chunk of rows at a time into the spooled body.
+
+    The loop is the workbook's time (a million rows of ten cells): each
+    cell is one f-string of its column's opening (``<c r="B``), the row's
+    number and its tail; the tails of repeated texts, numbers and dates are
+    kept per column, and a column whose texts do not repeat (sentences)
+    stops keeping them."""
     headers = [str(header) for header in headers]
     styles = [FORMATS[name or "number"] for name in (formats or ())]
     # Widest text (in half-width characters) and largest number per column.
     text_widths = [_text_width(header) + 2 for header in headers]  # + the filter button
     largest = [0.0] * len(headers)
     letters = _column_letters(len(headers))
+    opens = [f'<c r="{letter}' for letter in letters]
     # Per column, the XML of its recent texts (names, rules and treatments
-    # repeat from row to row), and of the sheet's dates: bounded, cleared
-    # when full.
+    # repeat from row to row) and numbers, and of the sheet's dates:
+    # bounded, cleared when full; ``finds`` counts a column's texts found
+    # since, ``keeps`` whether the column still keeps its texts.
     texts = [{} for _letter in letters]
+    numbers = [{} for _letter in letters]
+    finds = [0] * len(letters)
+    keeps = [True] * len(letters)
     dates = {}
     number_styles = styles + [_NUMBER] * (len(letters) - len(styles))
     last_row = 1
+    date, decimal = datetime.date, Decimal  # the loop's classes, as locals
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
         header_cells = "".join(
             _text_cell(f"{letter}1", header, _HEADER)
             for letter, header in zip(letters, headers, strict=True)
         )
         chunk = [f'<row r="1">{header_cells}</row>']
+        append = chunk.append
+        number = 1
         for number, row in enumerate(rows, start=2):
             if len(row) > len(letters):
                 letters = _column_letters(len(row))
@@ -283,56 +298,81 @@ def _write_sheet(part, headers, rows, formats, selected):
                 text_widths += [0] * grow
                 largest += [0.0] * grow
                 texts += [{} for _index in range(grow)]
+                numbers += [{} for _index in range(grow)]
+                finds += [0] * grow
+                keeps += [True] * grow
                 number_styles += [_NUMBER] * grow
-            cells = []
+                opens = [f'<c r="{letter}' for letter in letters]
+            row_number = str(number)
+            append(f'<row r="{row_number}">')
             for column, value in enumerate(row):
-                if value is None or value is False or value == "":
-                    continue  # a blank cell is no cell
                 kind = value.__class__
                 if kind is str:
-                    known = texts[column].get(value)
+                    if not value:
+                        continue  # a blank cell is no cell
+                    kept = texts[column]
+                    known = kept.get(value)
                     if known is None:
-                        if len(texts[column]) >= _CACHED_TEXTS:
-                            texts[column].clear()
-                        known = texts[column][value] = (_text_tail(value), _text_width(value))
+                        known = (_text_tail(value), _text_width(value))
+                        if keeps[column]:
+                            if len(kept) >= _CACHED_TEXTS:
+                                # Fewer finds than texts kept: keeping the
+                                # column's texts costs more than it saves.
+                                keeps[column] = finds[column] >= _CACHED_TEXTS
+                                finds[column] = 0
+                                kept.clear()
+                            if keeps[column]:
+                                kept[value] = known
+                    else:
+                        finds[column] += 1
                     tail, width = known
-                    cells.append(f'<c r="{letters[column]}{number}"{tail}')
+                    append(f'{opens[column]}{row_number}"{tail}')
                     if width > text_widths[column]:
                         text_widths[column] = width
                     continue
-                if kind is float or kind is int or kind is Decimal:
-                    cells.append(
-                        _number_cell(f"{letters[column]}{number}", value, number_styles[column])
-                    )
+                if kind is float or kind is int or kind is decimal:
+                    kept = numbers[column]
+                    tail = kept.get(value)
+                    if tail is None:
+                        tail = _number_tail(
+                            f"{letters[column]}{row_number}", value, number_styles[column]
+                        )
+                        if len(kept) >= _CACHED_TEXTS:
+                            kept.clear()
+                        if value:  # 0.0 and -0.0 are one key, not one text
+                            kept[value] = tail
+                    append(f'{opens[column]}{row_number}"{tail}')
                     size = abs(value)
                     if size > largest[column]:
                         largest[column] = size
                     continue
-                if kind is datetime.date:
+                if kind is date:
                     tail = dates.get(value)
                     if tail is None:
                         if len(dates) >= _CACHED_TEXTS:
                             dates.clear()
                         tail = dates[value] = _date_tail(value)
-                    cells.append(f'<c r="{letters[column]}{number}"{tail}')
+                    append(f'{opens[column]}{row_number}"{tail}')
                     if text_widths[column] < 10:
                         text_widths[column] = 10
                     continue
+                if value is None or value is False or value == "":
+                    continue  # a blank cell is no cell
                 ref = f"{letters[column]}{number}"
                 if kind is not bool and isinstance(value, (int, float, Decimal)):
-                    cells.append(_number_cell(ref, value, number_styles[column]))
+                    append(_number_cell(ref, value, number_styles[column]))
                     size = abs(value)
                     if size > largest[column]:
                         largest[column] = size
                     continue
                 if isinstance(value, datetime.date) and text_widths[column] < 10:
                     text_widths[column] = 10
-                cells.append(_cell(ref, value))
-            chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
-            last_row = number
-            if len(chunk) >= _ROWS_PER_CHUNK:
+                append(_cell(ref, value))
+            append("</row>")
+            if len(chunk) >= _PIECES_PER_CHUNK:
                 body.write("".join(chunk).encode())
-                chunk = []
+                chunk.clear()
+        last_row = number
         body.write("".join(chunk).encode())
         last_cell = f"{letters[-1]}{last_row}" if letters else None
         dimension = f"A1:{last_cell}" if last_cell else "A1"
@@ -377,10 +417,15 @@ def _widths(text_widths, largest, styles):
 
 
 def _number_cell(ref, value, style):
+    return f'<c r="{ref}"{_number_tail(ref, value, style)}'
+
+
+def _number_tail(ref, value, style):
+    """A number's cell after its reference (``ref`` names it in an error)."""
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
-    return f'<c r="{ref}" s="{style}"><v>{number!r}</v></c>'
+    return f' s="{style}"><v>{number!r}</v></c>'
 
 
 def _cell(ref, value):
@@ -414,9 +459,16 @@ def _text_cell(ref, text, style=0):
 def _text_tail(text, style=0):
     """A text's cell after its reference: always an inline string, never a
     formula, whatever it starts with."""
-    text = text[:_MAX_TEXT]
-    if _ILLEGAL.search(text):
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT]
+    # Printable text (amounts hold no-break spaces) has none of the
+    # expression's characters: tested quickly first.
+    if (
+        "_x" in text or not (text.isprintable() or text.replace("\xa0", " ").isprintable())
+    ) and _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     style = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    # xml.sax.saxutils.escape's three replacements, without its layers.
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'

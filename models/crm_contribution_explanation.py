@@ -61,11 +61,10 @@ class CrmContribution(models.Model):
         """{entry id: sentence} in each entry's employee's language, as a
         third party reads it (the payroll workbook).
 
-        The workbook reads ten thousand lines of a few hundred employees:
-        their figures in one query, the employees' names and languages once,
-        and one explainer per language fills the sentences it translated
-        once, where reading ``explanation`` line by line went through the
-        ORM field by field."""
+        The figures of all the lines in one query, then
+        ``_employee_sentences`` (the employees read once, one explainer per
+        language), where reading ``explanation`` line by line went through
+        the ORM field by field."""
         self.check_access("read")
         lines = self._explanation_lines(self.ids)
         # The credits that reversals cancel, when not among these lines.
@@ -74,41 +73,31 @@ class CrmContribution(models.Model):
             - lines.keys()
         ):
             lines.update(self._explanation_lines(missing))
-        fallback = self.env.lang or "en_US"
-        # Only the columns the sentences need, not every column of a few
-        # thousand employees, users and partners.
-        employees = self.env["hr.employee"].browse({line.employee_id for line in lines.values()})
-        employees.fetch(["name", "user_id", "work_contact_id"])
-        employees.user_id.fetch(["lang"])
-        employees.work_contact_id.fetch(["lang"])
-        lang_of = {}
-        facts = {}
-        for employee in employees:
-            lang_of[employee.id] = employee._everyone_sells_lang(fallback)
-            facts[employee.id] = (employee.name, employee.user_id.id)
-        explainers = {}
-        sentences = {}
-        for entry_id in self.ids:
-            line = lines[entry_id]
-            lang = lang_of.get(line.employee_id, fallback)
-            explainer = explainers.get(lang)
-            if explainer is None:
-                explainer = explainers[lang] = _Explainer(self.with_context(lang=lang).env)
-                explainer.know_employees(facts)
-            sentences[entry_id] = explainer.line(line, lines)
-        return sentences
+        sentences = self._employee_sentences()
+        sentences.know({line.employee_id for line in lines.values()})
+        return {entry_id: sentences(lines[entry_id], lines) for entry_id in self.ids}
+
+    @api.model
+    def _employee_sentences(self):
+        """A callable ``(line, lines) -> sentence`` that writes a ledger line
+        read as plain values (``LedgerLine``) in its employee's language, as a
+        third party reads it; ``lines`` ({id: LedgerLine}) may hold the line it
+        reverses, read when missing. Made once for a whole export: each
+        employee and rule is read once, each language's explainer made once
+        (see ``_EmployeeSentences``)."""
+        return _EmployeeSentences(self)
 
     def _explanation_lines(self, ids):
-        """{id: _Line} of the ledger lines ``ids``, read as plain values."""
-        self.flush_model(_LINE_COLUMNS[1:])
+        """{id: LedgerLine} of the ledger lines ``ids``, read as plain values."""
+        self.flush_model(LINE_COLUMNS[1:])
         rows = self.env.execute_query(
             SQL(
                 "SELECT %s FROM crm_contribution WHERE id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(column) for column in _LINE_COLUMNS),
+                SQL(", ").join(SQL.identifier(column) for column in LINE_COLUMNS),
                 list(ids),
             )
         )
-        return {row[0]: _Line(*row) for row in rows}
+        return {row[0]: LedgerLine(*row) for row in rows}
 
     @api.model
     def _explain_values(self, values):
@@ -132,6 +121,70 @@ class CrmContribution(models.Model):
             )
             for vals in values
         ]
+
+
+class _EmployeeSentences:
+    """``crm.contribution._employee_sentences``: each ledger line's sentence
+    in its employee's language (their user's, else their work contact's,
+    else the reader's), from one explainer per language; the employees'
+    names, users and languages read once, when first met."""
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.fallback = entries.env.lang or "en_US"
+        self.langs = {}
+        self.facts = {}
+        self.explainers = {}
+
+    def __call__(self, line, lines):
+        if line.reversed_entry_id:
+            self._complete(line, lines)
+        lang = self.langs.get(line.employee_id)
+        if lang is None:
+            self.know((line.employee_id,))
+            lang = self.langs[line.employee_id]
+        explainer = self.explainers.get(lang)
+        if explainer is None:
+            explainer = self.explainers[lang] = _Explainer(self.entries.with_context(lang=lang).env)
+            explainer.know_employees(self.facts)
+        return explainer.line(line, lines)
+
+    def know(self, employee_ids):
+        """Read the employees ``employee_ids`` not read yet, in one go."""
+        missing = {
+            employee_id
+            for employee_id in employee_ids
+            if employee_id and employee_id not in self.langs
+        }
+        if not missing:
+            return
+        # Only the columns the sentences need, not every column of a few
+        # thousand employees, users and partners.
+        employees = self.entries.env["hr.employee"].browse(missing)
+        employees.fetch(["name", "user_id", "work_contact_id"])
+        employees.user_id.fetch(["lang"])
+        employees.work_contact_id.fetch(["lang"])
+        facts = {}
+        for employee in employees:
+            self.langs[employee.id] = employee._everyone_sells_lang(self.fallback)
+            facts[employee.id] = (employee.name, employee.user_id.id)
+        self.facts.update(facts)
+        for explainer in self.explainers.values():
+            explainer.know_employees(facts)
+        # An employee without a record (none here) writes in the fallback.
+        for employee_id in missing - self.langs.keys():
+            self.langs[employee_id] = self.fallback
+
+    def _complete(self, line, lines):
+        """Add to ``lines`` the lines ``line`` reverses that it misses (a
+        reversal of a credit outside the export), from the ledger."""
+        reversed_id = line.reversed_entry_id
+        while reversed_id:
+            reversed_line = lines.get(reversed_id)
+            if reversed_line is None:
+                lines.update(self.entries._explanation_lines([reversed_id]))
+                reversed_line = lines[reversed_id]
+            reversed_id = reversed_line.reversed_entry_id
 
 
 class AmountFormatter:
@@ -161,9 +214,10 @@ class AmountFormatter:
         return sample.replace(reference, f"{rounded:,.{digits}f}")
 
 
-# A ledger line's figures as its sentence needs them, read in one query for a
-# workbook's ten thousand lines (see crm.contribution._explained_for_employees).
-_LINE_COLUMNS = (
+# A ledger line's figures as its sentence needs them, read as plain values
+# (crm.contribution._explained_for_employees; the payroll workbook reads them
+# in its entries' own query).
+LINE_COLUMNS = (
     "id",
     "employee_id",
     "company_id",
@@ -178,7 +232,10 @@ _LINE_COLUMNS = (
     "deal_capped",
     "period_capped",
 )
-_Line = namedtuple("_Line", _LINE_COLUMNS)
+LedgerLine = namedtuple("LedgerLine", LINE_COLUMNS)
+
+# How many amounts, shares and points an explainer keeps laid out.
+_MEMO_SIZE = 4096
 
 # What a sentence says of a rule, read once per rule.
 _RuleFacts = namedtuple(
@@ -200,6 +257,12 @@ class _Explainer:
         self.lang = env.lang or "en_US"
         self.to_employee = env.context.get("everyone_sells_to_employee")
         self._money = AmountFormatter(env, self.lang)
+        self._uid = env.uid
+        # {currency ids: {amount: text}}, {share: text}, {points: text}: the
+        # figures a ledger's lines repeat, laid out once (bounded).
+        self._amounts = {}
+        self._shares = {}
+        self._points = {}
         self._texts = None
         self._reasons = None
         self._rules = {}
@@ -295,8 +358,8 @@ class _Explainer:
         )
 
     def line(self, line, lines):
-        """``entry`` for a ledger line read as plain values (``_Line``);
-        ``lines`` ({id: _Line}) holds the line it reverses."""
+        """``entry`` for a ledger line read as plain values (``LedgerLine``);
+        ``lines`` ({id: LedgerLine}) holds the line it reverses."""
         if line.reversed_entry_id:
             return self._text(
                 "reversal",
@@ -315,9 +378,12 @@ class _Explainer:
             currency = self._currencies[line.company_id] = (
                 self.env["res.company"].sudo().browse(line.company_id).currency_id
             )
+        employee = self._employees.get(line.employee_id)
+        if employee is None:
+            employee = self._employee_facts(self.env["hr.employee"].browse(line.employee_id))
         return self._sentence(
             rule,
-            self._employee_facts(self.env["hr.employee"].browse(line.employee_id)),
+            employee,
             currency,
             basis=line.basis_amount or 0.0,
             share=line.share or 0.0,
@@ -332,42 +398,75 @@ class _Explainer:
             self._rule_facts(rule), self._employee_facts(employee), currency, **figures
         )
 
-    def _sentence(self, rule, employee, currency, **figures):
-        money = lambda value: self._money(value, currency)  # noqa: E731
-        share = f"{float(figures['share']) * 100:.0f} %"
-        points = format_points(figures.get("points"))
-        if rule.compute_method == "percentage":
-            base = self._text("percentage", rate=rule.rate, basis=money(figures["basis"] or 0))
-        elif rule.compute_method == "tiered":
-            base = self._text("tiered", basis=money(figures["basis"] or 0))
+    def _amount(self, value, currency):
+        """``value`` in ``currency`` as the sentences write it, laid out once
+        per amount (fixed amounts, caps and revenues repeat). Zero is not
+        kept: 0.0 and -0.0 are one key but not one text."""
+        if not value:
+            return self._money(value, currency)
+        # By the record's ids: reading .id goes through the ORM's field.
+        amounts = self._amounts.get(currency._ids)
+        if amounts is None:
+            amounts = self._amounts[currency._ids] = {}
+        text = amounts.get(value)
+        if text is None:
+            if len(amounts) >= _MEMO_SIZE:
+                amounts.clear()
+            text = amounts[value] = self._money(value, currency)
+        return text
+
+    def _sentence(
+        self, rule, employee, currency, basis, share, amount, points, deal_capped, period_capped
+    ):
+        share_text = self._shares.get(share) if share else None
+        if share_text is None:
+            if len(self._shares) >= _MEMO_SIZE:
+                self._shares.clear()
+            share_text = self._shares[share] = f"{float(share) * 100:.0f} %"
+        points_text = self._points.get(points) if points else None
+        if points_text is None:
+            if len(self._points) >= _MEMO_SIZE:
+                self._points.clear()
+            points_text = self._points[points] = format_points(points)
+        method = rule.compute_method
+        if method == "percentage":
+            base = self._text(
+                "percentage", rate=rule.rate, basis=self._amount(basis or 0, currency)
+            )
+        elif method == "tiered":
+            base = self._text("tiered", basis=self._amount(basis or 0, currency))
         else:
-            base = self._text("fixed", amount=money(rule.fixed_amount))
+            base = self._text("fixed", amount=self._amount(rule.fixed_amount, currency))
         name, user_id = employee
-        yours = self.to_employee or (user_id and user_id == self.env.uid)
-        points_only = rule.compute_method == "fixed" and not rule.fixed_amount
-        if points_only and figures.get("points") and not figures["amount"]:
+        yours = self.to_employee or (user_id and user_id == self._uid)
+        points_only = method == "fixed" and not rule.fixed_amount
+        if points_only and points and not amount:
             if yours:
-                return self._text("yours_points", points=points, rule=rule.name)
-            return self._text("theirs_points", points=points, employee=name, rule=rule.name)
+                return self._text("yours_points", points=points_text, rule=rule.name)
+            return self._text("theirs_points", points=points_text, employee=name, rule=rule.name)
         if yours:
             sentence = self._text(
-                "yours", base=base, share=share, amount=money(figures["amount"]), rule=rule.name
+                "yours",
+                base=base,
+                share=share_text,
+                amount=self._amount(amount, currency),
+                rule=rule.name,
             )
         else:
             sentence = self._text(
                 "theirs",
                 base=base,
-                share=share,
+                share=share_text,
                 employee=name,
-                amount=money(figures["amount"]),
+                amount=self._amount(amount, currency),
                 rule=rule.name,
             )
-        if figures.get("deal_capped"):
-            sentence += self._text("deal_capped", cap=money(rule.cap_per_deal))
-        if figures.get("period_capped"):
-            sentence += self._text("period_capped", cap=money(rule.cap_per_period))
-        if figures.get("points"):
-            sentence += self._text("points", points=points)
+        if deal_capped:
+            sentence += self._text("deal_capped", cap=self._amount(rule.cap_per_deal, currency))
+        if period_capped:
+            sentence += self._text("period_capped", cap=self._amount(rule.cap_per_period, currency))
+        if points:
+            sentence += self._text("points", points=points_text)
         return sentence
 
     def reasons(self):

@@ -19,6 +19,7 @@ from odoo.tools import SQL
 
 from ..core.payroll_file import ColumnSpec
 from ..core.xlsx import write_workbook
+from ..models.crm_contribution_explanation import LINE_COLUMNS, LedgerLine
 from ..models.crm_contribution_payroll_format import prefecture_label
 from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
 
@@ -172,13 +173,37 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         """The rows of ``query``, a list of at most ``BATCH_ROWS`` at a time,
         from a server-side cursor on the export's connection: in its
         transaction, so it sees what was flushed, never the whole result in
-        memory. Closed when the caller stops reading, error or not."""
+        memory. Closed when the caller stops reading, error or not.
+
+        Planned for reading every row, not the first few (a cursor's
+        default, which may walk an index where one sort of the result is
+        faster): ``cursor_tuple_fraction`` is 1 while it is declared."""
         connection = self.env.cr._cnx
         with connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}") as cursor:
             cursor.itersize = BATCH_ROWS
+            [(previous,)] = self.env.execute_query(
+                SQL("SELECT current_setting('cursor_tuple_fraction')")
+            )
+            self.env.execute_query(SQL("SELECT set_config('cursor_tuple_fraction', '1', true)"))
             cursor.execute(query.code, query.params)
+            self.env.execute_query(
+                SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
+            )
             while rows := cursor.fetchmany(BATCH_ROWS):
                 yield rows
+
+    @api.model
+    def _plain_columns(self, model, alias, fnames):
+        """The columns ``fnames`` of ``model`` under ``alias``, numbers read
+        as float8: the values the ORM's floats are (PostgreSQL prints the
+        shortest exact text), converted by the driver instead of a Python
+        function per value (a million entries hold four each)."""
+        return SQL(", ").join(
+            SQL("%s::float8", SQL.identifier(alias, fname))
+            if model._fields[fname].type in ("float", "monetary")
+            else SQL.identifier(alias, fname)
+            for fname in fnames
+        )
 
     @api.model
     def _employee_identities(self, employee_ids):
@@ -303,51 +328,58 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     @api.model
     def _entry_rows(self, payout, identities):
         """The values of each ledger entry of ``payout``, by employee and
-        date, with its sentence in its employee's language."""
+        date, with its sentence in its employee's language.
+
+        Each entry's sentence facts come in its row of the one server-side
+        cursor (the credits that reversals cancel, rare, read per batch),
+        and one ``_employee_sentences`` writes them all: every employee and
+        rule read once per export."""
         wage_types = dict(
             self.env["crm.contribution"]._fields["wage_type"]._description_selection(self.env)
         )
         treatment = self._treatments()
         treatments = {"incentive": treatment["incentive_entry"], "award": treatment["award"]}
+        Entry = self.env["crm.contribution"]
         query = SQL(
             """
-            SELECT date, employee_id, lead_name, rule_id, wage_type, amount, points, id
-              FROM crm_contribution
-             WHERE id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
-          ORDER BY employee_id, date, id
+            SELECT entry.date, entry.lead_name, entry.wage_type, %s
+              FROM crm_contribution entry
+             WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
+          ORDER BY entry.employee_id, entry.date, entry.id
             """,
+            self._plain_columns(Entry, "entry", LINE_COLUMNS),
             SQL.identifier(PAYOUT_ENTRY_TABLE),
             payout.id,
         )
         rule_names = {}
-        Entry = self.env["crm.contribution"]
+        sentences = Entry._employee_sentences()
+        make_line = LedgerLine._make
         for entries in self._batches(query):
-            employees = self._identities_of({entry[1] for entry in entries}, identities)
-            # Each sentence in its employee's language, written from the figures.
-            explanations = Entry.browse([entry[7] for entry in entries])._explained_for_employees()
-            self._names_of("crm.contribution.rule", {entry[3] for entry in entries}, rule_names)
-            for (
-                day,
-                employee_id,
-                lead_name,
-                rule_id,
-                wage_type,
-                amount,
-                points,
-                entry_id,
-            ) in entries:
-                key, name = employees[employee_id]
+            # The right to read these entries, as reading their sentences asks.
+            Entry.browse([entry[3] for entry in entries]).check_access("read")
+            employee_ids = {entry[4] for entry in entries}
+            employees = self._identities_of(employee_ids, identities)
+            sentences.know(employee_ids)
+            self._names_of("crm.contribution.rule", {entry[6] for entry in entries}, rule_names)
+            # The credits the batch's reversals cancel, in one query.
+            reversed_ids = {entry[7] for entry in entries if entry[7]}
+            lines = Entry._explanation_lines(reversed_ids) if reversed_ids else {}
+            for entry in entries:
+                line = make_line(entry[3:])
+                amount = line.amount
+                key, name = employees[line.employee_id]
                 yield {
-                    "date": day,
+                    "date": entry[0],
                     "employee_key": key,
                     "employee_name": name,
-                    "lead_name": lead_name or "",
-                    "rule": rule_names.get(rule_id) or "",
-                    "wage_type": wage_types.get(wage_type, ""),
+                    "lead_name": entry[1] or "",
+                    "rule": rule_names.get(line.rule_id) or "",
+                    "wage_type": wage_types.get(entry[2], ""),
                     "amount": amount,
-                    "points": points,
-                    "treatment": treatments.get(wage_type, "") if amount else "",
-                    "explanation": explanations.get(entry_id) or "",
+                    "points": line.points,
+                    "treatment": treatments.get(entry[2], "") if amount else "",
+                    # In its employee's language, written from the figures.
+                    "explanation": sentences(line, lines) or "",
                 }
 
     @api.model

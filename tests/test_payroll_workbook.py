@@ -143,3 +143,42 @@ class TestPayrollWorkbookFormats(PayoutCase):
         sheets, (_name, content, _replaced) = whole
         self.assertGreater(len(sheets[self.run.with_context(lang="ja_JP").env._("Entries")]), 2)
         self.assertEqual(len(content.splitlines()), 1 + len(self.run.line_ids))
+
+
+@tagged("post_install", "-at_install")
+class TestPayrollWorkbookSentences(PayoutCase):
+    def test_entries_say_what_the_explainer_says_reversals_included(self):
+        """The Entries sheet's sentences are the explainer's, in each
+        employee's language, for a credit and for the reversal that cancels
+        it, whichever batch each is read in (the credits that reversals
+        cancel are read per batch, not joined)."""
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.employee_support.work_contact_id.lang = "ja_JP"
+        self.won_and_approved()
+        lead, _credits = self.won_and_approved(revenue=2_000_000, name="失注案件")
+        lead.action_set_lost()
+        self.run_crediting()
+        run = self.payout(export_lang="en_US")
+        run.action_compute()
+        run.line_ids.write({"worked_hours": 160})
+        run.action_confirm()
+        entries = run.entry_ids
+        self.assertTrue(entries.filtered("reversed_entry_id"), "the payout holds a reversal")
+        expected = sorted(
+            entries.with_user(self.user_admin)
+            .with_context(lang="en_US")
+            ._explained_for_employees()
+            .values()
+        )
+        self.assertTrue(any("（" in sentence for sentence in expected), "a sentence in Japanese")
+
+        def sentences():
+            run.action_export_xlsx()
+            book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(run.xlsx_file)))
+            rows = list(book["Entries"].iter_rows(values_only=True))
+            column = rows[0].index("Explanation")
+            return sorted(row[column] for row in rows[1:])
+
+        self.assertEqual(sentences(), expected)
+        with patch.object(payroll_workbook, "BATCH_ROWS", 1):
+            self.assertEqual(sentences(), expected)
