@@ -6,7 +6,8 @@ from odoo.tools import SQL
 
 from .crm_contribution_payout_line import BATCH_FIELDS
 from .payout_entry_table import PAYOUT_ENTRY_TABLE
-from .payout_line_figures import figures_table, fill_figures
+from .payout_line_figures import fill_figures
+from .sql_tools import figures_table, without_jit
 
 # What Compute's INSERT writes on each new line: the payout's own values,
 # then (ROW_COLUMNS) each employee's sums and facts, then the stored figures
@@ -153,7 +154,15 @@ class CrmContributionPayout(models.Model):
         # Written in SQL here and by _create_lines: who may is checked first.
         self.check_access("write")
         self.env.flush_all()
-        rows = self.env.execute_query_dict(
+        with without_jit(self.env.cr):
+            rows = self._take_and_sum()
+        self._analyze_if_large(PAYOUT_ENTRY_TABLE, rows[0]["taken_count"] if rows else 0)
+        self._invalidate_entry_links()
+        return rows
+
+    def _take_and_sum(self):
+        """_take_entries' statement."""
+        return self.env.execute_query_dict(
             SQL(
                 """
                 WITH taken AS MATERIALIZED (%(takeable)s),
@@ -174,9 +183,6 @@ class CrmContributionPayout(models.Model):
                 lines=self._line_rows_sql(),
             )
         )
-        self._analyze_if_large(PAYOUT_ENTRY_TABLE, rows[0]["taken_count"] if rows else 0)
-        self._invalidate_entry_links()
-        return rows
 
     def _analyze_if_large(self, table, rows):
         """Refresh ``table``'s statistics after ``rows`` were written at once,

@@ -13,13 +13,13 @@ from .payout_entry_table import PAYOUT_ENTRY_TABLE
 from .payout_line_figures import (
     MONEY_FIGURES,
     WageTables,
-    figures_table,
     fill_figures,
     premium_figures,
     settlement_figures,
     warning_text,
 )
 from .server_switches import is_in_workflow
+from .sql_tools import figures_table, without_jit
 
 # What payroll types on a line, bounded (see _raise_input_problem).
 HOURS_FIELDS = (
@@ -359,33 +359,8 @@ class CrmContributionPayoutLine(models.Model):
                 )
             )
             settled = SQL()
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-                SELECT line.id,
-                       COALESCE(line.incentive_amount, 0) AS incentive_amount,
-                       COALESCE(line.award_amount, 0) AS award_amount,
-                       %(owed)s,
-                       COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
-                       COALESCE(line.worked_hours, 0) AS worked_hours,
-                       COALESCE(line.overtime_hours, 0) AS overtime_hours,
-                       COALESCE(line.holiday_hours, 0) AS holiday_hours,
-                       COALESCE(line.late_night_hours, 0) AS late_night_hours,
-                       COALESCE(line.overtime_exempt, FALSE) AS overtime_exempt,
-                       COALESCE(line.fixed_wage_amount, 0) AS fixed_wage_amount,
-                       COALESCE(line.results_only, FALSE) AS results_only,
-                       COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
-                       line.workplace_state_id,
-                       COALESCE(line.formula_award, FALSE) AS formula_award
-                  FROM crm_contribution_payout_line line
-                  %(settled)s
-                 WHERE line.payout_id = %(payout)s
-                """,
-                owed=owed,
-                settled=settled,
-                payout=payout.id,
-            )
-        )
+        with without_jit(self.env.cr):
+            rows = self._figure_inputs(payout, owed, settled)
         if not rows:
             return 0
         fill_figures(self.env, payout, rows)
@@ -415,6 +390,37 @@ class CrmContributionPayoutLine(models.Model):
         )
         self.invalidate_model([*written, "write_uid", "write_date"])
         return len(rows)
+
+    @api.model
+    def _figure_inputs(self, payout, owed, settled):
+        """_store_figures' reading of the lines' inputs."""
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT line.id,
+                       COALESCE(line.incentive_amount, 0) AS incentive_amount,
+                       COALESCE(line.award_amount, 0) AS award_amount,
+                       %(owed)s,
+                       COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
+                       COALESCE(line.worked_hours, 0) AS worked_hours,
+                       COALESCE(line.overtime_hours, 0) AS overtime_hours,
+                       COALESCE(line.holiday_hours, 0) AS holiday_hours,
+                       COALESCE(line.late_night_hours, 0) AS late_night_hours,
+                       COALESCE(line.overtime_exempt, FALSE) AS overtime_exempt,
+                       COALESCE(line.fixed_wage_amount, 0) AS fixed_wage_amount,
+                       COALESCE(line.results_only, FALSE) AS results_only,
+                       COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
+                       line.workplace_state_id,
+                       COALESCE(line.formula_award, FALSE) AS formula_award
+                  FROM crm_contribution_payout_line line
+                  %(settled)s
+                 WHERE line.payout_id = %(payout)s
+                """,
+                owed=owed,
+                settled=settled,
+                payout=payout.id,
+            )
+        )
 
     def _compute_entry_ids(self):
         entries = self.env["crm.contribution"].search(

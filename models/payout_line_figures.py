@@ -7,7 +7,7 @@ Confirm write in SQL) call the same functions, so the two cannot differ.
 import calendar
 
 from odoo import models
-from odoo.tools import SQL, float_round
+from odoo.tools import float_round
 
 from ..core.wage import (
     deduction_limit,
@@ -282,40 +282,3 @@ def fill_figures(env, payout, rows, defaults=False):
             row[fname] = float_round(values[fname], precision_rounding=rounding)
         row["hourly_base"] = float_round(values["hourly_base"], precision_digits=3)
         row["scheduled_hours"] = values["scheduled_hours"]
-
-
-def figures_table(model, rows, fnames):
-    """``rows``' ``fnames`` (fields of ``model``) as a table in SQL, one
-    column a field: ``unnest`` of one array a column, each sent as one
-    array literal. Fifty thousand values a column sent as ARRAY[...]
-    expressions, or as JSON objects, cost PostgreSQL more to parse than the
-    statement that reads them costs to run."""
-    return SQL(
-        "unnest(%s) AS figures(%s)",
-        SQL(", ").join(
-            SQL(
-                "%s::%s[]",
-                array_literal([row[fname] for row in rows]),
-                SQL(model._fields[fname].column_type[1]),
-            )
-            for fname in fnames
-        ),
-        SQL(", ").join(SQL.identifier(fname) for fname in fnames),
-    )
-
-
-def array_literal(values):
-    """PostgreSQL's text form of an array of ``values`` (numbers, booleans,
-    text or None)."""
-
-    def element(value):
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "t" if value else "f"
-        if isinstance(value, int | float):
-            return repr(value)
-        escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
-
-    return "{" + ",".join(map(element, values)) + "}"

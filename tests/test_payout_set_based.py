@@ -20,7 +20,7 @@ from ..models import crm_contribution_payout_compute as compute_module
 from ..models.crm_contribution import LEDGER_STATES, LEDGER_TRANSITIONS
 from ..models.crm_contribution_payout_compute import LINE_INSERT_COLUMNS
 from ..models.crm_contribution_payout_line import BATCH_FIELDS
-from ..models.payout_line_figures import array_literal
+from ..models.sql_tools import array_literal
 from .common import PayoutCase
 
 # Written by neither on purpose: what payroll enters (NULL reads as 0/False).
@@ -124,6 +124,22 @@ class TestPayoutSetBased(PayoutCase):
         self.assertEqual(payout.state, "confirmed")
         self.assertSameAsTheComputes(payout.line_ids)
         self.assertTrue(all(line.overtime_premium_amount > 0 for line in payout.line_ids))
+
+    def test_compute_and_confirm_leave_the_jit_setting_as_it_was(self):
+        """Compute and Confirm hold PostgreSQL's JIT off for their sums only:
+        the transaction's setting is the same after them."""
+        self.env.cr.execute("SHOW jit")
+        before = self.env.cr.fetchone()[0]
+        self.won_and_approved()
+        payout = self.payout()
+        payout.action_compute()
+        self.env.cr.execute("SHOW jit")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
+        payout.line_ids.write({"worked_hours": 160})
+        payout.action_confirm()
+        self.assertEqual(payout.state, "confirmed")
+        self.env.cr.execute("SHOW jit")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
 
     def test_the_figures_travel_as_array_literals_unchanged(self):
         """The lines' figures are sent as array literals: what PostgreSQL
