@@ -418,7 +418,7 @@ class CrmContributionPayout(models.Model):
         self.ensure_one()
         # Premium rates and wage tables are read, not watched: compute
         # with today's, once, before freezing.
-        self.env["crm.contribution.payout.line"]._store_figures(self, settle=True)
+        self.env["crm.contribution.payout.line"]._store_figures(self)
         self.invalidate_recordset()
 
     def action_done(self):

@@ -479,18 +479,14 @@ class CrmContributionPayout(models.Model):
         statement shows both) or a debt carried in (the CTE ``carried``):
         the sums and what a new line needs of its employee. Points are not
         money: someone with only points gets no ¥0 line."""
-        in_force = bool(self.company_id._everyone_sells_deduction_window(self.payment_date))
         return SQL(
             """
             SELECT employee.id AS employee_id, employee.department_id,
                    COALESCE(totals.incentive, 0) AS incentive_amount,
                    COALESCE(totals.award, 0) AS award_amount,
-                   COALESCE(totals.clawback, 0) AS clawback_amount,
-                   COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
-                   %(in_force)s AS deduction_allowed,
+                   %(owed)s,
                    COALESCE(totals.points, 0) AS points,
                    COALESCE(totals.formula_award, FALSE) AS formula_award,
-                   COALESCE(carried.owed, 0) AS carry_in_amount,
                    COALESCE(employee.everyone_sells_results_only, FALSE) AS results_only,
                    COALESCE(address.state_id, %(company_state)s) AS workplace_state_id,
                    COALESCE(employee.resource_calendar_id,
@@ -510,10 +506,25 @@ class CrmContributionPayout(models.Model):
                 OR totals.money
           ORDER BY employee.id
             """,
-            in_force=in_force,
+            owed=self._owed_sql(),
             # The workplace: the work address's prefecture, else the
             # company's (hr.employee._everyone_sells_workplace_state).
             company_state=self.company_id.state_id.id or None,
+        )
+
+    def _owed_sql(self):
+        """A line's owed figures (the line's OWED_FIELDS) from the CTEs or
+        subqueries ``totals`` (_totals_sql) and ``carried`` (_carried_in_sql),
+        with today's agreement: Compute writes them, Confirm settles them
+        again."""
+        return SQL(
+            """
+            COALESCE(totals.clawback, 0) AS clawback_amount,
+            COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
+            %s AS deduction_allowed,
+            COALESCE(carried.owed, 0) AS carry_in_amount
+            """,
+            bool(self.company_id._everyone_sells_deduction_window(self.payment_date)),
         )
 
     def _create_lines(self, rows):

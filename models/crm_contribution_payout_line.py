@@ -50,9 +50,11 @@ HOURS_TEMPLATE_INPUTS = tuple(fname for fname, _format in HOURS_TEMPLATE_COLUMNS
 # figure is the payout's, computed and frozen at confirmation.
 LINE_INPUT_FIELDS = {*HOURS_TEMPLATE_INPUTS, "workplace_state_id", "results_only"}
 # The stored figures the payout computes in one pass over all its lines
-# (_store_figures); the amounts among them are rounded to the currency.
+# (fill_figures, at Compute and Confirm); the amounts among them are rounded
+# to the currency.
 BATCH_FIELDS = (*MONEY_FIGURES, "hourly_base", "scheduled_hours", "warning")
-# What Confirm settles again from the entries, with today's agreement.
+# What a line owes back, from the entries (the payout's _owed_sql): Compute
+# writes it, Confirm settles it again with today's agreement.
 OWED_FIELDS = (
     "clawback_amount",
     "deductible_clawback_amount",
@@ -320,107 +322,67 @@ class CrmContributionPayoutLine(models.Model):
             line.warning = warning_text(line, tables)
 
     @api.model
-    def _store_figures(self, payout, settle=False):
-        """Compute the stored figures of ``payout``'s lines in one pass and
-        write them in one UPDATE: the settlement, the premium and the
-        warnings. With ``settle`` (Confirm), what is owed back is settled
-        again from the entries first, with today's agreement (the payout's
-        _totals_sql and _carried_in_sql), in the same UPDATE. The same
-        functions as the fields' computes, on plain values (fill_figures).
-        Returns the lines' count."""
+    def _store_figures(self, payout):
+        """Confirm's pass: settle what ``payout``'s lines owe back again from
+        the entries, with today's agreement (the payout's _owed_sql), compute
+        the stored figures (the settlement, the premium, the warnings) with
+        the functions of the fields' computes (fill_figures), and write both
+        in one UPDATE. Returns the lines' count."""
         self.env.flush_all()
-        if settle:
-            in_force = bool(payout.company_id._everyone_sells_deduction_window(payout.payment_date))
-            owed = SQL(
-                """
-                COALESCE(totals.clawback, 0) AS clawback_amount,
-                COALESCE(totals.deductible_clawback, 0) AS deductible_clawback_amount,
-                %s AS deduction_allowed,
-                COALESCE(carried.owed, 0) AS carry_in_amount
-                """,
-                in_force,
-            )
-            settled = SQL(
-                """
-                LEFT JOIN (%s) totals ON totals.employee_id = line.employee_id
-                LEFT JOIN (%s) carried ON carried.employee_id = line.employee_id
-                """,
-                payout._totals_sql(),
-                payout._carried_in_sql(),
-            )
-        else:
-            owed = SQL(", ").join(
-                SQL("COALESCE(%s, %s) AS %s", SQL.identifier("line", fname), default, SQL(fname))
-                for fname, default in (
-                    ("clawback_amount", 0),
-                    ("deductible_clawback_amount", 0),
-                    ("deduction_allowed", False),
-                    ("carry_in_amount", 0),
+        with without_jit(self.env.cr):
+            rows = self.env.execute_query_dict(
+                SQL(
+                    """
+                    SELECT line.id,
+                           COALESCE(line.incentive_amount, 0) AS incentive_amount,
+                           COALESCE(line.award_amount, 0) AS award_amount,
+                           %(owed)s,
+                           COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
+                           COALESCE(line.worked_hours, 0) AS worked_hours,
+                           COALESCE(line.overtime_hours, 0) AS overtime_hours,
+                           COALESCE(line.holiday_hours, 0) AS holiday_hours,
+                           COALESCE(line.late_night_hours, 0) AS late_night_hours,
+                           COALESCE(line.overtime_exempt, FALSE) AS overtime_exempt,
+                           COALESCE(line.fixed_wage_amount, 0) AS fixed_wage_amount,
+                           COALESCE(line.results_only, FALSE) AS results_only,
+                           COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
+                           line.workplace_state_id,
+                           COALESCE(line.formula_award, FALSE) AS formula_award
+                      FROM crm_contribution_payout_line line
+                 LEFT JOIN (%(totals)s) totals ON totals.employee_id = line.employee_id
+                 LEFT JOIN (%(carried)s) carried ON carried.employee_id = line.employee_id
+                     WHERE line.payout_id = %(payout)s
+                    """,
+                    owed=payout._owed_sql(),
+                    totals=payout._totals_sql(),
+                    carried=payout._carried_in_sql(),
+                    payout=payout.id,
                 )
             )
-            settled = SQL()
-        with without_jit(self.env.cr):
-            rows = self._figure_inputs(payout, owed, settled)
         if not rows:
             return 0
         fill_figures(self.env, payout, rows)
-        written = [*BATCH_FIELDS]
-        if settle:
-            written += OWED_FIELDS
-        written.remove("scheduled_hours")
-        assignments = [
-            SQL("%s = figures.%s", SQL.identifier(fname), SQL.identifier(fname))
-            for fname in written
-        ]
-        if settle:
-            assignments.append(
-                SQL("write_uid = %s, write_date = %s", self.env.uid, self.env.cr.now())
-            )
+        # The scheduled hours are payroll's once the line exists.
+        written = [fname for fname in (*BATCH_FIELDS, *OWED_FIELDS) if fname != "scheduled_hours"]
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE crm_contribution_payout_line line
-                   SET %(assignments)s
+                   SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
                   FROM %(figures)s
                  WHERE line.id = figures.id
                 """,
-                assignments=SQL(", ").join(assignments),
+                assignments=SQL(", ").join(
+                    SQL("%s = figures.%s", SQL.identifier(fname), SQL.identifier(fname))
+                    for fname in written
+                ),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
                 figures=figures_table(self, rows, ["id", *written]),
             )
         )
         self.invalidate_model([*written, "write_uid", "write_date"])
         return len(rows)
-
-    @api.model
-    def _figure_inputs(self, payout, owed, settled):
-        """_store_figures' reading of the lines' inputs."""
-        return self.env.execute_query_dict(
-            SQL(
-                """
-                SELECT line.id,
-                       COALESCE(line.incentive_amount, 0) AS incentive_amount,
-                       COALESCE(line.award_amount, 0) AS award_amount,
-                       %(owed)s,
-                       COALESCE(line.net_wage_amount, 0) AS net_wage_amount,
-                       COALESCE(line.worked_hours, 0) AS worked_hours,
-                       COALESCE(line.overtime_hours, 0) AS overtime_hours,
-                       COALESCE(line.holiday_hours, 0) AS holiday_hours,
-                       COALESCE(line.late_night_hours, 0) AS late_night_hours,
-                       COALESCE(line.overtime_exempt, FALSE) AS overtime_exempt,
-                       COALESCE(line.fixed_wage_amount, 0) AS fixed_wage_amount,
-                       COALESCE(line.results_only, FALSE) AS results_only,
-                       COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
-                       line.workplace_state_id,
-                       COALESCE(line.formula_award, FALSE) AS formula_award
-                  FROM crm_contribution_payout_line line
-                  %(settled)s
-                 WHERE line.payout_id = %(payout)s
-                """,
-                owed=owed,
-                settled=settled,
-                payout=payout.id,
-            )
-        )
 
     def _compute_entry_ids(self):
         entries = self.env["crm.contribution"].search(

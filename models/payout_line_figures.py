@@ -1,7 +1,8 @@
 """A payout line's figures as plain functions of a line: the settlement,
 the overtime premium, the minimum-wage tables and the warnings. The line's
-computed fields and its batch pass (``_store_figures``, after Compute and
-Confirm write in SQL) call the same functions, so the two cannot differ.
+computed fields and the payout's batch pass (``fill_figures``, when Compute
+inserts the lines and Confirm settles them in SQL) call the same functions,
+so the two cannot differ.
 """
 
 import calendar
@@ -90,7 +91,7 @@ def bilingual(code, **values):
 
 # A line's stored figures, from its other figures: ``line`` is a payout line,
 # or a mapping of the same names to plain values (ids as records) when the
-# payout computes all its lines in one pass (see _store_figures). One
+# payout computes all its lines in one pass (see fill_figures). One
 # function each for both, so the two never differ.
 
 
