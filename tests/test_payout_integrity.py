@@ -27,6 +27,18 @@ class IntegrityCase(PayoutCase):
         self.assertTrue(sato and suzuki)
         return lead_sato, sato, lead_suzuki, suzuki
 
+    def delete_line_in_sql(self, payout, employee):
+        """``employee``'s line of ``payout`` gone by SQL, its credits still
+        taken: however a line went missing, not through the ORM."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM crm_contribution_payout_line WHERE id = %s",
+                self.line_of(payout, employee).id,
+            )
+        )
+        self.env.invalidate_all()
+
     def confirm(self, payout):
         payout.line_ids.filtered("incentive_amount").write({"worked_hours": 160})
         payout.action_confirm()
@@ -134,14 +146,7 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
         payout = self.payout()
         payout.action_compute()
         # However a line went missing (here: by SQL), its credits still taken.
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM crm_contribution_payout_line WHERE id = %s",
-                self.line_of(payout, self.employee_engineer).id,
-            )
-        )
-        self.env.invalidate_all()
+        self.delete_line_in_sql(payout, self.employee_engineer)
         with self.assertRaisesRegex(UserError, "employees without a line: 鈴木"):
             self.confirm(payout)
         self.assertEqual(payout.state, "draft")
@@ -152,14 +157,7 @@ class TestPaidMeansALinePaidIt(IntegrityCase):
         payout.action_compute()
         self.confirm(payout)
         # However a line went missing (here: by SQL), its credits are not paid.
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM crm_contribution_payout_line WHERE id = %s",
-                self.line_of(payout, self.employee_engineer).id,
-            )
-        )
-        self.env.invalidate_all()
+        self.delete_line_in_sql(payout, self.employee_engineer)
         payout.action_done()
         self.assertEqual(set(sato.mapped("state")), {"paid"})
         self.assertEqual(set(suzuki.mapped("state")), {"approved"})
