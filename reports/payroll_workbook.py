@@ -355,17 +355,21 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         sentences = Entry._employee_sentences()
         make_line = LedgerLine._make
         for entries in self._batches(query):
+            # Each row's sentence facts by their names (LINE_COLUMNS), not
+            # by their places in the row.
+            batch = [(entry, make_line(entry[3:])) for entry in entries]
             # The right to read these entries, as reading their sentences asks.
-            Entry.browse([entry[3] for entry in entries]).check_access("read")
-            employee_ids = {entry[4] for entry in entries}
+            Entry.browse([line.id for _entry, line in batch]).check_access("read")
+            employee_ids = {line.employee_id for _entry, line in batch}
             employees = self._identities_of(employee_ids, identities)
             sentences.know(employee_ids)
-            self._names_of("crm.contribution.rule", {entry[6] for entry in entries}, rule_names)
+            self._names_of(
+                "crm.contribution.rule", {line.rule_id for _entry, line in batch}, rule_names
+            )
             # The credits the batch's reversals cancel, in one query.
-            reversed_ids = {entry[7] for entry in entries if entry[7]}
+            reversed_ids = {line.reversed_entry_id for _entry, line in batch} - {None}
             lines = Entry._explanation_lines(reversed_ids) if reversed_ids else {}
-            for entry in entries:
-                line = make_line(entry[3:])
+            for entry, line in batch:
                 amount = line.amount
                 key, name = employees[line.employee_id]
                 yield {
