@@ -559,13 +559,10 @@ class Large:
         payout = self.payout
         seconds, _request = act_as_the_job(self.env, payout, "action_done")
         assert payout.state == "done", payout.state
-        self.cr.execute(
-            "SELECT count(*) FROM crm_contribution entry"
-            " JOIN crm_contribution_payout_entry link ON link.entry_id = entry.id"
-            " WHERE link.payout_id = %s AND entry.state != 'paid'",
-            [payout.id],
+        unpaid = self.env["crm.contribution"].search_count(
+            [("payout_id", "=", payout.id), ("state", "!=", "paid")]
         )
-        assert not self.cr.fetchone()[0], "entries of the paid payout left unpaid"
+        assert not unpaid, "entries of the paid payout left unpaid"
         figure("payout_1m_paid_seconds", f"{seconds:.2f}")
 
     def xlsx(self):

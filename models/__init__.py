@@ -17,6 +17,7 @@ from . import crm_contribution_program
 from . import crm_contribution_program_scope_log
 from . import crm_contribution_queue
 from . import crm_contribution_rule
+from . import crm_contribution_state
 from . import crm_contribution_rule_tier
 from . import crm_contribution_success_story
 from . import crm_everyone_sells_chat_identity

@@ -25,9 +25,10 @@ WORKFLOW_FIELDS = {
     "payout_id",
 }
 
-# The ledger's life: draft → approved (action_approve), approved → paid (the
-# payout's action_done). Nothing else, whoever calls.
-LEDGER_TRANSITIONS = {("draft", "approved"), ("approved", "paid")}
+# The ledger's life: draft → approved (action_approve), written on the
+# entry; approved → paid is read from the payout once it is marked paid
+# (crm_contribution_state.py), never written. Nothing else, whoever calls.
+LEDGER_TRANSITIONS = {("draft", "approved")}
 
 TRIGGER_SELECTION = [
     ("signal_logged", "Signal logged"),
@@ -376,10 +377,6 @@ class CrmContribution(models.Model):
                     )
         if vals.get("state") == "approved" and vals.get("approved_by_id") != self.env.uid:
             raise UserError(self.env._("The approver of a credit is whoever approves it."))
-        if vals.get("state") == "paid" and self.filtered(
-            lambda e: not e.payout_id or e.payout_id.state != "confirmed"
-        ):
-            raise UserError(self.env._("Only a confirmed payout pays its credits."))
         if "payout_id" in vals:
             raise UserError(
                 self.env._("Only a payout's computation links credits to it, in the database.")
@@ -563,64 +560,24 @@ class CrmContribution(models.Model):
     def _lock_for_workflow(self):
         """Lock these rows before moving them: a concurrent approval, payment
         or reversal of the same entries waits, then fails on a
-        serialization error (Odoo retries) instead of acting on stale rows."""
+        serialization error (Odoo retries) instead of acting on stale rows.
+        Their payouts are locked too (shared): paid is the payout's state
+        (crm_contribution_state.py), which Mark as Paid writes."""
         if self.ids:
             self.env.cr.execute(
                 SQL(
-                    "SELECT id FROM crm_contribution WHERE id IN %s ORDER BY id FOR UPDATE",
-                    tuple(self.ids),
+                    """
+                    SELECT id FROM crm_contribution WHERE id IN %(ids)s ORDER BY id FOR UPDATE;
+                    SELECT id FROM crm_contribution_payout
+                     WHERE id IN (SELECT payout_id FROM %(links)s WHERE entry_id IN %(ids)s)
+                     ORDER BY id FOR SHARE;
+                    """,
+                    ids=tuple(self.ids),
+                    links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 )
             )
             self.invalidate_recordset(["state", "payout_id", "approved_by_id"])
         return self
-
-    @api.model
-    def _mark_paid(self, payout):
-        """The payout ``payout`` was paid: the entries it pays (its
-        _entries_of_lines_sql) are paid, in one UPDATE (called by the
-        payout's action_done only). Only a confirmed payout pays, and each
-        entry moves only from approved to paid: if any is not approved,
-        none moves."""
-        payout.ensure_one()
-        if payout.state != "confirmed":
-            raise UserError(self.env._("Only a confirmed payout pays its credits."))
-        self.env.flush_all()
-        # The UPDATE runs only when no entry is in another state; a
-        # concurrent change of one of them fails this transaction (repeatable
-        # read), which Odoo retries.
-        [(wrong, _moved)] = self.env.execute_query(
-            SQL(
-                """
-                WITH paid AS (%(paid)s), wrong AS (
-                    SELECT entry.state
-                      FROM paid JOIN crm_contribution entry ON entry.id = paid.entry_id
-                     WHERE entry.state != 'approved'
-                     LIMIT 1
-                ), moved AS (
-                    -- write_uid is left as it was: who paid is the payout's
-                    -- (its tracked state, by the user who marked it), and a
-                    -- new write_uid costs a foreign-key check per entry.
-                    UPDATE crm_contribution entry
-                       SET state = 'paid', write_date = %(now)s
-                      FROM paid
-                     WHERE entry.id = paid.entry_id
-                       AND NOT EXISTS (SELECT 1 FROM wrong)
-                 RETURNING entry.id
-                )
-                SELECT (SELECT state FROM wrong), (SELECT count(*) FROM moved)
-                """,
-                paid=payout._entries_of_lines_sql(),
-                now=self.env.cr.now(),
-            )
-        )
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "A credit cannot go from %(from)s to %(to)s.",
-                    **{"from": wrong, "to": "paid"},
-                )
-            )
-        self.invalidate_model(["state", "write_uid", "write_date"])
 
     @api.model
     def _payable_domain(self, company, date_to):

@@ -213,6 +213,56 @@ class CrmContributionAnalysis(models.Model):
         )
 
     @api.model
+    def _move_sql(self, entries, from_state, to_state):
+        """SQL: the INSERT of the rows of differences that move the ledger
+        entries of ``entries`` (a relation with an ``entry_id`` column) from
+        status ``from_state`` to ``to_state``: what the trigger appends when
+        a status is written, for the status that is read instead (paid, the
+        payout's; see crm_contribution_state.py). One pass over the entries,
+        two rows per group."""
+        others = [key for key in KEYS if key != "state"]
+        month = SQL("date_trunc('month', entry.date)::date")
+        group = SQL(", ").join([*(SQL.identifier("entry", key) for key in others), month])
+
+        def side(state, sign):
+            keys = SQL(", ").join(
+                SQL("%s", state) if key == "state" else SQL.identifier(key) for key in KEYS
+            )
+            return SQL(
+                "SELECT %s, date, %s amount, %s points, %s entry_count FROM moving",
+                keys,
+                sign,
+                sign,
+                sign,
+            )
+
+        return SQL(
+            """
+            INSERT INTO %(delta)s (%(columns)s)
+            WITH moving AS (
+                SELECT %(others)s, %(month)s AS date,
+                       sum(coalesce(entry.amount, 0)) AS amount,
+                       sum(coalesce(entry.points, 0)) AS points,
+                       count(*) AS entry_count
+                  FROM %(entries)s moved
+                  JOIN crm_contribution entry ON entry.id = moved.entry_id
+                 GROUP BY %(group)s
+            )
+            %(removed)s
+            UNION ALL
+            %(added)s
+            """,
+            delta=SQL.identifier(DELTA_TABLE),
+            columns=_COLUMNS,
+            others=SQL(", ").join(SQL.identifier("entry", key) for key in others),
+            entries=entries,
+            group=group,
+            month=month,
+            removed=side(from_state, SQL("-")),
+            added=side(to_state, SQL("")),
+        )
+
+    @api.model
     def _cron_compact(self):
         """Scheduled action: fold each group's rows into one (the trigger
         appends a row per statement and group). Rows appended meanwhile by

@@ -10,7 +10,7 @@ from ..core.payroll_file import ColumnSpec
 from ..core.wage import last_complete_period, payday_after, period_end_of
 from ..core.xlsx import write_workbook
 from .crm_contribution_payout_line import HOURS_TEMPLATE_COLUMNS
-from .payout_entry_table import PAYOUT_ENTRY_TABLE
+from .payout_entry_table import PAYOUT_ENTRY_TABLE, pays_sql
 from .server_switches import in_workflow, is_in_workflow, out_of_workflow
 
 # What may still be written on a confirmed or paid payout: the workbook it
@@ -431,6 +431,8 @@ class CrmContributionPayout(models.Model):
         for payout in self:
             self.env["crm.contribution"]._mark_paid(payout)
         self._workflow().write({"state": "done"})
+        # Their entries are paid now: paid is read from this state.
+        self.env["crm.contribution"].invalidate_model(["state"])
         return True
 
     def _entries_of_lines(self):
@@ -442,8 +444,7 @@ class CrmContributionPayout(models.Model):
 
     def _entries_of_lines_sql(self):
         """The entries this payout pays, as SQL rows (entry_id): those it took
-        for an employee who has a line in it (money without a line is never
-        paid; points alone, which are no money, have no line)."""
+        that it pays (payout_entry_table.pays_sql)."""
         self.ensure_one()
         return SQL(
             """
@@ -451,13 +452,11 @@ class CrmContributionPayout(models.Model):
               FROM %(links)s link
               JOIN crm_contribution entry ON entry.id = link.entry_id
              WHERE link.payout_id = %(payout)s
-               AND (entry.amount = 0
-                    OR EXISTS (SELECT 1 FROM crm_contribution_payout_line line
-                                WHERE line.payout_id = link.payout_id
-                                  AND line.employee_id = entry.employee_id))
+               AND %(pays)s
             """,
             links=SQL.identifier(PAYOUT_ENTRY_TABLE),
             payout=self.id,
+            pays=pays_sql("link", "entry"),
         )
 
     def action_cancel(self):

@@ -215,13 +215,13 @@ class CrmContributionPayout(models.Model):
                 SELECT candidate.id
                   FROM candidate
                   JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
-                 WHERE reversal.state != 'paid'
+                 WHERE %(reversal_unpaid)s
                    AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reversal.id)
                 UNION
                 SELECT candidate.id
                   FROM candidate
                   JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
-                 WHERE reduction.state != 'paid'
+                 WHERE %(reduction_unpaid)s
                    AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reduction.id)
                 UNION
                 SELECT candidate.id
@@ -229,7 +229,7 @@ class CrmContributionPayout(models.Model):
                   JOIN crm_contribution credit
                     ON credit.id = COALESCE(candidate.reversed_entry_id,
                                             candidate.reduced_entry_id)
-                 WHERE credit.state != 'paid'
+                 WHERE %(credit_unpaid)s
                    AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = credit.id)
             )
             SELECT %(taken)s FROM candidate
@@ -243,6 +243,9 @@ class CrmContributionPayout(models.Model):
             ),
             taken=SQL(", ").join(SQL.identifier("candidate", column) for column in columns),
             payable=payable.where_clause,
+            reversal_unpaid=ledger._state_in_sql("reversal", ("draft", "approved")),
+            reduction_unpaid=ledger._state_in_sql("reduction", ("draft", "approved")),
+            credit_unpaid=ledger._state_in_sql("credit", ("draft", "approved")),
         )
 
     def _changes_since_compute(self):
@@ -434,7 +437,7 @@ class CrmContributionPayout(models.Model):
                                     SELECT 1 FROM crm_contribution paid
                                      WHERE paid.id = COALESCE(entry.reversed_entry_id,
                                                               entry.reduced_entry_id)
-                                       AND paid.state = 'paid')
+                                       AND %(paid)s)
                            END AS of_paid
                       FROM (%(taken)s) entry
                   ) entry
@@ -443,6 +446,7 @@ class CrmContributionPayout(models.Model):
               ) sums
             """,
             taken=taken,
+            paid=self.env["crm.contribution"]._state_in_sql("paid", ("paid",)),
             in_force=bool(window),
             start=start,
             end=end,

@@ -49,3 +49,39 @@ def init_payout_entry_table(cr):
                 SQL.identifier(PAYOUT_ENTRY_TABLE),
             )
         )
+
+
+def pays_sql(link, entry):
+    """SQL condition: the payout of link ``link`` pays ledger entry ``entry``
+    (both aliases) once it is done: it pays what it took for an employee who
+    has a line in it (money without a line is never paid; points alone,
+    which are no money, have no line). The one definition, read by the
+    payout's _entries_of_lines_sql and by paid_sql."""
+    return SQL(
+        """(%(entry)s.amount = 0
+            OR EXISTS (SELECT 1 FROM crm_contribution_payout_line pays_line
+                        WHERE pays_line.payout_id = %(link)s.payout_id
+                          AND pays_line.employee_id = %(entry)s.employee_id))""",
+        entry=SQL.identifier(entry),
+        link=SQL.identifier(link),
+    )
+
+
+def paid_sql(entry, payout_state=None):
+    """SQL condition: ledger entry ``entry`` (an alias) is paid, that is taken
+    by a payout marked paid (done) that pays it (pays_sql). Paid is read from
+    the payout, never written on the entry: Mark as Paid changes one payout
+    row, not a million ledger rows and their indexes. ``payout_state``: the
+    payout's state column as the ORM's SQL for it (to flush it first)."""
+    return SQL(
+        """EXISTS (SELECT 1 FROM %(links)s paid_link
+                     JOIN crm_contribution_payout paid_payout
+                       ON paid_payout.id = paid_link.payout_id
+                    WHERE paid_link.entry_id = %(entry)s.id
+                      AND %(payout_state)s = 'done'
+                      AND %(pays)s)""",
+        payout_state=payout_state or SQL("paid_payout.state"),
+        links=SQL.identifier(PAYOUT_ENTRY_TABLE),
+        entry=SQL.identifier(entry),
+        pays=pays_sql("paid_link", entry),
+    )

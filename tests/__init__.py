@@ -39,6 +39,7 @@ from . import test_contribution_analysis
 from . import test_background_jobs
 from . import test_every_screen
 from . import test_ledger_audit
+from . import test_ledger_paid_state
 from . import test_fuzz_ledger
 from . import test_chat_slack
 from . import test_chat_teams

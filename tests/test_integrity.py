@@ -101,7 +101,8 @@ class TestLedgerStateMachine(PayoutCase):
         # Even the addon's own path refuses a step backwards.
         with self.assertRaisesRegex(UserError, "cannot go from"):
             draft.sudo()._workflow().write({"state": "draft"})
-        with self.assertRaisesRegex(UserError, "confirmed payout"):
+        # Paid is read from the payout, never written, even by the addon.
+        with self.assertRaisesRegex(UserError, "cannot go from"):
             draft.sudo()._workflow().write({"state": "paid"})
 
     def test_bulk_approval_skips_own_and_says_why(self):
