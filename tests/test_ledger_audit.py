@@ -74,8 +74,15 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
         )
 
     def test_paid_entry_of_no_payout(self):
-        _lead, _entries, payout = self.paid_payout()
+        """A paid payout's links gone: its entries read unpaid again (paid is
+        the payout's), and the paid lines' totals have no entries behind
+        them. An entry stored paid (older databases) in no payout is found
+        too."""
+        _lead, entries, payout = self.paid_payout()
         self.sql("DELETE FROM crm_contribution_payout_entry WHERE payout_id = %s", payout.id)
+        self.assertEqual(set(entries.mapped("state")), {"approved"})
+        self.assertIn("line_totals", self.checks_found())
+        self.sql("UPDATE crm_contribution SET state = 'paid' WHERE id IN %s", tuple(entries.ids))
         self.assertIn("paid_by_a_line", self.checks_found())
 
     def test_line_total_differs_from_its_entries(self):
