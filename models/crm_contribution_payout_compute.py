@@ -501,8 +501,16 @@ class CrmContributionPayout(models.Model):
                    0 AS fixed_wage_amount
               FROM totals
          FULL JOIN carried ON carried.employee_id = totals.employee_id
-              JOIN hr_employee employee
-                ON employee.id = COALESCE(totals.employee_id, carried.employee_id)
+             -- Each row's employee looked up by id (LIMIT 1: kept a lookup,
+             -- not flattened into a join). The planner cannot count the
+             -- employees summed from a CTE (it guesses 200): as a join, it
+             -- can walk all employees in id order and compare each with
+             -- every sum, which at 50,000 of each takes minutes.
+        CROSS JOIN LATERAL (
+                SELECT * FROM hr_employee
+                 WHERE hr_employee.id = COALESCE(totals.employee_id, carried.employee_id)
+                 LIMIT 1
+              ) employee
          LEFT JOIN res_company employee_company ON employee_company.id = employee.company_id
          LEFT JOIN res_partner address ON address.id = employee.address_id
              WHERE carried.employee_id IS NOT NULL
