@@ -257,6 +257,13 @@ class CrmContributionPayout(models.Model):
         and the lines deleted."""
         self.ensure_one()
         self.env.flush_all()
+        # Planned on estimates far above its cost: without JIT (see without_jit).
+        with without_jit(self.env.cr):
+            rows = self._changes_since_compute_rows()
+        return self._changes_sentences(rows)
+
+    def _changes_since_compute_rows(self):
+        """_changes_since_compute's rows: (kind, employee id, count, amount)."""
         self.env.cr.execute(
             SQL(
                 """
@@ -304,8 +311,12 @@ class CrmContributionPayout(models.Model):
                 takeable=self._takeable_sql(),
             )
         )
+        return self.env.cr.fetchall()
+
+    def _changes_sentences(self, rows):
+        """The sentences of _changes_since_compute from its ``rows``."""
         by_kind = {}
-        for kind, employee_id, count, amount in self.env.cr.fetchall():
+        for kind, employee_id, count, amount in rows:
             by_kind.setdefault(kind, []).append((employee_id, count, amount or 0.0))
         employees = self.env["hr.employee"].with_context(active_test=False)
         # sudo: the names of the employees concerned, as the payout's lines show them.
@@ -440,6 +451,12 @@ class CrmContributionPayout(models.Model):
                                        AND %(paid)s)
                            END AS of_paid
                       FROM (%(taken)s) entry
+                    -- OFFSET 0: of_paid computed once a row, here. Flattened
+                    -- into the sums, its lookup is costed once for each of
+                    -- the sums that read it, for every entry: the planner
+                    -- then walks the ledger by employee (2.2 s at the large
+                    -- profile's Confirm) instead of joining and sorting (1.2 s).
+                    OFFSET 0
                   ) entry
              LEFT JOIN crm_contribution_rule rule ON rule.id = entry.rule_id
               GROUP BY entry.employee_id

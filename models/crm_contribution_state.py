@@ -1,14 +1,14 @@
 """The ledger's status: draft and approved are stored on the entry, paid is
 read from the payout.
 
-An entry is paid when the payout that took it is marked paid (done) and
-pays it (``payout_entry_table.paid_sql``): Mark as Paid writes one payout
-row, not every ledger row it pays and each of their index entries. The
-ORM reads, searches, groups and sorts ``state`` through that definition
-(``_field_to_sql`` and ``_condition_to_sql`` below), so a domain, a record
-rule, a list or a pivot sees "Paid" exactly as the addon's own SQL
-(``_state_sql``, ``_state_in_sql``) does. Entries paid before this
-definition keep their stored "paid", which means paid as well.
+An entry is paid when it is approved and the payout that took it is marked
+paid (done) and pays it (``payout_entry_table.paid_sql``): Mark as Paid
+writes one payout row, not every ledger row it pays and each of their
+index entries. The ORM reads, searches, groups and sorts ``state`` through
+that definition (``_field_to_sql`` and ``_condition_to_sql`` below), so a
+domain, a record rule, a list or a pivot sees "Paid" exactly as the addon's
+own SQL (``state_in_sql``) does. Entries that older versions stored as paid
+are stored approved again on update (``unstore_paid``).
 """
 
 from odoo import api, models
@@ -17,45 +17,83 @@ from odoo.tools import SQL
 
 from .crm_contribution import LEDGER_STATES
 from .payout_entry_table import paid_sql
+from .sql_tools import without_jit
 
 _SEARCHABLE = ("=", "!=", "in", "not in")
+_STORED = ("draft", "approved")
 
 
 def state_in_sql(alias, states, column=None, paid=None):
-    """SQL condition: the ledger entry ``alias`` is in one of ``states``,
-    written as the stored column lets an index find it: draft is stored;
-    approved is stored and not paid; paid is approved and paid (paid_sql),
-    or stored paid. ``column`` and ``paid``: the same as the ORM's SQL."""
+    """SQL condition: the ledger entry ``alias`` is in one of ``states``.
+    The stored column answers alone where it can (an index finds it);
+    paid, or approved and not paid, add one EXISTS (paid_sql), which
+    PostgreSQL joins and estimates. ``column`` and ``paid``: the ORM's SQL
+    for the column and for paid_sql (to flush them first)."""
     column = column or SQL.identifier(alias, "state")
     paid = paid or paid_sql(alias)
     states = set(states)
-    terms = [SQL("%s = %s", column, state) for state in sorted(states - {"approved", "paid"})]
-    if {"approved", "paid"} <= states:
-        terms.append(SQL("%s IN ('approved', 'paid')", column))
-    elif "approved" in states:
-        terms.append(SQL("(%s = 'approved' AND NOT %s)", column, paid))
-    elif "paid" in states:
-        terms.append(SQL("(%s = 'paid' OR (%s = 'approved' AND %s))", column, column, paid))
-    return SQL("(%s)", SQL(" OR ").join(terms)) if terms else SQL("FALSE")
+    stored = [state for state in _STORED if state in states]
+    if "paid" in states and "approved" not in states:
+        if not stored:
+            return SQL("%s", paid)
+        return SQL("(%s IN %s OR %s)", column, tuple(stored), paid)
+    if not stored:
+        return SQL("FALSE")
+    in_stored = SQL("%s IN %s", column, tuple(stored))
+    if "approved" in states and "paid" not in states:
+        # paid implies approved: a draft entry is never paid.
+        return SQL("(%s AND NOT %s)", in_stored, paid)
+    return in_stored
+
+
+def unstore_paid(env):
+    """Databases from before paid was read from the payout stored it on
+    the entries: store them approved again (paid_sql then reads them paid,
+    their payout being done), and keep the analysis's totals where they
+    were (the trigger moved them to Approved with the UPDATE)."""
+    cr = env.cr
+    cr.execute("SELECT 1 FROM crm_contribution WHERE state = 'paid' LIMIT 1")
+    if not cr.fetchone():
+        return
+    # One statement: the CTEs read the ledger as it was before the UPDATE,
+    # so the moved entries are read approved (column) by paid_sql.
+    cr.execute(
+        SQL(
+            """
+            WITH unstored AS (
+                UPDATE crm_contribution SET state = 'approved' WHERE state = 'paid'
+                RETURNING id
+            ), paid AS (
+                SELECT entry.id AS entry_id
+                  FROM unstored JOIN crm_contribution entry ON entry.id = unstored.id
+                 WHERE %(paid)s
+            ), kept AS (%(move)s)
+            SELECT count(*) FROM unstored
+            """,
+            paid=paid_sql("entry", column=SQL("'approved'")),
+            move=env["crm.contribution.analysis"]._move_sql(SQL("paid"), "approved", "paid"),
+        )
+    )
 
 
 class CrmContribution(models.Model):
     _inherit = "crm.contribution"
 
-    def _paid_sql(self, alias):
-        """SQL condition: the entry ``alias`` is paid (paid_sql), its payout's
-        pending status flushed first."""
-        field = self.env["crm.contribution.payout"]._fields["state"]
-        return paid_sql(alias, SQL.identifier("paid_payout", "state", to_flush=field))
+    def init(self):
+        super().init()
+        unstore_paid(self.env)
 
-    def _state_sql(self, alias, column=None):
-        """SQL: the status of the entry ``alias`` (draft, approved or paid)."""
-        column = column or SQL.identifier(alias, "state", to_flush=self._fields["state"])
-        return SQL(
-            "(CASE WHEN %s = 'approved' AND %s THEN 'paid' ELSE %s END)",
-            column,
-            self._paid_sql(alias),
-            column,
+    def _paid_sql(self, alias):
+        """paid_sql of the entry ``alias``, its pending status and its
+        payout's flushed first."""
+        return paid_sql(
+            alias,
+            column=SQL.identifier(alias, "state", to_flush=self._fields["state"]),
+            payout_state=SQL.identifier(
+                "paid_payout",
+                "state",
+                to_flush=self.env["crm.contribution.payout"]._fields["state"],
+            ),
         )
 
     def _state_in_sql(self, alias, states):
@@ -72,7 +110,7 @@ class CrmContribution(models.Model):
         sql = super()._field_to_sql(alias, fname, query, flush)
         if fname != "state":
             return sql
-        return self._state_sql(alias, column=sql)
+        return SQL("(CASE WHEN %s THEN 'paid' ELSE %s END)", self._paid_sql(alias), sql)
 
     def _condition_to_sql(self, alias, fname, operator, value, query):
         if fname != "state" or operator not in _SEARCHABLE:
@@ -104,7 +142,22 @@ class CrmContribution(models.Model):
         self.env.cr.execute(
             SQL("SELECT id FROM crm_contribution_payout WHERE id = %s FOR UPDATE", payout.id)
         )
-        [(wrong,)] = self.env.execute_query(
+        # Planned on estimates far above its cost: without JIT (see without_jit).
+        with without_jit(self.env.cr):
+            [(wrong,)] = self._mark_paid_rows(payout)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "A credit cannot go from %(from)s to %(to)s.",
+                    **{"from": wrong, "to": "paid"},
+                )
+            )
+
+    @api.model
+    def _mark_paid_rows(self, payout):
+        """_mark_paid's statement: [(the status of an entry that is not
+        approved, or None)]; the analysis moved when there is none."""
+        return self.env.execute_query(
             SQL(
                 """
                 WITH paid AS MATERIALIZED (%(paid)s), wrong AS (
@@ -123,10 +176,3 @@ class CrmContribution(models.Model):
                 ),
             )
         )
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "A credit cannot go from %(from)s to %(to)s.",
-                    **{"from": wrong, "to": "paid"},
-                )
-            )

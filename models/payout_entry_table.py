@@ -67,19 +67,23 @@ def pays_sql(link, entry):
     )
 
 
-def paid_sql(entry, payout_state=None):
-    """SQL condition: ledger entry ``entry`` (an alias) is paid, that is taken
-    by a payout marked paid (done) that pays it (pays_sql). Paid is read from
-    the payout, never written on the entry: Mark as Paid changes one payout
-    row, not a million ledger rows and their indexes. ``payout_state``: the
-    payout's state column as the ORM's SQL for it (to flush it first)."""
+def paid_sql(entry, column=None, payout_state=None):
+    """SQL condition: ledger entry ``entry`` (an alias) is paid: approved, and
+    taken by a payout marked paid (done) that pays it (pays_sql). Paid is
+    read from the payout, never written on the entry: Mark as Paid changes
+    one payout row, not a million ledger rows and their indexes. One EXISTS,
+    which PostgreSQL turns into a (semi or anti) join and estimates as one.
+    ``column`` and ``payout_state``: the entry's and the payout's state
+    columns as the ORM's SQL for them (to flush them first)."""
     return SQL(
         """EXISTS (SELECT 1 FROM %(links)s paid_link
                      JOIN crm_contribution_payout paid_payout
                        ON paid_payout.id = paid_link.payout_id
                     WHERE paid_link.entry_id = %(entry)s.id
+                      AND %(column)s = 'approved'
                       AND %(payout_state)s = 'done'
                       AND %(pays)s)""",
+        column=column or SQL.identifier(entry, "state"),
         payout_state=payout_state or SQL("paid_payout.state"),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         entry=SQL.identifier(entry),

@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models.crm_contribution_state import unstore_paid
 from .common import PayoutCase
 
 
@@ -107,18 +108,38 @@ class TestPaidIsReadFromThePayout(PayoutCase):
         self.assertEqual(set(entries.mapped("state")), {"approved"})
         self.assertEqual(payout.state, "confirmed")
 
-    def test_a_status_stored_paid_still_reads_paid(self):
-        """Entries paid before paid was read from the payout kept a stored
-        "paid": they are paid for every reader."""
-        _payout, entries = self.paid_payout()
-        entry = entries[0]
-        self.env.flush_all()
+    def test_an_update_stores_approved_what_older_versions_stored_paid(self):
+        """Older versions wrote "paid" on the entries: the update stores them
+        approved again; they still read paid, and the analysis keeps them
+        under Paid."""
+        payout, entries = self.paid_payout()
+        payout.action_done()
+        analysis = self.env["crm.contribution.analysis"]
+        domain = [("company_id", "=", self.company.id)]
+
+        def totals():
+            self.env.flush_all()
+            analysis.invalidate_model()
+            return dict(analysis._read_group(domain, ["state"], ["amount:sum"]))
+
+        before = totals()
+        # As an older version left them: stored paid, counted once as paid.
         self.env.cr.execute(
-            SQL("UPDATE crm_contribution SET state = 'paid' WHERE id = %s", entry.id)
+            SQL(
+                "WITH entries AS (SELECT unnest(%s::int[]) AS entry_id),"
+                " legacy AS (UPDATE crm_contribution SET state = 'paid' WHERE id IN %s)"
+                " %s",
+                entries.ids,
+                tuple(entries.ids),
+                analysis._move_sql(SQL("entries"), "paid", "approved"),
+            )
         )
+        self.assertEqual(totals(), before)
+        unstore_paid(self.env)
         self.env.invalidate_all()
-        ledger = self.env["crm.contribution"]
-        mine = [("id", "in", entries.ids)]
-        self.assertEqual(entry.state, "paid")
-        self.assertEqual(ledger.search([*mine, ("state", "=", "paid")]), entry)
-        self.assertEqual(ledger.search([*mine, ("state", "=", "approved")]), entries - entry)
+        self.assertEqual({state for state, _place in self.stored(entries).values()}, {"approved"})
+        self.assertEqual(set(entries.mapped("state")), {"paid"})
+        self.assertEqual(totals(), before)
+        # Nothing left to do the next time.
+        unstore_paid(self.env)
+        self.assertEqual(totals(), before)
