@@ -80,8 +80,9 @@ class CrmContribution(models.Model):
     _inherit = "crm.contribution"
 
     def init(self):
-        super().init()
+        result = super().init()
         unstore_paid(self.env)
+        return result
 
     def _paid_sql(self, alias):
         """paid_sql of the entry ``alias``, its pending status and its
