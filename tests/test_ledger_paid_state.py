@@ -39,6 +39,15 @@ class TestPaidIsReadFromThePayout(PayoutCase):
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
+    def analysis_totals(self):
+        """The analysis's credit per status, in our company, as its pivot reads it."""
+        self.env.flush_all()
+        analysis = self.env["crm.contribution.analysis"]
+        analysis.invalidate_model()
+        return dict(
+            analysis._read_group([("company_id", "=", self.company.id)], ["state"], ["amount:sum"])
+        )
+
     def test_mark_as_paid_writes_no_ledger_row(self):
         payout, entries = self.paid_payout()
         before = self.stored(entries)
@@ -82,17 +91,9 @@ class TestPaidIsReadFromThePayout(PayoutCase):
 
     def test_the_analysis_moves_the_totals_to_paid(self):
         payout, entries = self.paid_payout()
-        analysis = self.env["crm.contribution.analysis"]
-        domain = [("company_id", "=", self.company.id)]
-
-        def totals():
-            self.env.flush_all()
-            analysis.invalidate_model()
-            return dict(analysis._read_group(domain, ["state"], ["amount:sum"]))
-
-        before = totals()
+        before = self.analysis_totals()
         payout.action_done()
-        after = totals()
+        after = self.analysis_totals()
         moved = sum(entries.mapped("amount"))
         self.assertTrue(moved)
         self.assertAlmostEqual(after.get("paid", 0), before.get("paid", 0) + moved)
@@ -115,14 +116,7 @@ class TestPaidIsReadFromThePayout(PayoutCase):
         payout, entries = self.paid_payout()
         payout.action_done()
         analysis = self.env["crm.contribution.analysis"]
-        domain = [("company_id", "=", self.company.id)]
-
-        def totals():
-            self.env.flush_all()
-            analysis.invalidate_model()
-            return dict(analysis._read_group(domain, ["state"], ["amount:sum"]))
-
-        before = totals()
+        before = self.analysis_totals()
         # As an older version left them: stored paid, counted once as paid.
         self.env.cr.execute(
             SQL(
@@ -134,12 +128,12 @@ class TestPaidIsReadFromThePayout(PayoutCase):
                 analysis._move_sql(SQL("entries"), "paid", "approved"),
             )
         )
-        self.assertEqual(totals(), before)
+        self.assertEqual(self.analysis_totals(), before)
         unstore_paid(self.env)
         self.env.invalidate_all()
         self.assertEqual({state for state, _place in self.stored(entries).values()}, {"approved"})
         self.assertEqual(set(entries.mapped("state")), {"paid"})
-        self.assertEqual(totals(), before)
+        self.assertEqual(self.analysis_totals(), before)
         # Nothing left to do the next time.
         unstore_paid(self.env)
-        self.assertEqual(totals(), before)
+        self.assertEqual(self.analysis_totals(), before)
