@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import zipfile
 from decimal import Decimal
+from itertools import chain, islice, repeat
 from xml.sax.saxutils import escape
 
 _EPOCH = datetime.datetime(1899, 12, 30)
@@ -34,8 +35,11 @@ _MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters XML 1.0 cannot carry, and the literal "_xHHHH_" Excel would
 # read as an escape: both are written as Excel's own "_xHHHH_" escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
-# Pieces of XML (cells, row tags) joined and written to the body at a time.
-_PIECES_PER_CHUNK = 8192
+# The characters alone, found faster in a long text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Rows taken from the caller at a time and written column by column: the
+# most rows a sheet holds at once, however long it is.
+_BATCH_ROWS = 1024
 # Texts (and dates) whose XML a column keeps for the rows after.
 _CACHED_TEXTS = 1024
 
@@ -256,129 +260,66 @@ def _column_letters(count):
 def _write_sheet(part, headers, rows, formats, selected):
     """Write one worksheet; return its last cell (``"P101"``), or None.
 
-    ``rows`` is read one row at a time and no row is kept: each is turned
-    into XML at once, a chunk of rows at a time into the spooled body.
+    ``rows`` is read a batch of ``_BATCH_ROWS`` at a time and no batch is
+    kept: each is turned into XML column by column (a column's cells share
+    a type, so each column's values go through one loop: its cache of
+    repeated texts, numbers and dates, or one escape of all its new texts
+    at once), then the columns' cells are laid out row by row in C, into
+    the spooled body.
 
-    The loop is the workbook's time (a million rows of ten cells): each
-    cell is one f-string of its column's opening (``<c r="B``), the row's
-    number and its tail; the tails of repeated texts, numbers and dates are
-    kept per column, and a column whose texts do not repeat (sentences)
-    stops keeping them."""
+    The batch is the workbook's time (a million rows of ten cells): per
+    cell, a lookup and one f-string; per text never seen, its share of
+    one ``str.replace`` over the batch."""
     headers = [str(header) for header in headers]
     styles = [FORMATS[name or "number"] for name in (formats or ())]
-    # Widest text (in half-width characters) and largest number per column.
-    text_widths = [_text_width(header) + 2 for header in headers]  # + the filter button
-    largest = [0.0] * len(headers)
     letters = _column_letters(len(headers))
-    opens = [f'<c r="{letter}' for letter in letters]
-    # Per column, the XML of its recent texts (names, rules and treatments
-    # repeat from row to row) and numbers, and of the sheet's dates:
-    # bounded, cleared when full; ``finds`` counts a column's texts found
-    # since, ``keeps`` whether the column still keeps its texts.
-    texts = [{} for _letter in letters]
-    numbers = [{} for _letter in letters]
-    finds = [0] * len(letters)
-    keeps = [True] * len(letters)
-    dates = {}
-    number_styles = styles + [_NUMBER] * (len(letters) - len(styles))
-    last_row = 1
-    date, decimal = datetime.date, Decimal  # the loop's classes, as locals
+    columns = [
+        _Column(letter, styles[index] if index < len(styles) else _NUMBER)
+        for index, letter in enumerate(letters)
+    ]
+    for column, header in zip(columns, headers, strict=True):
+        column.text_width = _text_width(header) + 2  # + the filter button
+    number = 1
+    rows = iter(rows)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
         header_cells = "".join(
             _text_cell(f"{letter}1", header, _HEADER)
             for letter, header in zip(letters, headers, strict=True)
         )
-        chunk = [f'<row r="1">{header_cells}</row>']
-        append = chunk.append
-        number = 1
-        for number, row in enumerate(rows, start=2):
-            if len(row) > len(letters):
-                letters = _column_letters(len(row))
-                grow = len(letters) - len(text_widths)
-                text_widths += [0] * grow
-                largest += [0.0] * grow
-                texts += [{} for _index in range(grow)]
-                numbers += [{} for _index in range(grow)]
-                finds += [0] * grow
-                keeps += [True] * grow
-                number_styles += [_NUMBER] * grow
-                opens = [f'<c r="{letter}' for letter in letters]
-            row_number = str(number)
-            append(f'<row r="{row_number}">')
-            for column, value in enumerate(row):
-                kind = value.__class__
-                if kind is str:
-                    if not value:
-                        continue  # a blank cell is no cell
-                    kept = texts[column]
-                    known = kept.get(value)
-                    if known is None:
-                        known = (_text_tail(value), _text_width(value))
-                        if keeps[column]:
-                            if len(kept) >= _CACHED_TEXTS:
-                                # Fewer finds than texts kept: keeping the
-                                # column's texts costs more than it saves.
-                                keeps[column] = finds[column] >= _CACHED_TEXTS
-                                finds[column] = 0
-                                kept.clear()
-                            if keeps[column]:
-                                kept[value] = known
-                    else:
-                        finds[column] += 1
-                    tail, width = known
-                    append(f'{opens[column]}{row_number}"{tail}')
-                    if width > text_widths[column]:
-                        text_widths[column] = width
-                    continue
-                if kind is float or kind is int or kind is decimal:
-                    kept = numbers[column]
-                    tail = kept.get(value)
-                    if tail is None:
-                        tail = _number_tail(
-                            f"{letters[column]}{row_number}", value, number_styles[column]
-                        )
-                        if len(kept) >= _CACHED_TEXTS:
-                            kept.clear()
-                        if value:  # 0.0 and -0.0 are one key, not one text
-                            kept[value] = tail
-                    append(f'{opens[column]}{row_number}"{tail}')
-                    size = abs(value)
-                    if size > largest[column]:
-                        largest[column] = size
-                    continue
-                if kind is date:
-                    tail = dates.get(value)
-                    if tail is None:
-                        if len(dates) >= _CACHED_TEXTS:
-                            dates.clear()
-                        tail = dates[value] = _date_tail(value)
-                    append(f'{opens[column]}{row_number}"{tail}')
-                    if text_widths[column] < 10:
-                        text_widths[column] = 10
-                    continue
-                if value is None or value is False or value == "":
-                    continue  # a blank cell is no cell
-                ref = f"{letters[column]}{number}"
-                if kind is not bool and isinstance(value, (int, float, Decimal)):
-                    append(_number_cell(ref, value, number_styles[column]))
-                    size = abs(value)
-                    if size > largest[column]:
-                        largest[column] = size
-                    continue
-                if isinstance(value, datetime.date) and text_widths[column] < 10:
-                    text_widths[column] = 10
-                append(_cell(ref, value))
-            append("</row>")
-            if len(chunk) >= _PIECES_PER_CHUNK:
-                body.write("".join(chunk).encode())
-                chunk.clear()
+        body.write(f'<row r="1">{header_cells}</row>'.encode())
+        while batch := list(islice(rows, _BATCH_ROWS)):
+            width = max(map(len, batch))
+            if width > len(columns):
+                letters = _column_letters(width)
+                columns += [_Column(letter, _NUMBER) for letter in letters[len(columns) :]]
+            if width != min(map(len, batch)):
+                batch = [(*row, *(None,) * (width - len(row))) for row in batch]
+            numbers = list(map(str, range(number + 1, number + 1 + len(batch))))
+            number += len(batch)
+            cells = [
+                column.cells(values, numbers)
+                for column, values in zip(columns, zip(*batch, strict=True), strict=False)
+            ]
+            del batch
+            starts = [f'<row r="{row}">' for row in numbers]
+            body.write(
+                "".join(
+                    chain.from_iterable(zip(starts, *cells, repeat("</row>"), strict=False))
+                ).encode()
+            )
         last_row = number
-        body.write("".join(chunk).encode())
         last_cell = f"{letters[-1]}{last_row}" if letters else None
         dimension = f"A1:{last_cell}" if last_cell else "A1"
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
-            for i, width in enumerate(_widths(text_widths, largest, styles), start=1)
+            for i, width in enumerate(
+                _widths(
+                    [column.text_width for column in columns],
+                    [column.largest for column in columns],
+                    styles,
+                ),
+                start=1,
+            )
         )
         part.write(
             _SHEET_START.format(
@@ -392,6 +333,170 @@ def _write_sheet(part, headers, rows, formats, selected):
     end = _SHEET_END if last_cell else _SHEET_END.replace('<autoFilter ref="{dimension}"/>', "")
     part.write(end.format(dimension=dimension).encode())
     return last_cell
+
+
+class _Tails(dict):
+    """A column's cache of the cell tails of its repeated values (names,
+    rules, amounts, dates): a hit is a lookup in C, a miss writes the tail
+    (``make``) and keeps it, up to ``_CACHED_TEXTS`` values (then forgets
+    them all: constant memory)."""
+
+    __slots__ = ("make", "misses")
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+        self.misses = 0
+
+    def __missing__(self, value):
+        self.misses += 1
+        tail = self.make(value)
+        if len(self) >= _CACHED_TEXTS:
+            self.clear()
+        self[value] = tail
+        return tail
+
+
+class _Column:
+    """One column of a sheet being written: its letter, its number style,
+    what its content measures (widest text, largest number) and its caches."""
+
+    __slots__ = (
+        "dates",
+        "keeps",
+        "largest",
+        "letter",
+        "numbers",
+        "opening",
+        "style",
+        "text_width",
+        "texts",
+    )
+
+    def __init__(self, letter, style):
+        self.letter = letter
+        self.opening = f'<c r="{letter}'
+        self.style = style
+        self.text_width = 0
+        self.largest = 0.0
+        self.texts = _Tails(self._new_text)
+        self.numbers = _Tails(self._new_number)
+        self.dates = _Tails(_date_tail)
+        # Whether the column keeps its texts: not once they stop repeating
+        # (sentences, deals), where keeping costs more than it saves.
+        self.keeps = True
+
+    def _new_text(self, text):
+        if not text:
+            return ""  # a blank cell is no cell
+        self._measure((text,))
+        return _text_tail(text)
+
+    def _measure(self, texts):
+        # Past the widest a column is shown, the texts need no measuring.
+        if self.text_width < _MAX_WIDTH:
+            longest = max(map(len, texts), default=0)
+            if longest * 2 <= self.text_width:
+                return  # none wider, even in full-width characters
+            ascii_only = all(map(str.isascii, texts))
+            widest = longest if ascii_only else max(map(_text_width, texts))
+            if widest > self.text_width:
+                self.text_width = widest
+
+    def _new_number(self, value):
+        return _number_tail(self.letter, value, self.style)
+
+    def cells(self, values, numbers):
+        """The cell of each of ``values`` in the rows ``numbers`` (texts),
+        ``""`` for no cell."""
+        kinds = set(map(type, values))
+        if kinds == _TEXT_KINDS:
+            if not self.keeps:
+                return self._new_texts(values, numbers)
+            texts = self.texts
+            misses = texts.misses
+            tails = list(map(texts.__getitem__, values))
+            if (texts.misses - misses) * 4 > len(values) > 64:
+                # More than a quarter new: escaping them all at once is cheaper.
+                self.keeps = False
+                texts.clear()
+        elif kinds <= _NUMBER_KINDS:
+            try:
+                tails = list(map(self.numbers.__getitem__, values))
+            except (ValueError, TypeError, OverflowError):
+                for value, number in zip(values, numbers, strict=True):
+                    _number_tail(f"{self.letter}{number}", value, self.style)
+                raise
+            largest = max(map(abs, values))
+            if largest > self.largest:
+                self.largest = largest
+        elif kinds == _DATE_KINDS:
+            if self.text_width < 10:
+                self.text_width = 10
+            tails = list(map(self.dates.__getitem__, values))
+        else:
+            tails = [
+                self._tail(value, number) for value, number in zip(values, numbers, strict=True)
+            ]
+        opening = self.opening
+        return [
+            f'{opening}{number}"{tail}' if tail else ""
+            for number, tail in zip(numbers, tails, strict=True)
+        ]
+
+    def _new_texts(self, texts, numbers):
+        """The cells of ``texts`` never seen (sentences): escaped in one go,
+        the batch's texts joined by a character XML may carry but no text
+        holds; one by one when one does, or needs more than escaping."""
+        self._measure(texts)
+        joined = _SEPARATOR.join(texts)
+        if (
+            joined.count(_SEPARATOR) != len(texts) - 1
+            or max(map(len, texts)) > _MAX_TEXT
+            or tuple(map(str.strip, texts)) != texts  # white space at an edge
+            or _CONTROL.search(joined)
+            or ("_x" in joined and _ILLEGAL.search(joined))
+        ):
+            tails = [_text_tail(text) if text else "" for text in texts]
+            opening = self.opening
+            return [
+                f'{opening}{number}"{tail}' if tail else ""
+                for number, tail in zip(numbers, tails, strict=True)
+            ]
+        escaped = joined.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+        opening = self.opening
+        return [
+            f'{opening}{number}" t="inlineStr"><is><t>{text}</t></is></c>' if text else ""
+            for number, text in zip(numbers, escaped.split(_SEPARATOR), strict=True)
+        ]
+
+    def _tail(self, value, number):
+        """One cell's tail whatever its value (a column of mixed types)."""
+        kind = value.__class__
+        if kind is str:
+            return self.texts[value] if self.keeps else self._new_text(value)
+        if value is None or value is False or value == "":
+            return ""  # a blank cell is no cell
+        if kind is not bool and isinstance(value, (int, float, Decimal)):
+            if abs(value) > self.largest:
+                self.largest = abs(value)
+            return _number_tail(f"{self.letter}{number}", value, self.style)
+        if isinstance(value, datetime.date):
+            if self.text_width < 10:
+                self.text_width = 10
+            return _date_tail(value)
+        if kind is bool:
+            return f' t="b"><v>{int(value)}</v></c>'
+        return self._new_text(str(value))
+
+
+_TEXT_KINDS = {str}
+_NUMBER_KINDS = {int, float, Decimal}
+_DATE_KINDS = {datetime.date}
+# Joins a batch's new texts to escape them at once: a character XML carries
+# and escaping leaves alone (a private-use one: a text holding it is
+# escaped on its own).
+_SEPARATOR = "\ue000"
 
 
 def _text_width(text):
@@ -416,32 +521,14 @@ def _widths(text_widths, largest, styles):
     return widths
 
 
-def _number_cell(ref, value, style):
-    return f'<c r="{ref}"{_number_tail(ref, value, style)}'
-
-
 def _number_tail(ref, value, style):
     """A number's cell after its reference (``ref`` names it in an error)."""
-    number = float(value)
+    # + 0.0: a zero is written as 0, never "-0" (0.0 and -0.0 are also one
+    # key of a column's cache).
+    number = float(value) + 0.0
     if not math.isfinite(number):
         raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
     return f' s="{style}"><v>{number!r}</v></c>'
-
-
-def _cell(ref, value):
-    kind = value.__class__
-    if kind is str:
-        return _text_cell(ref, value)
-    if kind is bool:
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if kind in (int, float, Decimal) or isinstance(value, (int, float, Decimal)):
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
-        return f'<c r="{ref}" s="{_NUMBER}"><v>{number!r}</v></c>'
-    if isinstance(value, datetime.date):
-        return f'<c r="{ref}"{_date_tail(value)}'
-    return _text_cell(ref, str(value))
 
 
 def _date_tail(value):
