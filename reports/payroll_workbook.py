@@ -11,6 +11,9 @@ cursor in the export's transaction, a batch at a time, and handed to the
 writer row by row; no sheet is ever held as a list.
 """
 
+import contextlib
+import queue
+import threading
 import uuid
 from operator import itemgetter
 
@@ -42,6 +45,45 @@ LINE_FIGURES = (
     "carry_out_amount",
     "award_amount",
 )
+
+
+def _read_ahead(cursor, size):
+    """The rows of ``cursor`` (a server-side cursor), ``size`` at a time,
+    each batch fetched by a thread while the caller works on the one
+    before: at most two batches in memory. The thread uses only ``cursor``
+    (the driver lets one connection serve the caller's other queries
+    meanwhile, one statement at a time) and has stopped when this returns,
+    read to the end or not; its error is raised here."""
+    batches = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch():
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(size)
+                batches.put(rows)
+                if not rows:
+                    return
+        except Exception as error:  # raised again by the reader
+            batches.put(error)
+
+    thread = threading.Thread(target=fetch, name="everyone_sells_read_ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            rows = batches.get()
+            if isinstance(rows, Exception):
+                raise rows
+            if not rows:
+                return
+            yield rows
+    finally:
+        stop.set()
+        # A batch the reader no longer wants: the thread may be waiting to
+        # hand it over.
+        with contextlib.suppress(queue.Empty):
+            batches.get_nowait()
+        thread.join()
 
 
 class CrmContributionPayrollWorkbook(models.AbstractModel):
@@ -177,7 +219,10 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
 
         Planned for reading every row, not the first few (a cursor's
         default, which may walk an index where one sort of the result is
-        faster): ``cursor_tuple_fraction`` is 1 while it is declared."""
+        faster): ``cursor_tuple_fraction`` is 1 while it is declared.
+
+        Read one batch ahead (``_read_ahead``): PostgreSQL produces the next
+        batch while this one is written."""
         connection = self.env.cr._cnx
         with connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}") as cursor:
             cursor.itersize = BATCH_ROWS
@@ -189,8 +234,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             self.env.execute_query(
                 SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
             )
-            while rows := cursor.fetchmany(BATCH_ROWS):
-                yield rows
+            yield from _read_ahead(cursor, BATCH_ROWS)
 
     @api.model
     def _plain_columns(self, model, alias, fnames):

@@ -4,11 +4,13 @@ the payroll treatment of each amount."""
 
 import base64
 import io
+import threading
 from unittest.mock import patch
 
 import openpyxl
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..reports import payroll_workbook
 from .common import PayoutCase
@@ -182,3 +184,41 @@ class TestPayrollWorkbookSentences(PayoutCase):
         self.assertEqual(sentences(), expected)
         with patch.object(payroll_workbook, "BATCH_ROWS", 1):
             self.assertEqual(sentences(), expected)
+
+
+@tagged("post_install", "-at_install")
+class TestPayrollWorkbookReadAhead(PayoutCase):
+    """The next batch is fetched by a thread while the caller writes this
+    one: the thread stops however the reading ends, and its error reaches
+    the caller."""
+
+    def readers(self):
+        return [
+            thread
+            for thread in threading.enumerate()
+            if thread.name == "everyone_sells_read_ahead" and thread.is_alive()
+        ]
+
+    def test_a_reader_left_early_stops_its_thread_and_the_transaction_goes_on(self):
+        workbook = self.env["crm.contribution.payroll.workbook"]
+        query = SQL("SELECT n FROM generate_series(1, 50) n ORDER BY n")
+        with patch.object(payroll_workbook, "BATCH_ROWS", 7):
+            batches = workbook._batches(query)
+            self.assertEqual([n for (n,) in next(batches)], list(range(1, 8)))
+            # Other queries share the connection while the thread reads ahead.
+            self.assertEqual(self.env.execute_query(SQL("SELECT 41 + 1")), [(42,)])
+            batches.close()
+        self.assertFalse(self.readers())
+        with patch.object(payroll_workbook, "BATCH_ROWS", 7):
+            read = [n for batch in workbook._batches(query) for (n,) in batch]
+        self.assertEqual(read, list(range(1, 51)))
+        self.assertFalse(self.readers())
+
+    def test_the_threads_error_is_raised_to_the_reader(self):
+        class Broken:
+            def fetchmany(self, size):
+                raise ValueError("the connection broke")
+
+        with self.assertRaisesRegex(ValueError, "the connection broke"):
+            list(payroll_workbook._read_ahead(Broken(), 10))
+        self.assertFalse(self.readers())
