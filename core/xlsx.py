@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from decimal import Decimal
 from itertools import chain, islice, repeat
+from operator import ne
 from xml.sax.saxutils import escape
 
 _EPOCH = datetime.datetime(1899, 12, 30)
@@ -167,7 +168,8 @@ def write_workbook(target, sheets, properties=None):
 
     ``sheets`` is a list of ``(title, headers, rows)`` or ``(title, headers,
     rows, formats)``; rows are sequences of str, int, float, Decimal, date,
-    datetime, bool or None, and may be a generator; ``formats`` names each
+    datetime, bool or None, and may be a generator, or ``Columns`` (the
+    same values by column, a batch at a time); ``formats`` names each
     column's format (see :data:`FORMATS`; ``None`` or a missing entry:
     ``#,##0`` for numbers). Dates are always ``yyyy-mm-dd``.
     ``properties`` may give the document's ``title``, ``subject``,
@@ -280,25 +282,22 @@ def _write_sheet(part, headers, rows, formats, selected):
     for column, header in zip(columns, headers, strict=True):
         column.text_width = _text_width(header) + 2  # + the filter button
     number = 1
-    rows = iter(rows)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
         header_cells = "".join(
             _text_cell(f"{letter}1", header, _HEADER)
             for letter, header in zip(letters, headers, strict=True)
         )
         body.write(f'<row r="1">{header_cells}</row>'.encode())
-        while batch := list(islice(rows, _BATCH_ROWS)):
-            width = max(map(len, batch))
+        for count, batch in _column_batches(rows):
+            width = len(batch)
             if width > len(columns):
                 letters = _column_letters(width)
                 columns += [_Column(letter, _NUMBER) for letter in letters[len(columns) :]]
-            if width != min(map(len, batch)):
-                batch = [(*row, *(None,) * (width - len(row))) for row in batch]
-            numbers = list(map(str, range(number + 1, number + 1 + len(batch))))
-            number += len(batch)
+            numbers = list(map(str, range(number + 1, number + 1 + count)))
+            number += count
             cells = [
                 column.cells(values, numbers)
-                for column, values in zip(columns, zip(*batch, strict=True), strict=False)
+                for column, values in zip(columns, batch, strict=False)
             ]
             del batch
             starts = [f'<row r="{row}">' for row in numbers]
@@ -333,6 +332,41 @@ def _write_sheet(part, headers, rows, formats, selected):
     end = _SHEET_END if last_cell else _SHEET_END.replace('<autoFilter ref="{dimension}"/>', "")
     part.write(end.format(dimension=dimension).encode())
     return last_cell
+
+
+class Columns:
+    """A sheet's rows given by column, a batch at a time: ``batches``
+    yields, for each batch of rows, one sequence of values per column, all
+    of one length. For a caller that holds its values by column (a
+    cursor's batch, split into columns in C), which the writer would
+    otherwise regroup from rows only to split them again."""
+
+    __slots__ = ("batches",)
+
+    def __init__(self, batches):
+        self.batches = batches
+
+
+def _column_batches(rows):
+    """(row count, columns) of each batch of ``rows``: taken
+    ``_BATCH_ROWS`` rows at a time (short rows filled with blanks), or as
+    ``Columns`` gives them."""
+    if isinstance(rows, Columns):
+        for batch in rows.batches:
+            batch = list(batch)
+            count = len(batch[0]) if batch else 0
+            if count:
+                yield count, batch
+        return
+    rows = iter(rows)
+    while batch := list(islice(rows, _BATCH_ROWS)):
+        count = len(batch)
+        width = max(map(len, batch))
+        if width != min(map(len, batch)):
+            batch = [(*row, *(None,) * (width - len(row))) for row in batch]
+        columns = list(zip(*batch, strict=True))
+        del batch  # the rows themselves: only their values are kept
+        yield count, columns
 
 
 class _Tails(dict):
@@ -453,7 +487,7 @@ class _Column:
         if (
             joined.count(_SEPARATOR) != len(texts) - 1
             or max(map(len, texts)) > _MAX_TEXT
-            or tuple(map(str.strip, texts)) != texts  # white space at an edge
+            or any(map(ne, map(str.strip, texts), texts))  # white space at an edge
             or _CONTROL.search(joined)
             or ("_x" in joined and _ILLEGAL.search(joined))
         ):

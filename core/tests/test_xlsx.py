@@ -290,3 +290,27 @@ def test_columns_of_mixed_values_over_many_batches():
                 assert cell == value
                 if isinstance(value, float) and value == 0:
                     assert str(cell) in ("0", "0.0")  # no "-0"
+
+
+def test_columns_write_what_the_same_rows_write():
+    """Values given by column, a batch at a time, make the same sheet as
+    the same values given row by row."""
+    rows = [
+        [
+            f"社員{index}",
+            index * 1000.0,
+            datetime.date(2026, 11, index % 28 + 1),
+            "" if index % 3 else "注",
+        ]
+        for index in range(2500)
+    ]
+    batches = [list(zip(*rows[start : start + 700], strict=True)) for start in range(0, 2500, 700)]
+    sheets = []
+    for given in (rows, xlsx.Columns(iter(batches))):
+        stream = io.BytesIO()
+        write_workbook(stream, [("S", ["氏名", "金額", "日付", "注記"], given, ["text", "yen"])])
+        with zipfile.ZipFile(stream) as archive:
+            sheets.append(archive.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1]
+    with pytest.raises(ValueError):
+        write_workbook(io.BytesIO(), [("S", ["a", "b"], xlsx.Columns([[["x", "y"], [1]]]))])
