@@ -3,7 +3,9 @@ reader's language, from the figures each line stores; and ``AmountFormatter``,
 which lays out amounts for them (and for the deal's credit summary)."""
 
 import logging
+import re
 from collections import namedtuple
+from operator import itemgetter
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount
@@ -139,15 +141,37 @@ class _EmployeeSentences:
     def __call__(self, line, lines):
         if line.reversed_entry_id:
             self._complete(line, lines)
-        lang = self.langs.get(line.employee_id)
+        return self._explainer(line.employee_id).line(line, lines)
+
+    def many(self, rows, lines):
+        """The sentences of ``rows``, ledger lines as plain tuples starting
+        with the ``LINE_COLUMNS`` (a batch of the workbook's cursor; more
+        values may follow), in one pass: a credit goes straight to its
+        explainer's ``credit_line``, without a ``LedgerLine`` each."""
+        self.know({row[1] for row in rows})
+        langs, explainers = self.langs, self.explainers
+        sentences = []
+        append = sentences.append
+        for row in rows:
+            if row[4] or not row[3]:
+                # A reversal, or a line without a rule: rare.
+                append(self(LedgerLine._make(row[:_LINE_WIDTH]), lines))
+                continue
+            explainer = explainers.get(langs[row[1]]) or self._explainer(row[1])
+            append(explainer.credit_line(*row[1:4], *row[7:_LINE_WIDTH]))
+        return sentences
+
+    def _explainer(self, employee_id):
+        """The explainer of ``employee_id``'s language."""
+        lang = self.langs.get(employee_id)
         if lang is None:
-            self.know((line.employee_id,))
-            lang = self.langs[line.employee_id]
+            self.know((employee_id,))
+            lang = self.langs[employee_id]
         explainer = self.explainers.get(lang)
         if explainer is None:
             explainer = self.explainers[lang] = _Explainer(self.entries.with_context(lang=lang).env)
             explainer.know_employees(self.facts)
-        return explainer.line(line, lines)
+        return explainer
 
     def know(self, employee_ids):
         """Read the employees ``employee_ids`` not read yet, in one go."""
@@ -158,16 +182,15 @@ class _EmployeeSentences:
         }
         if not missing:
             return
-        # Only the columns the sentences need, not every column of a few
-        # thousand employees, users and partners.
+        # Only what the sentences need, in one query, not every column of a
+        # few thousand employees, users and partners through their records.
         employees = self.entries.env["hr.employee"].browse(missing)
-        employees.fetch(["name", "user_id", "work_contact_id"])
-        employees.user_id.fetch(["lang"])
-        employees.work_contact_id.fetch(["lang"])
         facts = {}
-        for employee in employees:
-            self.langs[employee.id] = employee._everyone_sells_lang(self.fallback)
-            facts[employee.id] = (employee.name, employee.user_id.id)
+        for employee_id, (name, user_id, lang) in employees._everyone_sells_facts(
+            self.fallback
+        ).items():
+            self.langs[employee_id] = lang
+            facts[employee_id] = (name, user_id or False)
         self.facts.update(facts)
         for explainer in self.explainers.values():
             explainer.know_employees(facts)
@@ -233,14 +256,28 @@ LINE_COLUMNS = (
     "period_capped",
 )
 LedgerLine = namedtuple("LedgerLine", LINE_COLUMNS)
+_LINE_WIDTH = len(LINE_COLUMNS)
 
-# How many amounts, shares and points an explainer keeps laid out.
+# How many amounts, shares, points and sentence templates an explainer keeps.
 _MEMO_SIZE = 4096
+# Where a line's basis, share, amount, points and name go in a sentence template
+# (``_Explainer._template``): characters no translation or name holds (one
+# that does is written without a template).
+_MARKS = ("\ue001", "\ue002", "\ue003", "\ue004", "\ue005")
+_MARK = re.compile("([\ue001-\ue005])")
 
 # What a sentence says of a rule, read once per rule.
 _RuleFacts = namedtuple(
     "_RuleFacts", "compute_method rate fixed_amount cap_per_deal cap_per_period name"
 )
+
+
+def _tuple_getter(indexes):
+    """The values at ``indexes`` of a sequence, always as a tuple (an
+    ``itemgetter`` of one index gives the value alone)."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    return lambda values: tuple(values[index] for index in indexes)
 
 
 class _Explainer:
@@ -263,6 +300,8 @@ class _Explainer:
         self._amounts = {}
         self._shares = {}
         self._points = {}
+        # {(rule, employee, currency ids, flags): (% template, its figures) or False}
+        self._sentences = {}
         self._texts = None
         self._reasons = None
         self._rules = {}
@@ -368,29 +407,45 @@ class _Explainer:
             )
         if not line.rule_id:
             return line.note or ""
-        rule = self._rules.get(line.rule_id)
+        return self.credit_line(*line[1:4], *line[7:])
+
+    def credit_line(
+        self,
+        employee_id,
+        company_id,
+        rule_id,
+        basis,
+        share,
+        amount,
+        points,
+        deal_capped,
+        period_capped,
+    ):
+        """The sentence of a credit (not a reversal; it has a rule) read as
+        plain values: its ``LedgerLine`` figures from ``employee_id`` on."""
+        rule = self._rules.get(rule_id)
         if rule is None:
             # sudo: as in entry(), the rule is part of the line's explanation.
-            rule = self._rule_facts(self.env["crm.contribution.rule"].sudo().browse(line.rule_id))
-        currency = self._currencies.get(line.company_id)
+            rule = self._rule_facts(self.env["crm.contribution.rule"].sudo().browse(rule_id))
+        currency = self._currencies.get(company_id)
         if currency is None:
             # sudo: the company's currency, as the related currency_id reads it.
-            currency = self._currencies[line.company_id] = (
-                self.env["res.company"].sudo().browse(line.company_id).currency_id
+            currency = self._currencies[company_id] = (
+                self.env["res.company"].sudo().browse(company_id).currency_id
             )
-        employee = self._employees.get(line.employee_id)
+        employee = self._employees.get(employee_id)
         if employee is None:
-            employee = self._employee_facts(self.env["hr.employee"].browse(line.employee_id))
+            employee = self._employee_facts(self.env["hr.employee"].browse(employee_id))
         return self._sentence(
             rule,
             employee,
             currency,
-            basis=line.basis_amount or 0.0,
-            share=line.share or 0.0,
-            amount=line.amount or 0.0,
-            points=line.points or 0.0,
-            deal_capped=line.deal_capped,
-            period_capped=line.period_capped,
+            basis=basis or 0.0,
+            share=share or 0.0,
+            amount=amount or 0.0,
+            points=points or 0.0,
+            deal_capped=deal_capped,
+            period_capped=period_capped,
         )
 
     def credit(self, rule, employee, currency, **figures):
@@ -428,17 +483,60 @@ class _Explainer:
             if len(self._points) >= _MEMO_SIZE:
                 self._points.clear()
             points_text = self._points[points] = format_points(points)
+        name, user_id = employee
+        texts = (
+            self._amount(basis or 0, currency) if rule.compute_method != "fixed" else "",
+            share_text,
+            self._amount(amount, currency),
+            points_text,
+            name,
+        )
+        yours = bool(self.to_employee or (user_id and user_id == self._uid))
+        flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
+        key = (rule, currency._ids, flags)
+        template = self._sentences.get(key)
+        if template is None:
+            if len(self._sentences) >= _MEMO_SIZE:
+                self._sentences.clear()
+            template = self._sentences[key] = self._template(rule, currency, flags, texts)
+        if template is False:
+            return self._compose(rule, currency, flags, texts)
+        text, figures = template
+        return text % figures(texts)
+
+    def _template(self, rule, currency, flags, texts):
+        """The sentence of ``rule`` with ``flags`` as a ``%`` template of
+        the line's figures (basis, share, amount, points and the employee's
+        name, as ``texts`` orders them) and the getter of those it holds,
+        in its order: written once by ``_compose`` with marks where the
+        figures go, for the many lines it fits. False when the template
+        would not write what ``_compose`` writes (a name holding a mark)."""
+        marked = self._compose(rule, currency, flags, _MARKS)
+        parts = _MARK.split(marked)
+        text = "".join(
+            "%s" if index % 2 else part.replace("%", "%%") for index, part in enumerate(parts)
+        )
+        order = [_MARKS.index(mark) for mark in parts[1::2]]
+        figures = _tuple_getter(order)
+        template = (text, figures)
+        if text % figures(texts) != self._compose(rule, currency, flags, texts):
+            return False
+        return template
+
+    def _compose(self, rule, currency, flags, texts):
+        """The sentence, from the line's figures already laid out: ``texts``
+        is (basis, share, amount, points, employee's name); ``flags`` (the
+        reader's own line, capped per deal, per month, with points, with an
+        amount)."""
+        basis_text, share_text, amount_text, points_text, name = texts
+        yours, deal_capped, period_capped, points, amount = flags
         method = rule.compute_method
         if method == "percentage":
-            base = self._text(
-                "percentage", rate=rule.rate, basis=self._amount(basis or 0, currency)
-            )
+            base = self._text("percentage", rate=rule.rate, basis=basis_text)
         elif method == "tiered":
-            base = self._text("tiered", basis=self._amount(basis or 0, currency))
+            base = self._text("tiered", basis=basis_text)
         else:
             base = self._text("fixed", amount=self._amount(rule.fixed_amount, currency))
-        name, user_id = employee
-        yours = self.to_employee or (user_id and user_id == self._uid)
         points_only = method == "fixed" and not rule.fixed_amount
         if points_only and points and not amount:
             if yours:
@@ -446,11 +544,7 @@ class _Explainer:
             return self._text("theirs_points", points=points_text, employee=name, rule=rule.name)
         if yours:
             sentence = self._text(
-                "yours",
-                base=base,
-                share=share_text,
-                amount=self._amount(amount, currency),
-                rule=rule.name,
+                "yours", base=base, share=share_text, amount=amount_text, rule=rule.name
             )
         else:
             sentence = self._text(
@@ -458,7 +552,7 @@ class _Explainer:
                 base=base,
                 share=share_text,
                 employee=name,
-                amount=self._amount(amount, currency),
+                amount=amount_text,
                 rule=rule.name,
             )
         if deal_capped:

@@ -54,6 +54,26 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
         )
         self.assertIn("your 67 % share", addressed)
 
+    def test_names_are_written_as_they_are_whatever_they_hold(self):
+        """A sentence is a template of its rule filled with each line's
+        figures and name: a rule or an employee named with ``%`` or with the
+        template's own marks is still written as named, each line with its
+        own employee."""
+        entry = self._split_deal()
+        rule_name = "紹介 100% %(amount)s %s \ue003"
+        entry.rule_id.sudo().name = rule_name
+        self.employee_support.sudo().name = "佐藤 \ue002 花子 %%"
+        engineer = self.credits(entry.lead_id, self.employee_engineer)
+        entries = (entry | engineer).with_user(self.user_manager).with_context(lang="en_US")
+        mine, theirs = entries.mapped("explanation")
+        self.assertIn("the 67 % share of 佐藤 \ue002 花子 %% = ", mine)
+        self.assertTrue(mine.endswith(f"— rule {rule_name}"), mine)
+        self.assertIn("the 33 % share of 鈴木 一郎 = ", theirs)
+        self.assertTrue(theirs.endswith(f"— rule {rule_name}"), theirs)
+        self.assertEqual(
+            sorted(entries._explained_for_employees().values()), sorted([mine, theirs])
+        )
+
     def test_an_adjustment_keeps_the_managers_words(self):
         entry = (
             self.env["crm.contribution"]
