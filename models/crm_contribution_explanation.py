@@ -268,7 +268,7 @@ _MARK = re.compile("([\ue001-\ue005])")
 
 # What a sentence says of a rule, read once per rule.
 _RuleFacts = namedtuple(
-    "_RuleFacts", "compute_method rate fixed_amount cap_per_deal cap_per_period name"
+    "_RuleFacts", "id compute_method rate fixed_amount cap_per_deal cap_per_period name"
 )
 
 
@@ -300,7 +300,7 @@ class _Explainer:
         self._amounts = {}
         self._shares = {}
         self._points = {}
-        # {(rule, employee, currency ids, flags): (% template, its figures) or False}
+        # {(rule id, currency ids, flags): (% template, its figures) or False}
         self._sentences = {}
         self._texts = None
         self._reasons = None
@@ -351,6 +351,7 @@ class _Explainer:
         facts = self._rules.get(rule.id)
         if facts is None:
             facts = self._rules[rule.id] = _RuleFacts(
+                rule.id,
                 rule.compute_method,
                 # Figures formatted outside _(): Babel cannot extract a call
                 # holding an f-string.
@@ -436,16 +437,17 @@ class _Explainer:
         employee = self._employees.get(employee_id)
         if employee is None:
             employee = self._employee_facts(self.env["hr.employee"].browse(employee_id))
+        # By position: a million lines in a workbook.
         return self._sentence(
             rule,
             employee,
             currency,
-            basis=basis or 0.0,
-            share=share or 0.0,
-            amount=amount or 0.0,
-            points=points or 0.0,
-            deal_capped=deal_capped,
-            period_capped=period_capped,
+            basis or 0.0,
+            share or 0.0,
+            amount or 0.0,
+            points or 0.0,
+            deal_capped,
+            period_capped,
         )
 
     def credit(self, rule, employee, currency, **figures):
@@ -478,11 +480,14 @@ class _Explainer:
             if len(self._shares) >= _MEMO_SIZE:
                 self._shares.clear()
             share_text = self._shares[share] = f"{float(share) * 100:.0f} %"
-        points_text = self._points.get(points) if points else None
-        if points_text is None:
-            if len(self._points) >= _MEMO_SIZE:
-                self._points.clear()
-            points_text = self._points[points] = format_points(points)
+        if points:
+            points_text = self._points.get(points)
+            if points_text is None:
+                if len(self._points) >= _MEMO_SIZE:
+                    self._points.clear()
+                points_text = self._points[points] = format_points(points)
+        else:
+            points_text = ""  # no sentence names points it does not have
         name, user_id = employee
         texts = (
             self._amount(basis or 0, currency) if rule.compute_method != "fixed" else "",
@@ -492,14 +497,24 @@ class _Explainer:
             name,
         )
         yours = bool(self.to_employee or (user_id and user_id == self._uid))
-        flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
-        key = (rule, currency._ids, flags)
+        # The flags as the bits of the template's key, a tuple of plain ints.
+        key = (
+            rule.id,
+            currency._ids,
+            yours
+            | bool(deal_capped) << 1
+            | bool(period_capped) << 2
+            | bool(points) << 3
+            | bool(amount) << 4,
+        )
         template = self._sentences.get(key)
         if template is None:
             if len(self._sentences) >= _MEMO_SIZE:
                 self._sentences.clear()
+            flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
             template = self._sentences[key] = self._template(rule, currency, flags, texts)
         if template is False:
+            flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
             return self._compose(rule, currency, flags, texts)
         text, figures = template
         return text % figures(texts)

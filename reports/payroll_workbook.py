@@ -47,43 +47,74 @@ LINE_FIGURES = (
 )
 
 
-def _read_ahead(cursor, size):
+class _ReadAhead:
     """The rows of ``cursor`` (a server-side cursor), ``size`` at a time,
     each batch fetched by a thread while the caller works on the one
-    before: at most two batches in memory. The thread uses only ``cursor``
-    (the driver lets one connection serve the caller's other queries
-    meanwhile, one statement at a time) and has stopped when this returns,
-    read to the end or not; its error is raised here."""
-    batches = queue.Queue(maxsize=1)
-    stop = threading.Event()
+    before: at most two batches in memory.
 
-    def fetch():
+    Started when made, so PostgreSQL may already work on the first batch
+    (for a sorted result, the whole sort) while the caller does something
+    else. The thread uses only ``cursor`` (the driver lets one connection
+    serve the caller's other queries meanwhile, one statement at a time);
+    its error is raised to the reader. Closed (the thread stopped, the
+    cursor closed) when read to the end, by ``close()`` or ``with``, or when
+    dropped."""
+
+    def __init__(self, cursor, size):
+        self._cursor = cursor
+        self._batches = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._fetch, args=(size,), name="everyone_sells_read_ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _fetch(self, size):
         try:
-            while not stop.is_set():
-                rows = cursor.fetchmany(size)
-                batches.put(rows)
+            while not self._stop.is_set():
+                rows = self._cursor.fetchmany(size)
+                self._batches.put(rows)
                 if not rows:
                     return
         except Exception as error:  # raised again by the reader
-            batches.put(error)
+            self._batches.put(error)
 
-    thread = threading.Thread(target=fetch, name="everyone_sells_read_ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            rows = batches.get()
-            if isinstance(rows, Exception):
-                raise rows
-            if not rows:
-                return
-            yield rows
-    finally:
-        stop.set()
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._closed:
+            raise StopIteration
+        rows = self._batches.get()
+        if isinstance(rows, Exception):
+            self.close()
+            raise rows
+        if not rows:
+            self.close()
+            raise StopIteration
+        return rows
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
         # A batch the reader no longer wants: the thread may be waiting to
         # hand it over.
         with contextlib.suppress(queue.Empty):
-            batches.get_nowait()
-        thread.join()
+            self._batches.get_nowait()
+        self._thread.join()
+        self._cursor.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_error):
+        self.close()
+
+    def __del__(self):
+        self.close()
 
 
 class CrmContributionPayrollWorkbook(models.AbstractModel):
@@ -93,7 +124,11 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     @api.model
     def _write(self, payout, stream):
         """Write ``payout``'s workbook to ``stream`` in the environment's language."""
-        write_workbook(stream, self._sheets(payout), properties=self._properties(payout))
+        # The sheets' cursors are closed when the workbook is written, or not.
+        with contextlib.ExitStack() as cursors:
+            write_workbook(
+                stream, self._sheets(payout, cursors), properties=self._properties(payout)
+            )
 
     @api.model
     def _properties(self, payout):
@@ -227,16 +262,17 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         """The rows of ``query``, a list of at most ``BATCH_ROWS`` at a time,
         from a server-side cursor on the export's connection: in its
         transaction, so it sees what was flushed, never the whole result in
-        memory. Closed when the caller stops reading, error or not.
+        memory. Closed when read to the end, closed, or dropped.
 
         Planned for reading every row, not the first few (a cursor's
         default, which may walk an index where one sort of the result is
         faster): ``cursor_tuple_fraction`` is 1 while it is declared.
 
-        Read one batch ahead (``_read_ahead``): PostgreSQL produces the next
-        batch while this one is written."""
+        Declared at once and read one batch ahead by a thread (``_ReadAhead``):
+        PostgreSQL produces the next batch while this one is written."""
         connection = self.env.cr._cnx
-        with connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}") as cursor:
+        cursor = connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}")
+        try:
             cursor.itersize = BATCH_ROWS
             [(previous,)] = self.env.execute_query(
                 SQL("SELECT current_setting('cursor_tuple_fraction')")
@@ -246,7 +282,10 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             self.env.execute_query(
                 SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
             )
-            yield from _read_ahead(cursor, BATCH_ROWS)
+        except Exception:
+            cursor.close()
+            raise
+        return _ReadAhead(cursor, BATCH_ROWS)
 
     @api.model
     def _plain_columns(self, model, alias, fnames):
@@ -306,7 +345,9 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         return known
 
     @api.model
-    def _sheets(self, payout):
+    def _sheets(self, payout, cursors):
+        """The workbook's sheets, for ``write_workbook``; the cursors they
+        read are registered on ``cursors`` (an ``ExitStack``) to be closed."""
         # Fifty thousand lines and a million entries: read as plain values
         # from a server-side cursor, a batch at a time, not value by value
         # through records (the ORM spent more than the whole workbook on it)
@@ -320,6 +361,9 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         workbook = self.with_company(payout.company_id)
         # Both sheets name the same employees: their identities read once.
         identities = {}
+        # The entries' cursor is declared first: PostgreSQL sorts the
+        # payout's entries while the payroll sheet is written.
+        entries = cursors.enter_context(workbook._batches(workbook._entry_query(payout)))
         return [
             workbook._sheet(
                 self.env._("Payroll"),
@@ -329,7 +373,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             workbook._column_sheet(
                 self.env._("Entries"),
                 workbook._entry_columns(),
-                workbook._entry_batches(payout, identities),
+                workbook._entry_batches(payout, identities, entries),
             ),
             workbook._sheet(
                 self.env._("Rules in force"), workbook._rule_columns(), workbook._rule_rows(payout)
@@ -386,8 +430,26 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 yield values
 
     @api.model
-    def _entry_batches(self, payout, identities):
-        """The values of the ledger entries of ``payout``, by employee and
+    def _entry_query(self, payout):
+        """The ledger entries of ``payout`` by employee and date: their
+        sentence facts first (``_employee_sentences().many`` reads rows that
+        start with them), then what only the sheet shows."""
+        return SQL(
+            """
+            SELECT %s, entry.date, entry.lead_name, entry.wage_type
+              FROM crm_contribution entry
+             WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
+          ORDER BY entry.employee_id, entry.date, entry.id
+            """,
+            self._plain_columns(self.env["crm.contribution"], "entry", LINE_COLUMNS),
+            SQL.identifier(PAYOUT_ENTRY_TABLE),
+            payout.id,
+        )
+
+    @api.model
+    def _entry_batches(self, payout, identities, batches):
+        """The values of the ledger entries of ``payout``, read from
+        ``batches`` (``_batches`` of ``_entry_query``), by employee and
         date, a batch at a time as {source: its column}, with each entry's
         sentence in its employee's language.
 
@@ -403,23 +465,22 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         treatment = self._treatments()
         treatments = {"incentive": treatment["incentive_entry"], "award": treatment["award"]}
         Entry = self.env["crm.contribution"]
-        # The sentence facts first (``_employee_sentences().many`` reads
-        # rows that start with them), then what only the sheet shows.
-        query = SQL(
-            """
-            SELECT %s, entry.date, entry.lead_name, entry.wage_type
-              FROM crm_contribution entry
-             WHERE entry.id IN (SELECT entry_id FROM %s WHERE payout_id = %s)
-          ORDER BY entry.employee_id, entry.date, entry.id
-            """,
-            self._plain_columns(Entry, "entry", LINE_COLUMNS),
-            SQL.identifier(PAYOUT_ENTRY_TABLE),
-            payout.id,
-        )
         width = len(LINE_COLUMNS)
         rule_names = {}
         sentences = Entry._employee_sentences()
-        for entries in self._batches(query):
+        # Every entry's employee has a line (Compute refuses others): their
+        # identities and sentence facts read before the cursor, so that no
+        # batch's query waits for the next batch being fetched.
+        [(line_employees,)] = self.env.execute_query(
+            SQL(
+                "SELECT ARRAY_AGG(employee_id) FROM crm_contribution_payout_line"
+                " WHERE payout_id = %s",
+                payout.id,
+            )
+        )
+        self._identities_of(set(line_employees or ()), identities)
+        sentences.know(set(line_employees or ()))
+        for entries in batches:
             columns = list(zip(*entries, strict=True))
             line = dict(zip(LINE_COLUMNS, columns, strict=False))
             dates, lead_names, wage_codes = columns[width:]

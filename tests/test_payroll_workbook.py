@@ -216,9 +216,41 @@ class TestPayrollWorkbookReadAhead(PayoutCase):
 
     def test_the_threads_error_is_raised_to_the_reader(self):
         class Broken:
+            closed = False
+
             def fetchmany(self, size):
                 raise ValueError("the connection broke")
 
+            def close(self):
+                self.closed = True
+
+        cursor = Broken()
         with self.assertRaisesRegex(ValueError, "the connection broke"):
-            list(payroll_workbook._read_ahead(Broken(), 10))
+            list(payroll_workbook._ReadAhead(cursor, 10))
         self.assertFalse(self.readers())
+        self.assertTrue(cursor.closed)
+
+    def test_an_export_that_fails_stops_its_readers(self):
+        """The entries' cursor is declared before the payroll sheet is
+        written (PostgreSQL sorts the entries meanwhile): an export that
+        fails on the payroll sheet still closes it."""
+        self.won_and_approved()
+        run = self.payout()
+        run.action_compute()
+        run.line_ids.write({"worked_hours": 160})
+        run.action_confirm()
+        workbook = type(self.env["crm.contribution.payroll.workbook"])
+
+        def broken(self, payout, identities):
+            raise ValueError("the payroll sheet broke")
+            yield  # a generator, as the sheet's rows are
+
+        with (
+            patch.object(workbook, "_payroll_rows", broken),
+            self.assertRaisesRegex(ValueError, "the payroll sheet broke"),
+        ):
+            run.action_export_xlsx()
+        self.assertFalse(self.readers())
+        # The transaction goes on: the workbook is written once nothing breaks.
+        run.action_export_xlsx()
+        self.assertTrue(run.xlsx_file)
