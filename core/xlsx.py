@@ -22,10 +22,14 @@ properties (title, subject, company).
 
 import datetime
 import math
+import queue
 import re
 import shutil
 import tempfile
+import threading
+import time
 import zipfile
+import zlib
 from decimal import Decimal
 from itertools import chain, islice, repeat
 from operator import ne
@@ -57,7 +61,11 @@ FORMATS = {
     "date": _NUMBER,
 }
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
-_SPOOL_BYTES = 8 * 1024 * 1024
+_SPOOL_BYTES = 1024 * 1024
+# Deflate's fastest level: a payroll workbook is mostly repeated XML.
+_LEVEL = 1
+# Bytes of a sheet handed to its deflating thread at a time.
+_DEFLATE_CHUNK = 1024 * 1024
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
@@ -176,13 +184,15 @@ def write_workbook(target, sheets, properties=None):
     ``creator``, ``company``, ``keywords`` and ``description``.
     """
     titles, names = [], []
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as book:
         for index, (title, headers, rows, *formats) in enumerate(sheets, start=1):
             titles.append(_sheet_title(title, titles))
-            with book.open(f"xl/worksheets/sheet{index}.xml", "w") as part:
-                last_cell = _write_sheet(
-                    part, headers, rows, formats[0] if formats else None, selected=index == 1
+            with _Deflater() as body:
+                start, last_cell = _write_sheet(
+                    body, headers, rows, formats[0] if formats else None, selected=index == 1
                 )
+                body.finish()
+                _add_deflated(book, f"xl/worksheets/sheet{index}.xml", start, body)
             names.append(_defined_names(index - 1, titles[-1], last_cell))
         indexes = range(1, len(titles) + 1)
         book.writestr(
@@ -259,15 +269,17 @@ def _column_letters(count):
     return letters
 
 
-def _write_sheet(part, headers, rows, formats, selected):
-    """Write one worksheet; return its last cell (``"P101"``), or None.
+def _write_sheet(body, headers, rows, formats, selected):
+    """Write one worksheet's rows and end to ``body``; return its start
+    (which holds the column widths, measured on the rows) and its last cell
+    (``"P101"``, or None).
 
     ``rows`` is read a batch of ``_BATCH_ROWS`` at a time and no batch is
     kept: each is turned into XML column by column (a column's cells share
     a type, so each column's values go through one loop: its cache of
     repeated texts, numbers and dates, or one escape of all its new texts
     at once), then the columns' cells are laid out row by row in C, into
-    the spooled body.
+    a thread that deflates them (``_Deflater``).
 
     The batch is the workbook's time (a million rows of ten cells): per
     cell, a lookup and one f-string; per text never seen, its share of
@@ -282,56 +294,184 @@ def _write_sheet(part, headers, rows, formats, selected):
     for column, header in zip(columns, headers, strict=True):
         column.text_width = _text_width(header) + 2  # + the filter button
     number = 1
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as body:
-        header_cells = "".join(
-            _text_cell(f"{letter}1", header, _HEADER)
-            for letter, header in zip(letters, headers, strict=True)
-        )
-        body.write(f'<row r="1">{header_cells}</row>'.encode())
-        for count, batch in _column_batches(rows):
-            width = len(batch)
-            if width > len(columns):
-                letters = _column_letters(width)
-                columns += [_Column(letter, _NUMBER) for letter in letters[len(columns) :]]
-            numbers = list(map(str, range(number + 1, number + 1 + count)))
-            number += count
-            cells = [
-                column.cells(values, numbers)
-                for column, values in zip(columns, batch, strict=False)
-            ]
-            del batch
-            starts = [f'<row r="{row}">' for row in numbers]
-            body.write(
-                "".join(
-                    chain.from_iterable(zip(starts, *cells, repeat("</row>"), strict=False))
-                ).encode()
-            )
-        last_row = number
-        last_cell = f"{letters[-1]}{last_row}" if letters else None
-        dimension = f"A1:{last_cell}" if last_cell else "A1"
-        cols = "".join(
-            f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
-            for i, width in enumerate(
-                _widths(
-                    [column.text_width for column in columns],
-                    [column.largest for column in columns],
-                    styles,
-                ),
-                start=1,
-            )
-        )
-        part.write(
-            _SHEET_START.format(
-                selected=' tabSelected="1"' if selected else "",
-                cols=cols,
-                dimension=dimension,
+    header_cells = "".join(
+        _text_cell(f"{letter}1", header, _HEADER)
+        for letter, header in zip(letters, headers, strict=True)
+    )
+    body.write(f'<row r="1">{header_cells}</row>'.encode())
+    for count, batch in _column_batches(rows):
+        width = len(batch)
+        if width > len(columns):
+            letters = _column_letters(width)
+            columns += [_Column(letter, _NUMBER) for letter in letters[len(columns) :]]
+        numbers = list(map(str, range(number + 1, number + 1 + count)))
+        number += count
+        cells = [
+            column.cells(values, numbers) for column, values in zip(columns, batch, strict=False)
+        ]
+        del batch
+        starts = [f'<row r="{row}">' for row in numbers]
+        body.write(
+            "".join(
+                chain.from_iterable(zip(starts, *cells, repeat("</row>"), strict=False))
             ).encode()
         )
-        body.seek(0)
-        shutil.copyfileobj(body, part)
+    last_row = number
+    last_cell = f"{letters[-1]}{last_row}" if letters else None
+    dimension = f"A1:{last_cell}" if last_cell else "A1"
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
+        for i, width in enumerate(
+            _widths(
+                [column.text_width for column in columns],
+                [column.largest for column in columns],
+                styles,
+            ),
+            start=1,
+        )
+    )
+    start = _SHEET_START.format(
+        selected=' tabSelected="1"' if selected else "",
+        cols=cols,
+        dimension=dimension,
+    ).encode()
     end = _SHEET_END if last_cell else _SHEET_END.replace('<autoFilter ref="{dimension}"/>', "")
-    part.write(end.format(dimension=dimension).encode())
-    return last_cell
+    body.write(end.format(dimension=dimension).encode())
+    return start, last_cell
+
+
+class _Deflater:
+    """A worksheet's rows and end, deflated by a thread as they are written
+    (zlib works without holding the interpreter) into a spooled file: the
+    sheet's start, which holds the column widths measured on the rows, is
+    deflated last and put before them by ``_add_deflated``. At most a few
+    chunks wait; the thread's error is raised to the writer."""
+
+    def __init__(self):
+        self.size = 0
+        self.crc = 0
+        # Closed by __exit__: the file outlives the thread, read by _add_deflated.
+        self.file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
+        self._compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._chunks = queue.Queue(maxsize=1)
+        self._pending = []
+        self._pending_size = 0
+        self._error = None
+        self._thread = threading.Thread(target=self._deflate, name="xlsx_deflate", daemon=True)
+        self._thread.start()
+
+    def _deflate(self):
+        try:
+            while (chunk := self._chunks.get()) is not None:
+                self.crc = zlib.crc32(chunk, self.crc)
+                self.size += len(chunk)
+                self.file.write(self._compressor.compress(chunk))
+            self.file.write(self._compressor.flush())
+        except Exception as error:  # raised again by the writer
+            self._error = error
+            while self._chunks.get() is not None:
+                pass  # the writer stops at its next write
+
+    def write(self, data):
+        if self._error:
+            raise self._error
+        # Handed over a few megabytes at a time: the thread deflates each
+        # without the interpreter, then waits for it once.
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= _DEFLATE_CHUNK:
+            self._hand_over()
+
+    def _hand_over(self):
+        if self._pending:
+            self._chunks.put(b"".join(self._pending))
+            self._pending.clear()
+            self._pending_size = 0
+
+    def finish(self):
+        """Wait until all that was written is deflated."""
+        if self._thread.is_alive():
+            self._hand_over()
+            self._chunks.put(None)
+            self._thread.join()
+        if self._error:
+            raise self._error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_error):
+        if self._thread.is_alive():
+            self._chunks.put(None)
+            self._thread.join()
+        self.file.close()
+
+
+def _add_deflated(book, name, start, body):
+    """Add the member ``name`` to the zip file ``book``: ``start`` deflated
+    here, then ``body``'s deflated rest. Two deflate streams make one when
+    the first ends with a sync flush (whole bytes, no final block), and the
+    member's CRC is the two parts' combined."""
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    head = compressor.compress(start) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o600 << 16  # as ZipFile.writestr
+    info.file_size = len(start) + body.size
+    info.compress_size = len(head) + body.file.tell()
+    info.CRC = crc32_combine(zlib.crc32(start), body.crc, body.size)
+    # As ZipFile.write does for a member it writes whole: its header, its
+    # data, and the central directory's new start.
+    info.header_offset = book.fp.tell()
+    book.fp.write(info.FileHeader())
+    book.fp.write(head)
+    body.file.seek(0)
+    shutil.copyfileobj(body.file, book.fp)
+    book.filelist.append(info)
+    book.NameToInfo[info.filename] = info
+    book.start_dir = book.fp.tell()
+
+
+def _gf2_times(matrix, vector):
+    total = 0
+    for row in matrix:
+        if not vector:
+            break
+        if vector & 1:
+            total ^= row
+        vector >>= 1
+    return total
+
+
+def _gf2_square(matrix):
+    return [_gf2_times(matrix, row) for row in matrix]
+
+
+def crc32_combine(crc1, crc2, length2):
+    """The CRC-32 of two pieces from each one's and the second's length
+    (zlib's ``crc32_combine``, which Python's zlib does not offer)."""
+    if length2 <= 0:
+        return crc1
+    # The operator for one zero bit, then for two and four.
+    odd = [0xEDB88320] + [1 << bit for bit in range(31)]
+    even = _gf2_square(odd)
+    odd = _gf2_square(even)
+    while True:
+        # Apply zeros to crc1 (the first square puts the operator for one
+        # zero byte, eight zero bits, in even).
+        even = _gf2_square(odd)
+        if length2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+        odd = _gf2_square(even)
+        if length2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        length2 >>= 1
+        if not length2:
+            break
+    return crc1 ^ crc2
 
 
 class Columns:

@@ -170,33 +170,31 @@ class _EmployeeSentences:
         explainer = self.explainers.get(lang)
         if explainer is None:
             explainer = self.explainers[lang] = _Explainer(self.entries.with_context(lang=lang).env)
-            explainer.know_employees(self.facts)
+            explainer.share_employees(self.facts)
         return explainer
 
     def know(self, employee_ids):
-        """Read the employees ``employee_ids`` not read yet, in one go."""
-        missing = {
+        """Read the employees ``employee_ids`` not read yet, a few thousand
+        a query (what a workbook keeps of fifty thousand, not their rows)."""
+        missing = sorted(
             employee_id
-            for employee_id in employee_ids
+            for employee_id in set(employee_ids)
             if employee_id and employee_id not in self.langs
-        }
-        if not missing:
-            return
-        # Only what the sentences need, in one query, not every column of a
-        # few thousand employees, users and partners through their records.
-        employees = self.entries.env["hr.employee"].browse(missing)
-        facts = {}
-        for employee_id, (name, user_id, lang) in employees._everyone_sells_facts(
-            self.fallback
-        ).items():
-            self.langs[employee_id] = lang
-            facts[employee_id] = (name, user_id or False)
-        self.facts.update(facts)
-        for explainer in self.explainers.values():
-            explainer.know_employees(facts)
+        )
+        Employee = self.entries.env["hr.employee"]
+        for start in range(0, len(missing), _EMPLOYEES_A_QUERY):
+            # Only what the sentences need, not every column of the
+            # employees, users and partners through their records.
+            employees = Employee.browse(missing[start : start + _EMPLOYEES_A_QUERY])
+            for employee_id, (name, user_id, lang) in employees._everyone_sells_facts(
+                self.fallback
+            ).items():
+                self.langs[employee_id] = lang
+                # One dict, shared by every language's explainer.
+                self.facts[employee_id] = (name, user_id or False)
         # An employee without a record (none here) writes in the fallback.
-        for employee_id in missing - self.langs.keys():
-            self.langs[employee_id] = self.fallback
+        for employee_id in missing:
+            self.langs.setdefault(employee_id, self.fallback)
 
     def _complete(self, line, lines):
         """Add to ``lines`` the lines ``line`` reverses that it misses (a
@@ -258,6 +256,8 @@ LINE_COLUMNS = (
 LedgerLine = namedtuple("LedgerLine", LINE_COLUMNS)
 _LINE_WIDTH = len(LINE_COLUMNS)
 
+# Employees whose sentence facts are read in one query.
+_EMPLOYEES_A_QUERY = 5000
 # How many amounts, shares, points and sentence templates an explainer keeps.
 _MEMO_SIZE = 4096
 # Where a line's basis, share, amount, points and name go in a sentence template
@@ -370,9 +370,10 @@ class _Explainer:
             facts = self._employees[employee.id] = (employee.name, employee.user_id.id)
         return facts
 
-    def know_employees(self, facts):
-        """Take the employees' {id: (name, user id)} read by the caller."""
-        self._employees.update(facts)
+    def share_employees(self, facts):
+        """Read the employees' {id: (name, user id)} from ``facts``, which
+        the caller keeps up to date (and this completes)."""
+        self._employees = facts
 
     def entry(self, entry):
         if entry.reversed_entry_id:

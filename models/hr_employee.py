@@ -46,8 +46,10 @@ class HrEmployee(models.Model):
                 list(self.ids),
             )
         )
+        # A handful of languages: each one string, not one per employee.
+        langs = {}
         return {
-            employee_id: (name, user_id, lang or fallback)
+            employee_id: (name, user_id, langs.setdefault(lang or fallback, lang or fallback))
             for employee_id, name, user_id, lang in rows
         }
 

@@ -28,7 +28,7 @@ from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
 
 # Rows fetched from the server-side cursor at a time: the memory a sheet
 # needs, whatever the payout's size.
-BATCH_ROWS = 5000
+BATCH_ROWS = 2000
 # The figures of a payout line the payroll sheet shows as they are stored
 # (0 when empty), each its spec's source.
 LINE_FIGURES = (
@@ -329,9 +329,12 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     def _identities_of(self, employee_ids, known):
         """``_employee_identities``, reading only the employees not in ``known``
         (which it completes)."""
-        missing = {employee_id for employee_id in employee_ids if employee_id not in known}
-        if missing:
-            known.update(self._employee_identities(missing))
+        missing = sorted(
+            employee_id for employee_id in set(employee_ids) if employee_id not in known
+        )
+        # A few thousand a query: the rows of fifty thousand are not held.
+        for start in range(0, len(missing), BATCH_ROWS):
+            known.update(self._employee_identities(missing[start : start + BATCH_ROWS]))
         return known
 
     @api.model

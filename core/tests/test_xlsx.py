@@ -1,8 +1,10 @@
 import datetime
 import io
+import threading
 import time
 import weakref
 import zipfile
+import zlib
 from decimal import Decimal
 
 import openpyxl
@@ -314,3 +316,37 @@ def test_columns_write_what_the_same_rows_write():
     assert sheets[0] == sheets[1]
     with pytest.raises(ValueError):
         write_workbook(io.BytesIO(), [("S", ["a", "b"], xlsx.Columns([[["x", "y"], [1]]]))])
+
+
+def test_sheets_are_deflated_as_written_and_read_back_whole():
+    """A sheet's rows are deflated by a thread as they are written, its
+    start (with the widths) last, before them: one valid member, its CRC
+    right, for zipfile and for openpyxl."""
+    stream = io.BytesIO()
+    rows = [[f"社員{index}", index * 1.5, f"説明 {index} " * 3] for index in range(30_000)]
+    write_workbook(stream, [("S", ["氏名", "額", "説明"], iter(rows)), ("T", ["x"], [])])
+    with zipfile.ZipFile(stream) as archive:
+        assert archive.testzip() is None
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert xml.startswith("<?xml") and xml.endswith("</worksheet>")
+    assert xml.count("<row ") == 30_001
+    sheet = _read(stream)["S"]
+    assert sheet["A30001"].value == "社員29999"
+    assert sheet["B30001"].value == 29999 * 1.5
+
+
+@pytest.mark.parametrize("sizes", [(0, 10), (10, 0), (1, 1), (5000, 123_457), (70_000, 3)])
+def test_crc32_of_two_pieces_combined(sizes):
+    first, second = (bytes((index * 7 + size) % 256 for index in range(size)) for size in sizes)
+    combined = xlsx.crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second))
+    assert combined == zlib.crc32(first + second)
+
+
+def test_an_error_while_writing_a_sheet_stops_its_deflater():
+    def rows():
+        yield ["a"]
+        raise RuntimeError("the rows broke")
+
+    with pytest.raises(RuntimeError, match="the rows broke"):
+        write_workbook(io.BytesIO(), [("S", ["h"], rows())])
+    assert not [thread for thread in threading.enumerate() if thread.name == "xlsx_deflate"]
