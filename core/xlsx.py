@@ -8,9 +8,11 @@ formula at all).
 A small SpreadsheetML writer of its own, not a general library: payroll
 workbooks are tens of thousands of plain cells (text, numbers, dates), and
 writing their XML directly is much faster than a general writer's
-per-cell calls (bench/RESULTS.md's xlsx figures). The rows are serialized as they come into a
-spooled temporary file (memory up to a few megabytes, disk beyond), because
-the column widths, measured on the content, precede the rows in the file.
+per-cell calls (bench/RESULTS.md's xlsx figures). The rows are serialized
+a batch at a time, column by column, as they come, and deflated by a thread
+into a spooled temporary file (memory up to a megabyte, disk beyond): the
+column widths, measured on the content, precede the rows in the file, so a
+sheet's start is deflated last and put before them.
 
 What payroll staff get without reformatting a cell: each column may carry a
 format (``yen`` ``¥#,##0``, ``hours`` and ``decimal`` with two decimals,

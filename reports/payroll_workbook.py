@@ -7,8 +7,9 @@ the addon's own SpreadsheetML writer (:mod:`..core.xlsx`): yen as
 ``¥#,##0``, hours with two decimals, hourly bases with three, dates as dates.
 
 In constant memory: the lines and entries are read from a server-side
-cursor in the export's transaction, a batch at a time, and handed to the
-writer row by row; no sheet is ever held as a list.
+cursor in the export's transaction, a batch at a time (a thread fetches
+the next one meanwhile), and handed to the writer a row at a time (lines)
+or a column per batch (entries); no sheet is ever held as a list.
 """
 
 import contextlib
