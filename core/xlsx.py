@@ -272,7 +272,7 @@ def _column_letters(count):
 
 
 def _write_sheet(body, headers, rows, formats, selected):
-    """Write one worksheet's rows and end to ``body``; return its start
+    """Add one worksheet's rows and end to ``body``; return its start
     (which holds the column widths, measured on the rows) and its last cell
     (``"P101"``, or None).
 
@@ -300,7 +300,7 @@ def _write_sheet(body, headers, rows, formats, selected):
         _text_cell(f"{letter}1", header, _HEADER)
         for letter, header in zip(letters, headers, strict=True)
     )
-    body.write(f'<row r="1">{header_cells}</row>'.encode())
+    body.add(f'<row r="1">{header_cells}</row>'.encode())
     for count, batch in _column_batches(rows):
         width = len(batch)
         if width > len(columns):
@@ -313,7 +313,7 @@ def _write_sheet(body, headers, rows, formats, selected):
         ]
         del batch
         starts = [f'<row r="{row}">' for row in numbers]
-        body.write(
+        body.add(
             "".join(
                 chain.from_iterable(zip(starts, *cells, repeat("</row>"), strict=False))
             ).encode()
@@ -338,7 +338,7 @@ def _write_sheet(body, headers, rows, formats, selected):
         dimension=dimension,
     ).encode()
     end = _SHEET_END if last_cell else _SHEET_END.replace('<autoFilter ref="{dimension}"/>', "")
-    body.write(end.format(dimension=dimension).encode())
+    body.add(end.format(dimension=dimension).encode())
     return start, last_cell
 
 
@@ -374,7 +374,7 @@ class _Deflater:
             while self._chunks.get() is not None:
                 pass  # the writer stops at its next write
 
-    def write(self, data):
+    def add(self, data):
         if self._error:
             raise self._error
         # Handed over a few megabytes at a time: the thread deflates each

@@ -242,8 +242,8 @@ class TestPayrollWorkbookReadAhead(PayoutCase):
         workbook = type(self.env["crm.contribution.payroll.workbook"])
 
         def broken(self, payout, identities):
+            yield from ()  # a generator, as the sheet's rows are
             raise ValueError("the payroll sheet broke")
-            yield  # a generator, as the sheet's rows are
 
         with (
             patch.object(workbook, "_payroll_rows", broken),
