@@ -8,8 +8,8 @@ the addon's own SpreadsheetML writer (:mod:`..core.xlsx`): yen as
 
 In constant memory: the lines and entries are read from a server-side
 cursor in the export's transaction, a batch at a time (a thread fetches
-the next one meanwhile), and handed to the writer a row at a time (lines)
-or a column per batch (entries); no sheet is ever held as a list.
+the next one meanwhile), and handed to the writer a column per batch; no
+sheet is ever held as a list.
 """
 
 import contextlib
@@ -166,7 +166,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     @api.model
     def _payroll_columns(self):
         """The payroll sheet's columns; a source is a line figure of
-        ``LINE_FIGURES`` or a value ``_payroll_rows`` derives."""
+        ``LINE_FIGURES`` or a value ``_payroll_batches`` derives."""
         return [
             ColumnSpec(self.env._("Employee ID"), "employee_key", "text"),
             ColumnSpec(self.env._("Employee"), "employee_name", "text"),
@@ -369,10 +369,10 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         # payout's entries while the payroll sheet is written.
         entries = cursors.enter_context(workbook._batches(workbook._entry_query(payout)))
         return [
-            workbook._sheet(
+            workbook._column_sheet(
                 self.env._("Payroll"),
                 workbook._payroll_columns(),
-                workbook._payroll_rows(payout, identities),
+                workbook._payroll_batches(payout, identities),
             ),
             workbook._column_sheet(
                 self.env._("Entries"),
@@ -385,9 +385,9 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         ]
 
     @api.model
-    def _payroll_rows(self, payout, identities):
-        """The values of each line of ``payout``, by department, as the
-        writer asks for them."""
+    def _payroll_batches(self, payout, identities):
+        """The values of the lines of ``payout``, by department, a batch at a
+        time as {source: its column}."""
         query = SQL(
             """
             SELECT line.employee_id, line.department_id, line.workplace_state_id, line.warning,
@@ -397,41 +397,44 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
              WHERE line.payout_id = %s
           ORDER BY department.name NULLS FIRST, line.id
             """,
+            # As float8: converted by the driver, not by a Python function
+            # per value as the ORM's numeric columns are.
             SQL(", ").join(
-                SQL("COALESCE(%s, 0)", SQL.identifier("line", fname)) for fname in LINE_FIGURES
+                SQL("COALESCE(%s, 0)::float8", SQL.identifier("line", fname))
+                for fname in LINE_FIGURES
             ),
             payout.id,
         )
         treatment = self._treatments()
-        period = {
-            "date_from": payout.date_from,
-            "date_to": payout.date_to,
-            "payment_date": payout.payment_date,
-        }
+        withholding, insurance = treatment["withholding"], treatment["social_insurance"]
+        award_treatment = treatment["award"]
         departments, prefectures = {}, {}
         for lines in self._batches(query):
-            self._names_of("hr.department", {line[1] for line in lines}, departments)
-            self._names_of(
-                "res.country.state", {line[2] for line in lines}, prefectures, prefecture_label
+            employee_ids, department_ids, state_ids, warnings, *figures = zip(*lines, strict=True)
+            self._names_of("hr.department", set(department_ids), departments)
+            self._names_of("res.country.state", set(state_ids), prefectures, prefecture_label)
+            employees = self._identities_of(set(employee_ids), identities)
+            identity = list(map(employees.__getitem__, employee_ids))
+            values = dict(zip(LINE_FIGURES, figures, strict=True))
+            count = len(lines)
+            incentive = values["incentive_amount"]
+            values.update(
+                employee_key=[key for key, _name in identity],
+                employee_name=[name for _key, name in identity],
+                department=list(map(departments.get, department_ids)),
+                workplace_prefecture=list(map(prefectures.get, state_ids)),
+                date_from=[payout.date_from] * count,
+                date_to=[payout.date_to] * count,
+                payment_date=[payout.payment_date] * count,
+                incentive_withholding=[withholding if amount else None for amount in incentive],
+                incentive_social_insurance=[insurance if amount else None for amount in incentive],
+                hourly_base=[round(rate, 3) for rate in values["hourly_base"]],
+                award_treatment=[
+                    award_treatment if amount else None for amount in values["award_amount"]
+                ],
+                warning=[warning or "" for warning in warnings],
             )
-            employees = self._identities_of({line[0] for line in lines}, identities)
-            for employee_id, department_id, state_id, warning, *figures in lines:
-                values = dict(zip(LINE_FIGURES, figures, strict=True))
-                incentive, award = values["incentive_amount"], values["award_amount"]
-                values["employee_key"], values["employee_name"] = employees[employee_id]
-                values.update(
-                    period,
-                    department=departments.get(department_id),
-                    workplace_prefecture=prefectures.get(state_id),
-                    incentive_withholding=treatment["withholding"] if incentive else None,
-                    incentive_social_insurance=(
-                        treatment["social_insurance"] if incentive else None
-                    ),
-                    hourly_base=round(values["hourly_base"], 3),
-                    award_treatment=treatment["award"] if award else None,
-                    warning=warning or "",
-                )
-                yield values
+            yield values
 
     @api.model
     def _entry_query(self, payout):

@@ -246,7 +246,7 @@ class TestPayrollWorkbookReadAhead(PayoutCase):
             raise ValueError("the payroll sheet broke")
 
         with (
-            patch.object(workbook, "_payroll_rows", broken),
+            patch.object(workbook, "_payroll_batches", broken),
             self.assertRaisesRegex(ValueError, "the payroll sheet broke"),
         ):
             run.action_export_xlsx()
