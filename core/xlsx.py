@@ -346,8 +346,8 @@ class _Deflater:
     """A worksheet's rows and end, deflated by a thread as they are written
     (zlib works without holding the interpreter) into a spooled file: the
     sheet's start, which holds the column widths measured on the rows, is
-    deflated last and put before them by ``_add_deflated``. At most a few
-    chunks wait; the thread's error is raised to the writer."""
+    deflated last and put before them by ``_add_deflated``. At most a
+    megabyte waits; the thread's error is raised to the writer."""
 
     def __init__(self):
         self.size = 0
@@ -377,8 +377,8 @@ class _Deflater:
     def add(self, data):
         if self._error:
             raise self._error
-        # Handed over a few megabytes at a time: the thread deflates each
-        # without the interpreter, then waits for it once.
+        # Handed over a megabyte at a time: the thread deflates each without
+        # the interpreter, then waits for it once.
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= _DEFLATE_CHUNK:
@@ -394,18 +394,20 @@ class _Deflater:
         """Wait until all that was written is deflated."""
         if self._thread.is_alive():
             self._hand_over()
-            self._chunks.put(None)
-            self._thread.join()
+        self._stop()
         if self._error:
             raise self._error
+
+    def _stop(self):
+        if self._thread.is_alive():
+            self._chunks.put(None)
+            self._thread.join()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_error):
-        if self._thread.is_alive():
-            self._chunks.put(None)
-            self._thread.join()
+        self._stop()
         self.file.close()
 
 
@@ -454,25 +456,18 @@ def crc32_combine(crc1, crc2, length2):
     (zlib's ``crc32_combine``, which Python's zlib does not offer)."""
     if length2 <= 0:
         return crc1
-    # The operator for one zero bit, then for two and four.
-    odd = [0xEDB88320] + [1 << bit for bit in range(31)]
-    even = _gf2_square(odd)
-    odd = _gf2_square(even)
-    while True:
-        # Apply zeros to crc1 (the first square puts the operator for one
-        # zero byte, eight zero bits, in even).
-        even = _gf2_square(odd)
+    # The operator that appends one zero bit to a CRC, squared three times:
+    # one zero byte. Then crc1 gets length2 zero bytes, a power of two of
+    # them for each bit of length2, the operator squared from bit to bit.
+    operator = [0xEDB88320] + [1 << bit for bit in range(31)]
+    for _times in range(3):
+        operator = _gf2_square(operator)
+    while length2:
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
-        if not length2:
-            break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
+        if length2:
+            operator = _gf2_square(operator)
     return crc1 ^ crc2
 
 
@@ -614,6 +609,10 @@ class _Column:
             tails = [
                 self._tail(value, number) for value, number in zip(values, numbers, strict=True)
             ]
+        return self._cells(tails, numbers)
+
+    def _cells(self, tails, numbers):
+        """Each cell, its reference then its ``tails`` (``""``: no cell)."""
         opening = self.opening
         return [
             f'{opening}{number}"{tail}' if tail else ""
@@ -633,13 +632,9 @@ class _Column:
             or _CONTROL.search(joined)
             or ("_x" in joined and _ILLEGAL.search(joined))
         ):
-            tails = [_text_tail(text) if text else "" for text in texts]
-            opening = self.opening
-            return [
-                f'{opening}{number}"{tail}' if tail else ""
-                for number, tail in zip(numbers, tails, strict=True)
-            ]
-        escaped = joined.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            return self._cells([_text_tail(text) if text else "" for text in texts], numbers)
+        escaped = _escape(joined)
+        # The tail _text_tail writes for such a text, with the cell's start.
         opening = self.opening
         return [
             f'{opening}{number}" t="inlineStr"><is><t>{text}</t></is></c>' if text else ""
@@ -719,6 +714,11 @@ def _text_cell(ref, text, style=0):
     return f'<c r="{ref}"{_text_tail(text, style)}'
 
 
+def _escape(text):
+    """xml.sax.saxutils.escape's three replacements, without its layers."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
 def _text_tail(text, style=0):
     """A text's cell after its reference: always an inline string, never a
     formula, whatever it starts with."""
@@ -732,6 +732,4 @@ def _text_tail(text, style=0):
         text = _ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     style = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    # xml.sax.saxutils.escape's three replacements, without its layers.
-    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-    return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'

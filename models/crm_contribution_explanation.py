@@ -498,24 +498,14 @@ class _Explainer:
             name,
         )
         yours = bool(self.to_employee or (user_id and user_id == self._uid))
-        # The flags as the bits of the template's key, a tuple of plain ints.
-        key = (
-            rule.id,
-            currency._ids,
-            yours
-            | bool(deal_capped) << 1
-            | bool(period_capped) << 2
-            | bool(points) << 3
-            | bool(amount) << 4,
-        )
+        flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
+        key = (rule.id, currency._ids, flags)
         template = self._sentences.get(key)
         if template is None:
             if len(self._sentences) >= _MEMO_SIZE:
                 self._sentences.clear()
-            flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
             template = self._sentences[key] = self._template(rule, currency, flags, texts)
         if template is False:
-            flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
             return self._compose(rule, currency, flags, texts)
         text, figures = template
         return text % figures(texts)

@@ -339,6 +339,14 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         return known
 
     @api.model
+    def _identity_columns(self, employee_ids, identities):
+        """The employee key and name of each of ``employee_ids`` (one per
+        row), as two columns; ``_identities_of`` reads those not known."""
+        known = self._identities_of(set(employee_ids), identities)
+        identity = list(map(known.__getitem__, employee_ids))
+        return [key for key, _name in identity], [name for _key, name in identity]
+
+    @api.model
     def _names_of(self, model, ids, known, name=None):
         """{id: name} of the records ``ids`` of ``model``, archived ones
         included, reading only those not in ``known`` (which it completes)."""
@@ -413,14 +421,13 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             employee_ids, department_ids, state_ids, warnings, *figures = zip(*lines, strict=True)
             self._names_of("hr.department", set(department_ids), departments)
             self._names_of("res.country.state", set(state_ids), prefectures, prefecture_label)
-            employees = self._identities_of(set(employee_ids), identities)
-            identity = list(map(employees.__getitem__, employee_ids))
+            keys, names = self._identity_columns(employee_ids, identities)
             values = dict(zip(LINE_FIGURES, figures, strict=True))
             count = len(lines)
             incentive = values["incentive_amount"]
             values.update(
-                employee_key=[key for key, _name in identity],
-                employee_name=[name for _key, name in identity],
+                employee_key=keys,
+                employee_name=names,
                 department=list(map(departments.get, department_ids)),
                 workplace_prefecture=list(map(prefectures.get, state_ids)),
                 date_from=[payout.date_from] * count,
@@ -476,8 +483,8 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         rule_names = {}
         sentences = Entry._employee_sentences()
         # Every entry's employee has a line (Compute refuses others): their
-        # identities and sentence facts read before the cursor, so that no
-        # batch's query waits for the next batch being fetched.
+        # identities and sentence facts read before the first batch, so that
+        # no batch's query waits for the next batch being fetched.
         [(line_employees,)] = self.env.execute_query(
             SQL(
                 "SELECT ARRAY_AGG(employee_id) FROM crm_contribution_payout_line"
@@ -485,24 +492,24 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 payout.id,
             )
         )
-        self._identities_of(set(line_employees or ()), identities)
-        sentences.know(set(line_employees or ()))
+        line_employees = set(line_employees or ())
+        self._identities_of(line_employees, identities)
+        sentences.know(line_employees)
         for entries in batches:
             columns = list(zip(*entries, strict=True))
             line = dict(zip(LINE_COLUMNS, columns, strict=False))
             dates, lead_names, wage_codes = columns[width:]
             # The right to read these entries, as reading their sentences asks.
             Entry.browse(line["id"]).check_access("read")
-            employees = self._identities_of(set(line["employee_id"]), identities)
+            keys, names = self._identity_columns(line["employee_id"], identities)
             self._names_of("crm.contribution.rule", set(line["rule_id"]), rule_names)
             # The credits the batch's reversals cancel, in one query.
             reversed_ids = set(line["reversed_entry_id"]) - {None}
             lines = Entry._explanation_lines(reversed_ids) if reversed_ids else {}
-            identity = list(map(employees.__getitem__, line["employee_id"]))
             yield {
                 "date": dates,
-                "employee_key": [key for key, _name in identity],
-                "employee_name": [name for _key, name in identity],
+                "employee_key": keys,
+                "employee_name": names,
                 "lead_name": [name or "" for name in lead_names],
                 "rule": [rule_names.get(rule_id) or "" for rule_id in line["rule_id"]],
                 "wage_type": [wage_types.get(code, "") for code in wage_codes],
