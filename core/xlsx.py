@@ -86,6 +86,10 @@ _SHEET_TYPE = (
     '<Override PartName="/xl/worksheets/sheet{index}.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
 )
+_SHARED_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
 _ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
 <Relationship Id="rId1" \
@@ -125,6 +129,11 @@ _SHEET_REL = (
     '<Relationship Id="rId{index}" '
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
     'Target="worksheets/sheet{index}.xml"/>'
+)
+_SHARED_REL = (
+    '<Relationship Id="rIdSharedStrings" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    'Target="sharedStrings.xml"/>'
 )
 # Fonts: regular, bold. Fills: the two Excel requires, then the header's
 # grey. Borders: none, thin. Number formats: 164 = date, 3 = "#,##0",
@@ -186,20 +195,31 @@ def write_workbook(target, sheets, properties=None):
     ``creator``, ``company``, ``keywords`` and ``description``.
     """
     titles, names = [], []
+    shared = _SharedStrings()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as book:
         for index, (title, headers, rows, *formats) in enumerate(sheets, start=1):
             titles.append(_sheet_title(title, titles))
             with _Deflater() as body:
                 start, last_cell = _write_sheet(
-                    body, headers, rows, formats[0] if formats else None, selected=index == 1
+                    body,
+                    headers,
+                    rows,
+                    formats[0] if formats else None,
+                    selected=index == 1,
+                    shared=shared,
                 )
                 body.finish()
                 _add_deflated(book, f"xl/worksheets/sheet{index}.xml", start, body)
             names.append(_defined_names(index - 1, titles[-1], last_cell))
         indexes = range(1, len(titles) + 1)
+        if shared.indexes:
+            book.writestr("xl/sharedStrings.xml", shared.xml())
         book.writestr(
             "[Content_Types].xml",
-            _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(index=i) for i in indexes)),
+            _CONTENT_TYPES.format(
+                sheets="".join(_SHEET_TYPE.format(index=i) for i in indexes)
+                + (_SHARED_TYPE if shared.indexes else "")
+            ),
         )
         book.writestr("_rels/.rels", _ROOT_RELS)
         book.writestr(
@@ -214,7 +234,10 @@ def write_workbook(target, sheets, properties=None):
         )
         book.writestr(
             "xl/_rels/workbook.xml.rels",
-            _WORKBOOK_RELS.format(sheets="".join(_SHEET_REL.format(index=i) for i in indexes)),
+            _WORKBOOK_RELS.format(
+                sheets="".join(_SHEET_REL.format(index=i) for i in indexes)
+                + (_SHARED_REL if shared.indexes else "")
+            ),
         )
         book.writestr("xl/styles.xml", _STYLES)
         properties = {key: escape(str(value or "")) for key, value in (properties or {}).items()}
@@ -271,7 +294,7 @@ def _column_letters(count):
     return letters
 
 
-def _write_sheet(body, headers, rows, formats, selected):
+def _write_sheet(body, headers, rows, formats, selected, shared=None):
     """Add one worksheet's rows and end to ``body``; return its start
     (which holds the column widths, measured on the rows) and its last cell
     (``"P101"``, or None).
@@ -290,7 +313,7 @@ def _write_sheet(body, headers, rows, formats, selected):
     styles = [FORMATS[name or "number"] for name in (formats or ())]
     letters = _column_letters(len(headers))
     columns = [
-        _Column(letter, styles[index] if index < len(styles) else _NUMBER)
+        _Column(letter, styles[index] if index < len(styles) else _NUMBER, shared)
         for index, letter in enumerate(letters)
     ]
     for column, header in zip(columns, headers, strict=True):
@@ -305,19 +328,17 @@ def _write_sheet(body, headers, rows, formats, selected):
         width = len(batch)
         if width > len(columns):
             letters = _column_letters(width)
-            columns += [_Column(letter, _NUMBER) for letter in letters[len(columns) :]]
+            columns += [_Column(letter, _NUMBER, shared) for letter in letters[len(columns) :]]
         numbers = list(map(str, range(number + 1, number + 1 + count)))
         number += count
-        cells = [
-            column.cells(values, numbers) for column, values in zip(columns, batch, strict=False)
-        ]
+        # Each row laid out by one join of its pieces: its start, then
+        # each column's (see _Column.cells), then its end.
+        pieces = [[f'<row r="{row}">' for row in numbers]]
+        for column, values in zip(columns, batch, strict=False):
+            pieces += column.cells(values, numbers)
         del batch
-        starts = [f'<row r="{row}">' for row in numbers]
-        body.add(
-            "".join(
-                chain.from_iterable(zip(starts, *cells, repeat("</row>"), strict=False))
-            ).encode()
-        )
+        pieces.append(repeat("</row>"))
+        body.add("".join(chain.from_iterable(zip(*pieces, strict=False))).encode())
     last_row = number
     last_cell = f"{letters[-1]}{last_row}" if letters else None
     dimension = f"A1:{last_cell}" if last_cell else "A1"
@@ -484,6 +505,92 @@ class Columns:
         self.batches = batches
 
 
+class _SharedStrings:
+    """The workbook's shared strings: the texts columns keep (names, rules,
+    types, treatments, which repeat down a sheet), each written once, in
+    ``xl/sharedStrings.xml``, and each of its cells a short reference.
+    Texts past ``_SHARED_TEXT_LENGTH`` characters, or once the table holds
+    ``_SHARED_TEXTS``, are written inline: the table's memory is bounded."""
+
+    __slots__ = ("indexes",)
+
+    def __init__(self):
+        self.indexes = {}
+
+    def index(self, text):
+        """``text``'s index in the table, added if new; None: inline."""
+        index = self.indexes.get(text)
+        if index is None:
+            if len(text) > _SHARED_TEXT_LENGTH or len(self.indexes) >= _SHARED_TEXTS:
+                return None
+            index = self.indexes[text] = len(self.indexes)
+        return index
+
+    def xml(self):
+        """The table's part, its texts in index order (a dict keeps them)."""
+        count = len(self.indexes)
+        items = "".join(f"<si>{_text_element(text)}</si>" for text in self.indexes)
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{count}" uniqueCount="{count}">{items}</sst>'
+        )
+
+
+class Filled:
+    """A column's texts for one batch of ``Columns``, given as ``%``
+    templates and the texts that fill them: row i's text is
+    ``templates[i] % figures[i]``, or ``figures[i][0]`` alone where the
+    template is None. Written without making the texts: each template and
+    each figure is checked and escaped once, and each cell is made by one
+    ``%`` (a million sentences from a few hundred templates)."""
+
+    __slots__ = ("figures", "templates")
+
+    def __init__(self, templates, figures):
+        self.templates = templates
+        self.figures = figures
+
+    def __len__(self):
+        return len(self.templates)
+
+    def texts(self):
+        """The texts themselves."""
+        return [
+            figures[0] if template is None else template % figures
+            for template, figures in zip(self.templates, self.figures, strict=True)
+        ]
+
+
+class _NotPlain(Exception):
+    """A template or figure a cell cannot take as it is (see ``_Column._fill``)."""
+
+
+class _Refused:
+    """What a ``Filled`` column keeps for a template or figure that needs
+    more than escaping: any cell made with it raises ``_NotPlain``, and the
+    batch is written from its texts."""
+
+    __slots__ = ()
+
+    def __str__(self):
+        raise _NotPlain
+
+    def __mod__(self, _values):
+        raise _NotPlain
+
+
+_REFUSED = _Refused()
+# The shared strings' bounds: texts longer than this are written inline
+# (they seldom repeat), as all texts are once the table holds this many.
+_SHARED_TEXT_LENGTH = 100
+_SHARED_TEXTS = 65_536
+# A figure longer than this is written from its text (a cell holds at most
+# _MAX_TEXT characters: a template of a few figures stays within it).
+_MAX_FIGURE = 1000
+_MAX_FIGURES = 8
+
+
 def _column_batches(rows):
     """(row count, columns) of each batch of ``rows``: taken
     ``_BATCH_ROWS`` rows at a time (short rows filled with blanks), or as
@@ -492,6 +599,8 @@ def _column_batches(rows):
         for batch in rows.batches:
             batch = list(batch)
             count = len(batch[0]) if batch else 0
+            if any(len(column) != count for column in batch):
+                raise ValueError("The columns of a batch are not of one length.")
             if count:
                 yield count, batch
         return
@@ -534,18 +643,24 @@ class _Column:
 
     __slots__ = (
         "dates",
+        "figures",
+        "fills",
         "keeps",
         "largest",
         "letter",
         "numbers",
         "opening",
+        "shared",
         "style",
         "text_width",
         "texts",
     )
 
-    def __init__(self, letter, style):
+    def __init__(self, letter, style, shared=None):
         self.letter = letter
+        # The workbook's shared strings, which the texts this column keeps
+        # (they repeat) are written to, when it has them.
+        self.shared = shared
         self.opening = f'<c r="{letter}'
         self.style = style
         self.text_width = 0
@@ -553,13 +668,28 @@ class _Column:
         self.texts = _Tails(self._new_text)
         self.numbers = _Tails(self._new_number)
         self.dates = _Tails(_date_tail)
+        # A Filled column's cells by template, and its figures escaped.
+        self.fills = _Tails(self._fill)
+        self.figures = _Tails(_figure)
         # Whether the column keeps its texts: not once they stop repeating
         # (sentences, deals), where keeping costs more than it saves.
         self.keeps = True
 
     def _new_text(self, text):
+        """The tail of a text the column keeps: a shared string when the
+        workbook takes it, else an inline one."""
         if not text:
             return ""  # a blank cell is no cell
+        self._measure((text,))
+        index = self.shared.index(text) if self.shared is not None else None
+        if index is None:
+            return _text_tail(text)
+        return f'" t="s"><v>{index}</v></c>'
+
+    def _plain_text(self, text):
+        """The tail of a text the column does not keep: an inline string."""
+        if not text:
+            return ""
         self._measure((text,))
         return _text_tail(text)
 
@@ -578,8 +708,10 @@ class _Column:
         return _number_tail(self.letter, value, self.style)
 
     def cells(self, values, numbers):
-        """The cell of each of ``values`` in the rows ``numbers`` (texts),
-        ``""`` for no cell."""
+        """The cells of ``values`` in the rows ``numbers`` (texts), as the
+        pieces a row's join takes from this column (see ``_pieces``)."""
+        if values.__class__ is Filled:
+            return self._filled_cells(values, numbers)
         kinds = set(map(type, values))
         if kinds == _TEXT_KINDS:
             if not self.keeps:
@@ -609,15 +741,24 @@ class _Column:
             tails = [
                 self._tail(value, number) for value, number in zip(values, numbers, strict=True)
             ]
-        return self._cells(tails, numbers)
+        return self._pieces(tails, numbers)
 
-    def _cells(self, tails, numbers):
-        """Each cell, its reference then its ``tails`` (``""``: no cell)."""
-        opening = self.opening
-        return [
-            f'{opening}{number}"{tail}' if tail else ""
-            for number, tail in zip(numbers, tails, strict=True)
-        ]
+    def _pieces(self, tails, numbers):
+        """The cells of ``tails`` (what follows a cell's row number in its
+        reference; ``""``: no cell) in the rows ``numbers``, as sequences of
+        pieces, one piece of each a row: the reference's start, the row's
+        number and the tail, joined with the row's other pieces and never
+        made into a cell of their own; each cell made whole when a tail is
+        blank (a blank cell is no cell, its reference neither)."""
+        if "" in tails:
+            opening = self.opening
+            return [
+                [
+                    f"{opening}{number}{tail}" if tail else ""
+                    for number, tail in zip(numbers, tails, strict=True)
+                ]
+            ]
+        return [repeat(self.opening), numbers, tails]
 
     def _new_texts(self, texts, numbers):
         """The cells of ``texts`` never seen (sentences): escaped in one go,
@@ -632,20 +773,60 @@ class _Column:
             or _CONTROL.search(joined)
             or ("_x" in joined and _ILLEGAL.search(joined))
         ):
-            return self._cells([_text_tail(text) if text else "" for text in texts], numbers)
+            return self._pieces([_text_tail(text) if text else "" for text in texts], numbers)
         escaped = _escape(joined)
-        # The tail _text_tail writes for such a text, with the cell's start.
-        opening = self.opening
-        return [
-            f'{opening}{number}" t="inlineStr"><is><t>{text}</t></is></c>' if text else ""
-            for number, text in zip(numbers, escaped.split(_SEPARATOR), strict=True)
-        ]
+        # The tail _text_tail writes for such a text.
+        return self._pieces(
+            [
+                f'" t="inlineStr"><is><t>{text}</t></is></c>' if text else ""
+                for text in escaped.split(_SEPARATOR)
+            ],
+            numbers,
+        )
+
+    def _filled_cells(self, filled, numbers):
+        """The cells of a ``Filled`` batch: each tail by one ``%`` of its
+        template's, from its figures escaped once each; the batch from its
+        texts when a template or figure needs more than escaping."""
+        if self.text_width < _MAX_WIDTH:
+            self._measure(filled.texts())
+        tails, figure = self.fills, self.figures.__getitem__
+        try:
+            return self._pieces(
+                [
+                    tails[template] % tuple(map(figure, figures))
+                    for template, figures in zip(filled.templates, filled.figures, strict=True)
+                ],
+                numbers,
+            )
+        except _NotPlain:
+            return self.cells(filled.texts(), numbers)
+
+    def _fill(self, template):
+        """The cell's tail of ``template`` (None: a text alone), a ``%``
+        format of its figures; ``_REFUSED`` when the text it
+        writes may need more than escaping: a control character or an
+        underscore (which may start Excel's "_xHHHH_") in its own text,
+        white space at its edges, or too many figures for a cell's length.
+        Its figures are checked the same way (``_figure``), and one that is
+        not empty never brings white space to an edge."""
+        if template is None:
+            template = "%s"
+        if (
+            "_" in template
+            or _CONTROL.search(template)
+            or template.count("%s") > _MAX_FIGURES
+            or len(template) > _MAX_TEXT - _MAX_FIGURES * _MAX_FIGURE
+            or template != template.strip()
+        ):
+            return _REFUSED
+        return f'" t="inlineStr"><is><t>{_escape(template)}</t></is></c>'
 
     def _tail(self, value, number):
         """One cell's tail whatever its value (a column of mixed types)."""
         kind = value.__class__
         if kind is str:
-            return self.texts[value] if self.keeps else self._new_text(value)
+            return self.texts[value] if self.keeps else self._plain_text(value)
         if value is None or value is False or value == "":
             return ""  # a blank cell is no cell
         if kind is not bool and isinstance(value, (int, float, Decimal)):
@@ -657,8 +838,8 @@ class _Column:
                 self.text_width = 10
             return _date_tail(value)
         if kind is bool:
-            return f' t="b"><v>{int(value)}</v></c>'
-        return self._new_text(str(value))
+            return f'" t="b"><v>{int(value)}</v></c>'
+        return self._tail(str(value), number)
 
 
 _TEXT_KINDS = {str}
@@ -693,25 +874,26 @@ def _widths(text_widths, largest, styles):
 
 
 def _number_tail(ref, value, style):
-    """A number's cell after its reference (``ref`` names it in an error)."""
+    """A number's cell after its row number (``ref`` names it in an error):
+    every tail starts with the quote that closes the cell's reference."""
     # + 0.0: a zero is written as 0, never "-0" (0.0 and -0.0 are also one
     # key of a column's cache).
     number = float(value) + 0.0
     if not math.isfinite(number):
         raise ValueError(f"{ref}: {value!r} is not a number a spreadsheet can hold")
-    return f' s="{style}"><v>{number!r}</v></c>'
+    return f'" s="{style}"><v>{number!r}</v></c>'
 
 
 def _date_tail(value):
-    """A date's cell after its reference: its serial number, as a date."""
+    """A date's cell after its row number: its serial number, as a date."""
     if not isinstance(value, datetime.datetime):
         value = datetime.datetime.combine(value, datetime.time())
     serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-    return f' s="{_DATE}"><v>{serial!r}</v></c>'
+    return f'" s="{_DATE}"><v>{serial!r}</v></c>'
 
 
 def _text_cell(ref, text, style=0):
-    return f'<c r="{ref}"{_text_tail(text, style)}'
+    return f'<c r="{ref}{_text_tail(text, style)}'
 
 
 def _escape(text):
@@ -719,9 +901,33 @@ def _escape(text):
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
+def _figure(text):
+    """A ``Filled`` column's figure escaped, or ``_REFUSED`` (see
+    ``_Column._fill``): empty, too long, with an underscore, a control
+    character or white space at an edge."""
+    if (
+        text.__class__ is not str
+        or not text
+        or len(text) > _MAX_FIGURE
+        or "_" in text
+        or _CONTROL.search(text)
+        or text != text.strip()
+    ):
+        return _REFUSED
+    return _escape(text)
+
+
 def _text_tail(text, style=0):
-    """A text's cell after its reference: always an inline string, never a
+    """A text's cell after its row number: always an inline string, never a
     formula, whatever it starts with."""
+    style = f' s="{style}"' if style else ""
+    return f'"{style} t="inlineStr"><is>{_text_element(text)}</is></c>'
+
+
+def _text_element(text):
+    """A text as the ``<t>`` element of an inline or a shared string: cut
+    at a cell's limit, Excel's escapes for what XML cannot carry, its edges'
+    white space kept."""
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
     # Printable text (amounts hold no-break spaces) has none of the
@@ -730,6 +936,5 @@ def _text_tail(text, style=0):
         "_x" in text or not (text.isprintable() or text.replace("\xa0", " ").isprintable())
     ) and _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
-    style = f' s="{style}"' if style else ""
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'{style} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+    return f"<t{space}>{_escape(text)}</t>"

@@ -296,7 +296,8 @@ def test_columns_of_mixed_values_over_many_batches():
 
 def test_columns_write_what_the_same_rows_write():
     """Values given by column, a batch at a time, make the same sheet as
-    the same values given row by row."""
+    the same values given row by row: the same cells, the same widths
+    (which texts are shared strings may follow the batches)."""
     rows = [
         [
             f"社員{index}",
@@ -311,8 +312,13 @@ def test_columns_write_what_the_same_rows_write():
     for given in (rows, xlsx.Columns(iter(batches))):
         stream = io.BytesIO()
         write_workbook(stream, [("S", ["氏名", "金額", "日付", "注記"], given, ["text", "yen"])])
-        with zipfile.ZipFile(stream) as archive:
-            sheets.append(archive.read("xl/worksheets/sheet1.xml"))
+        sheet = _read(stream).active
+        sheets.append(
+            (
+                [[(cell.value, cell.number_format) for cell in row] for row in sheet.iter_rows()],
+                {letter: sheet.column_dimensions[letter].width for letter in "ABCD"},
+            )
+        )
     assert sheets[0] == sheets[1]
     with pytest.raises(ValueError):
         write_workbook(io.BytesIO(), [("S", ["a", "b"], xlsx.Columns([[["x", "y"], [1]]]))])
@@ -350,3 +356,79 @@ def test_an_error_while_writing_a_sheet_stops_its_deflater():
     with pytest.raises(RuntimeError, match="the rows broke"):
         write_workbook(io.BytesIO(), [("S", ["h"], rows())])
     assert not [thread for thread in threading.enumerate() if thread.name == "xlsx_deflate"]
+
+
+def _cells(stream, sheet=0):
+    return [[cell.value for cell in row] for row in _read(stream).worksheets[sheet].iter_rows()]
+
+
+def test_filled_texts_write_what_their_texts_write():
+    """A column given as templates and figures holds each row's text, the
+    template filled, as the same texts given whole would: escaped,
+    Excel's escapes where XML cannot carry a character or a text looks
+    like one, white space at the edges kept."""
+    templates = ["%s × your %s share = %s — rule %s %%", None, "%s & <%s>", "=%s"]
+    figures = [
+        ("¥ 30,000", "20 %", "¥ 6,000", "受注ボーナス"),
+        ("a reversal, whole",),
+        ("A&B", "<i>"),
+        ("1+1",),
+    ]
+    odd = [
+        ("%s", ("name_x0041_",)),  # Excel would read it as "nameA": escaped
+        ("%s!", (" leading",)),
+        ("%s!", ("",)),
+        ("%s!", ("tab\there",)),
+        ("%s!", ("bell\x07",)),
+        (" %s", ("edge",)),
+        ("rule_%s", ("x0041_",)),
+        (None, ("x" * 2000,)),
+    ]
+    rows = [(template, values) for template, values in zip(templates, figures, strict=True)]
+    for given in ([*rows, *odd], rows):
+        texts = [values[0] if template is None else template % values for template, values in given]
+        batch = xlsx.Filled([template for template, _ in given], [values for _, values in given])
+        assert batch.texts() == texts
+        filled, plain = io.BytesIO(), io.BytesIO()
+        write_workbook(filled, [("S", ["説明"], xlsx.Columns([[batch]]))])
+        write_workbook(plain, [("S", ["説明"], [[text] for text in texts])])
+        assert _cells(filled) == _cells(plain)
+        # (openpyxl reads a control character's escape as it is written)
+        assert _cells(filled)[1:] == [[text.replace("\x07", "_x0007_") or None] for text in texts]
+    # Without the odd ones, one % of each template's cell: no text escaped whole.
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["説明"], xlsx.Columns([[batch]]))])
+    with zipfile.ZipFile(stream) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<t>¥ 30,000 × your 20 % share = ¥ 6,000 — rule 受注ボーナス %</t>" in xml
+    assert "<t>A&amp;B &amp; &lt;&lt;i&gt;&gt;</t>" in xml
+    assert "<t>=1+1</t>" in xml
+
+
+def test_repeated_texts_are_shared_strings_within_bounds(monkeypatch):
+    """Texts a column repeats are written once, in the shared strings, and
+    referenced; long ones stay inline, and so does every text once the
+    table is full: its memory is bounded. What the cells say is the same."""
+    rows = [(f"社員 {index % 3}", "x" * 150, f"deal {index}") for index in range(40)]
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["氏名", "長い", "案件"], rows)])
+    assert _cells(stream)[1:] == [list(row) for row in rows]
+    with zipfile.ZipFile(stream) as archive:
+        shared = archive.read("xl/sharedStrings.xml").decode()
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        assert "sharedStrings.xml" in archive.read("xl/_rels/workbook.xml.rels").decode()
+        assert "sharedStrings" in archive.read("[Content_Types].xml").decode()
+    assert shared.count("<si><t>社員 0</t></si>") == 1
+    assert "x" * 150 not in shared
+    assert sheet.count("x" * 150) == 40
+    monkeypatch.setattr(xlsx, "_SHARED_TEXTS", 2)
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["氏名", "長い", "案件"], rows)])
+    assert _cells(stream)[1:] == [list(row) for row in rows]
+    with zipfile.ZipFile(stream) as archive:
+        assert archive.read("xl/sharedStrings.xml").decode().count("<si>") == 2
+    # A workbook without a text to share has no table.
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["数"], [(1,), (2,)])])
+    with zipfile.ZipFile(stream) as archive:
+        assert "xl/sharedStrings.xml" not in archive.namelist()
