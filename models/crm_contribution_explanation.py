@@ -146,20 +146,27 @@ class _EmployeeSentences:
     def many(self, rows, lines):
         """The sentences of ``rows``, ledger lines as plain tuples starting
         with the ``LINE_COLUMNS`` (a batch of the workbook's cursor; more
-        values may follow), in one pass: a credit goes straight to its
-        explainer's ``credit_line``, without a ``LedgerLine`` each."""
+        values may follow), in one pass, as (templates, figures): row i's
+        sentence is ``templates[i] % figures[i]``, or ``figures[i][0]``
+        (``""`` for none) where the template is None. A credit goes
+        straight to its explainer's ``credit_parts``, without a
+        ``LedgerLine`` each; its sentence is not made here (the workbook's
+        writer makes each cell from them at once)."""
         self.know({row[1] for row in rows})
         langs, explainers = self.langs, self.explainers
-        sentences = []
-        append = sentences.append
+        parts = []
+        append = parts.append
         for row in rows:
             if row[4] or not row[3]:
                 # A reversal, or a line without a rule: rare.
-                append(self(LedgerLine._make(row[:_LINE_WIDTH]), lines))
+                append((None, (self(LedgerLine._make(row[:_LINE_WIDTH]), lines) or "",)))
                 continue
             explainer = explainers.get(langs[row[1]]) or self._explainer(row[1])
-            append(explainer.credit_line(*row[1:4], *row[7:_LINE_WIDTH]))
-        return sentences
+            append(explainer.credit_parts(*row[1:4], *row[7:_LINE_WIDTH]))
+        if not parts:
+            return (), ()
+        templates, figures = zip(*parts, strict=True)
+        return templates, figures
 
     def _explainer(self, employee_id):
         """The explainer of ``employee_id``'s language."""
@@ -411,7 +418,13 @@ class _Explainer:
             return line.note or ""
         return self.credit_line(*line[1:4], *line[7:])
 
-    def credit_line(
+    def credit_line(self, *figures):
+        """The sentence of a credit (not a reversal; it has a rule) read as
+        plain values: its ``LedgerLine`` figures from ``employee_id`` on."""
+        template, values = self.credit_parts(*figures)
+        return values[0] if template is None else template % values
+
+    def credit_parts(
         self,
         employee_id,
         company_id,
@@ -423,8 +436,8 @@ class _Explainer:
         deal_capped,
         period_capped,
     ):
-        """The sentence of a credit (not a reversal; it has a rule) read as
-        plain values: its ``LedgerLine`` figures from ``employee_id`` on."""
+        """``credit_line``'s sentence as (``%`` template, its figures), or
+        (None, (sentence,)) (see ``_sentence_parts``)."""
         rule = self._rules.get(rule_id)
         if rule is None:
             # sudo: as in entry(), the rule is part of the line's explanation.
@@ -439,7 +452,7 @@ class _Explainer:
         if employee is None:
             employee = self._employee_facts(self.env["hr.employee"].browse(employee_id))
         # By position: a million lines in a workbook.
-        return self._sentence(
+        return self._sentence_parts(
             rule,
             employee,
             currency,
@@ -473,9 +486,16 @@ class _Explainer:
             text = amounts[value] = self._money(value, currency)
         return text
 
-    def _sentence(
+    def _sentence(self, *facts, **figures):
+        template, values = self._sentence_parts(*facts, **figures)
+        return values[0] if template is None else template % values
+
+    def _sentence_parts(
         self, rule, employee, currency, basis, share, amount, points, deal_capped, period_capped
     ):
+        """The sentence as (its template, the figures that fill it with
+        ``%``), or (None, (the sentence,)) where no template fits (see
+        ``_template``)."""
         share_text = self._shares.get(share) if share else None
         if share_text is None:
             if len(self._shares) >= _MEMO_SIZE:
@@ -506,9 +526,9 @@ class _Explainer:
                 self._sentences.clear()
             template = self._sentences[key] = self._template(rule, currency, flags, texts)
         if template is False:
-            return self._compose(rule, currency, flags, texts)
+            return None, (self._compose(rule, currency, flags, texts),)
         text, figures = template
-        return text % figures(texts)
+        return text, figures(texts)
 
     def _template(self, rule, currency, flags, texts):
         """The sentence of ``rule`` with ``flags`` as a ``%`` template of

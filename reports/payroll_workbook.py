@@ -22,7 +22,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..core.payroll_file import ColumnSpec
-from ..core.xlsx import Columns, write_workbook
+from ..core.xlsx import Columns, Filled, write_workbook
 from ..models.crm_contribution_explanation import LINE_COLUMNS
 from ..models.crm_contribution_payroll_format import prefecture_label
 from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
@@ -520,7 +520,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                     for code, amount in zip(wage_codes, line["amount"], strict=True)
                 ],
                 # In its employee's language, written from the figures.
-                "explanation": [sentence or "" for sentence in sentences.many(entries, lines)],
+                "explanation": Filled(*sentences.many(entries, lines)),
             }
 
     @api.model
