@@ -13,12 +13,16 @@ sheet is ever held as a list.
 """
 
 import contextlib
+import logging
 import queue
 import threading
 import uuid
 from operator import itemgetter
 
-from odoo import api, models
+import psycopg2
+import psycopg2.pool
+
+from odoo import api, models, sql_db
 from odoo.tools import SQL
 
 from ..core.payroll_file import ColumnSpec
@@ -26,6 +30,8 @@ from ..core.xlsx import Columns, Filled, write_workbook
 from ..models.crm_contribution_explanation import LINE_COLUMNS
 from ..models.crm_contribution_payroll_format import prefecture_label
 from ..models.payout_entry_table import PAYOUT_ENTRY_TABLE
+
+_logger = logging.getLogger(__name__)
 
 # Rows fetched from the server-side cursor at a time: the memory a sheet
 # needs, whatever the payout's size.
@@ -61,8 +67,11 @@ class _ReadAhead:
     cursor closed) when read to the end, by ``close()`` or ``with``, or when
     dropped."""
 
-    def __init__(self, cursor, size):
+    def __init__(self, cursor, size, connection_cursor=None):
         self._cursor = cursor
+        # The cursor of the connection ``cursor`` was opened on when it is
+        # the read's own (``_batches``' ``alone``): closed with it.
+        self._connection_cursor = connection_cursor
         self._batches = queue.Queue(maxsize=1)
         self._stop = threading.Event()
         self._closed = False
@@ -106,7 +115,11 @@ class _ReadAhead:
         with contextlib.suppress(queue.Empty):
             self._batches.get_nowait()
         self._thread.join()
-        self._cursor.close()
+        try:
+            self._cursor.close()
+        finally:
+            if self._connection_cursor is not None:
+                self._connection_cursor.close()
 
     def __enter__(self):
         return self
@@ -259,7 +272,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _batches(self, query):
+    def _batches(self, query, alone=False):
         """The rows of ``query``, a list of at most ``BATCH_ROWS`` at a time,
         from a server-side cursor on the export's connection: in its
         transaction, so it sees what was flushed, never the whole result in
@@ -270,23 +283,69 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         faster): ``cursor_tuple_fraction`` is 1 while it is declared.
 
         Declared at once and read one batch ahead by a thread (``_ReadAhead``):
-        PostgreSQL produces the next batch while this one is written."""
-        connection = self.env.cr._cnx
+        PostgreSQL produces the next batch while this one is written.
+
+        ``alone``: on a connection of its own when one can see exactly what
+        this transaction sees (``_snapshot_cursor``), so that a long first
+        batch (a million entries sorted) keeps no other query of the export
+        waiting; on the export's connection otherwise."""
+        cr = (alone and self._snapshot_cursor()) or None
+        connection = (cr or self.env.cr)._cnx
         cursor = connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}")
         try:
             cursor.itersize = BATCH_ROWS
-            [(previous,)] = self.env.execute_query(
-                SQL("SELECT current_setting('cursor_tuple_fraction')")
+            [(previous,)] = self._execute_on(
+                cr, SQL("SELECT current_setting('cursor_tuple_fraction')")
             )
-            self.env.execute_query(SQL("SELECT set_config('cursor_tuple_fraction', '1', true)"))
+            self._execute_on(cr, SQL("SELECT set_config('cursor_tuple_fraction', '1', true)"))
             cursor.execute(query.code, query.params)
-            self.env.execute_query(
-                SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
+            self._execute_on(
+                cr, SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
             )
         except Exception:
             cursor.close()
+            if cr is not None:
+                cr.close()
             raise
-        return _ReadAhead(cursor, BATCH_ROWS)
+        return _ReadAhead(cursor, BATCH_ROWS, cr)
+
+    @api.model
+    def _execute_on(self, cr, query):
+        """The rows of ``query`` on ``cr``, or on the export's cursor (None)."""
+        if cr is None:
+            return self.env.execute_query(query)
+        cr.execute(query)
+        return cr.fetchall()
+
+    @api.model
+    def _snapshot_cursor(self):
+        """A cursor on a new connection that sees what this transaction sees,
+        or None. Only while this transaction has written nothing (what it
+        wrote no other connection sees): the new one then imports this
+        transaction's snapshot (``pg_export_snapshot``, valid while this
+        transaction lasts). None as well when the pool has no connection
+        to spare, and on a test's cursor (its transaction is a savepoint,
+        from which PostgreSQL exports no snapshot): the export then reads
+        on its own connection. An export is a request of its own (the
+        button's), never run inside a savepoint."""
+        if type(self.env.cr) is not sql_db.Cursor:
+            return None
+        [(written,)] = self.env.execute_query(SQL("SELECT txid_current_if_assigned() IS NOT NULL"))
+        if written:
+            return None
+        [(snapshot,)] = self.env.execute_query(SQL("SELECT pg_export_snapshot()"))
+        try:
+            cr = sql_db.db_connect(self.env.cr.dbname).cursor()
+        except (psycopg2.OperationalError, psycopg2.pool.PoolError):
+            _logger.info("Payroll workbook: no connection to spare, reading on the export's.")
+            return None
+        try:
+            # The transaction's first statement, as PostgreSQL requires.
+            cr.execute(SQL("SET TRANSACTION SNAPSHOT %s", snapshot))
+        except Exception:
+            cr.close()
+            raise
+        return cr
 
     @api.model
     def _plain_columns(self, model, alias, fnames):
@@ -373,9 +432,12 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         workbook = self.with_company(payout.company_id)
         # Both sheets name the same employees: their identities read once.
         identities = {}
-        # The entries' cursor is declared first: PostgreSQL sorts the
-        # payout's entries while the payroll sheet is written.
-        entries = cursors.enter_context(workbook._batches(workbook._entry_query(payout)))
+        # The entries' cursor is declared first, on a connection of its own
+        # when it may: PostgreSQL sorts the payout's entries while the
+        # payroll sheet is written, without holding up its queries.
+        entries = cursors.enter_context(
+            workbook._batches(workbook._entry_query(payout), alone=True)
+        )
         return [
             workbook._column_sheet(
                 self.env._("Payroll"),

@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 import openpyxl
 
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -213,6 +214,46 @@ class TestPayrollWorkbookReadAhead(PayoutCase):
             read = [n for batch in workbook._batches(query) for (n,) in batch]
         self.assertEqual(read, list(range(1, 51)))
         self.assertFalse(self.readers())
+
+    def test_a_read_alone_is_on_our_connection_once_we_wrote(self):
+        """What this transaction wrote no other connection sees: the
+        entries' cursor then stays on the export's connection (as it does
+        on a test's cursor, a savepoint)."""
+        workbook = self.env["crm.contribution.payroll.workbook"]
+        self.assertIsNone(workbook._snapshot_cursor())
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # As a write does, the transaction gets an id.
+            cr.execute("SELECT txid_current()")
+            workbook = env["crm.contribution.payroll.workbook"]
+            self.assertIsNone(workbook._snapshot_cursor())
+            query = SQL("SELECT n FROM generate_series(1, 20) n ORDER BY n")
+            with patch.object(payroll_workbook, "BATCH_ROWS", 7):
+                batches = workbook._batches(query, alone=True)
+                self.assertIsNone(batches._connection_cursor)
+                self.assertEqual([n for batch in batches for (n,) in batch], list(range(1, 21)))
+
+    def test_a_read_alone_sees_what_a_transaction_that_wrote_nothing_sees(self):
+        """An export that wrote nothing reads its entries on a connection of
+        its own, in its own snapshot: the same rows, and the connection
+        closed with the read."""
+        query = SQL("SELECT id, code FROM res_lang ORDER BY id")
+        # A transaction of its own, which has written nothing (the test's
+        # own has): as an export's request is when it starts.
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            workbook = env["crm.contribution.payroll.workbook"]
+            expected = env.execute_query(query)
+            with patch.object(payroll_workbook, "BATCH_ROWS", 2):
+                batches = workbook._batches(query, alone=True)
+                own = batches._connection_cursor
+                self.assertIsNotNone(own)
+                self.assertNotEqual(own._cnx, cr._cnx)
+                self.assertEqual([row for batch in batches for row in batch], expected)
+            self.assertTrue(own.closed)
+            self.assertFalse(self.readers())
+            # Nothing was written meanwhile: the export's transaction goes on.
+            self.assertEqual(env.execute_query(SQL("SELECT txid_current_if_assigned()")), [(None,)])
 
     def test_the_threads_error_is_raised_to_the_reader(self):
         class Broken:
