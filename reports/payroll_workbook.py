@@ -36,6 +36,8 @@ _logger = logging.getLogger(__name__)
 # Rows fetched from the server-side cursor at a time: the memory a sheet
 # needs, whatever the payout's size.
 BATCH_ROWS = 2000
+# Employees whose identities (key, name) are read in one query.
+IDENTITIES_A_QUERY = 5000
 # The figures of a payout line the payroll sheet shows as they are stored
 # (0 when empty), each its spec's source.
 LINE_FIGURES = (
@@ -361,7 +363,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         )
 
     @api.model
-    def _employee_identities(self, employee_ids):
+    def _employee_identities(self, employee_ids, payroll_format=None):
         """{employee id: (employee key, name)}. The key is the payroll file's
         (the company's default payroll file format says which field, the
         payroll employee code without one), the same whoever exports: the
@@ -378,8 +380,10 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             self.env.execute_query(SQL("SELECT id, name FROM hr_employee WHERE id = ANY(%s)", ids))
         )
         employees = self.env["hr.employee"].browse(ids)
-        formats = self.env["crm.contribution.payroll.format"]
-        keys = formats._default_for(self.env.company)._keys_of(employees)
+        if payroll_format is None:
+            formats = self.env["crm.contribution.payroll.format"]
+            payroll_format = formats._default_for(self.env.company)
+        keys = payroll_format._keys_of(employees)
         return {
             employee_id: (keys.get(employee_id) or "", names.get(employee_id))
             for employee_id in ids
@@ -392,9 +396,16 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         missing = sorted(
             employee_id for employee_id in set(employee_ids) if employee_id not in known
         )
+        if not missing:
+            return known
+        payroll_format = self.env["crm.contribution.payroll.format"]._default_for(self.env.company)
         # A few thousand a query: the rows of fifty thousand are not held.
-        for start in range(0, len(missing), BATCH_ROWS):
-            known.update(self._employee_identities(missing[start : start + BATCH_ROWS]))
+        for start in range(0, len(missing), IDENTITIES_A_QUERY):
+            known.update(
+                self._employee_identities(
+                    missing[start : start + IDENTITIES_A_QUERY], payroll_format
+                )
+            )
         return known
 
     @api.model
@@ -430,14 +441,25 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             self.env[model].flush_model()
         # The employee keys follow the payout's company's payroll file format.
         workbook = self.with_company(payout.company_id)
-        # Both sheets name the same employees: their identities read once.
-        identities = {}
         # The entries' cursor is declared first, on a connection of its own
         # when it may: PostgreSQL sorts the payout's entries while the
         # payroll sheet is written, without holding up its queries.
         entries = cursors.enter_context(
             workbook._batches(workbook._entry_query(payout), alone=True)
         )
+        # Both sheets name the same employees, every entry's employee has a
+        # line (Compute refuses others): their identities read once, before
+        # the first sheet, a few thousand a query (not a query per batch,
+        # each waiting for the interpreter while the threads hold it).
+        [(line_employees,)] = self.env.execute_query(
+            SQL(
+                "SELECT ARRAY_AGG(employee_id) FROM crm_contribution_payout_line"
+                " WHERE payout_id = %s",
+                payout.id,
+            )
+        )
+        line_employees = set(line_employees or ())
+        identities = workbook._identities_of(line_employees, {})
         return [
             workbook._column_sheet(
                 self.env._("Payroll"),
@@ -447,7 +469,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             workbook._column_sheet(
                 self.env._("Entries"),
                 workbook._entry_columns(),
-                workbook._entry_batches(payout, identities, entries),
+                workbook._entry_batches(line_employees, identities, entries),
             ),
             workbook._sheet(
                 self.env._("Rules in force"), workbook._rule_columns(), workbook._rule_rows(payout)
@@ -478,11 +500,18 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         treatment = self._treatments()
         withholding, insurance = treatment["withholding"], treatment["social_insurance"]
         award_treatment = treatment["award"]
-        departments, prefectures = {}, {}
+        # The lines' departments and prefectures named at once, not batch by batch.
+        [(department_ids, state_ids)] = self.env.execute_query(
+            SQL(
+                "SELECT ARRAY_AGG(DISTINCT department_id), ARRAY_AGG(DISTINCT workplace_state_id)"
+                "  FROM crm_contribution_payout_line WHERE payout_id = %s",
+                payout.id,
+            )
+        )
+        departments = self._names_of("hr.department", department_ids or (), {})
+        prefectures = self._names_of("res.country.state", state_ids or (), {}, prefecture_label)
         for lines in self._batches(query):
             employee_ids, department_ids, state_ids, warnings, *figures = zip(*lines, strict=True)
-            self._names_of("hr.department", set(department_ids), departments)
-            self._names_of("res.country.state", set(state_ids), prefectures, prefecture_label)
             keys, names = self._identity_columns(employee_ids, identities)
             values = dict(zip(LINE_FIGURES, figures, strict=True))
             count = len(lines)
@@ -523,7 +552,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         )
 
     @api.model
-    def _entry_batches(self, payout, identities, batches):
+    def _entry_batches(self, line_employees, identities, batches):
         """The values of the ledger entries of ``payout``, read from
         ``batches`` (``_batches`` of ``_entry_query``), by employee and
         date, a batch at a time as {source: its column}, with each entry's
@@ -544,18 +573,8 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         width = len(LINE_COLUMNS)
         rule_names = {}
         sentences = Entry._employee_sentences()
-        # Every entry's employee has a line (Compute refuses others): their
-        # identities and sentence facts read before the first batch, so that
-        # no batch's query waits for the next batch being fetched.
-        [(line_employees,)] = self.env.execute_query(
-            SQL(
-                "SELECT ARRAY_AGG(employee_id) FROM crm_contribution_payout_line"
-                " WHERE payout_id = %s",
-                payout.id,
-            )
-        )
-        line_employees = set(line_employees or ())
-        self._identities_of(line_employees, identities)
+        # The lines' employees' sentence facts read before the first batch
+        # (their identities are, by _sheets).
         sentences.know(line_employees)
         for entries in batches:
             columns = list(zip(*entries, strict=True))
