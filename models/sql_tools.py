@@ -44,6 +44,14 @@ def figures_table(model, rows, fnames):
 def array_literal(values):
     """PostgreSQL's text form of an array of ``values`` (numbers, booleans,
     text or None)."""
+    # A column of numbers, or of booleans, without a NULL: laid out in C
+    # (fifty thousand lines, twenty columns: a call per value cost more
+    # than the statement that reads them).
+    kinds = set(map(type, values))
+    if kinds and kinds <= _NUMBERS:
+        return "{" + ",".join(map(repr, values)) + "}"
+    if kinds == _BOOLEANS:
+        return "{" + ",".join(map(_BOOLEAN_TEXT.__getitem__, values)) + "}"
 
     def element(value):
         if value is None:
@@ -56,3 +64,8 @@ def array_literal(values):
         return f'"{escaped}"'
 
     return "{" + ",".join(map(element, values)) + "}"
+
+
+_NUMBERS = {int, float}
+_BOOLEANS = {bool}
+_BOOLEAN_TEXT = {True: "t", False: "f"}

@@ -164,6 +164,13 @@ class TestPayoutSetBased(PayoutCase):
         )
         self.env.cr.execute(SQL("SELECT %s::bool[]", array_literal([True, False, None])))
         self.assertEqual(self.env.cr.fetchone()[0], [True, False, None])
+        # Without a NULL, numbers and booleans take the quick path: the same.
+        numbers = [0.0, -1234.5, 1e-05, 99_999_999.99, 12, -0.0, 1e20]
+        self.env.cr.execute(SQL("SELECT %s::numeric[]", array_literal(numbers)))
+        self.assertEqual([float(n) for n in self.env.cr.fetchone()[0]], numbers)
+        self.env.cr.execute(SQL("SELECT %s::bool[]", array_literal([True, False, True])))
+        self.assertEqual(self.env.cr.fetchone()[0], [True, False, True])
+        self.assertEqual(array_literal([]), "{}")
 
     def test_a_large_compute_refreshes_the_statistics_and_changes_no_figure(self):
         """Past ANALYZE_AFTER_ROWS rows written at once, Compute refreshes the
