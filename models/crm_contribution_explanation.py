@@ -5,7 +5,8 @@ which lays out amounts for them (and for the deal's credit summary)."""
 import logging
 import re
 from collections import namedtuple
-from operator import itemgetter
+from itertools import repeat
+from operator import attrgetter, call, itemgetter
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount
@@ -143,29 +144,52 @@ class _EmployeeSentences:
             self._complete(line, lines)
         return self._explainer(line.employee_id).line(line, lines)
 
-    def many(self, rows, lines):
+    def many(self, rows, lines, columns=None):
         """The sentences of ``rows``, ledger lines as plain tuples starting
         with the ``LINE_COLUMNS`` (a batch of the workbook's cursor; more
-        values may follow), in one pass, as (templates, figures): row i's
-        sentence is ``templates[i] % figures[i]``, or ``figures[i][0]``
-        (``""`` for none) where the template is None. A credit goes
-        straight to its explainer's ``credit_parts``, without a
-        ``LedgerLine`` each; its sentence is not made here (the workbook's
-        writer makes each cell from them at once)."""
-        self.know({row[1] for row in rows})
-        langs, explainers = self.langs, self.explainers
-        parts = []
-        append = parts.append
-        for row in rows:
-            if row[4] or not row[3]:
-                # A reversal, or a line without a rule: rare.
-                append((None, (self(LedgerLine._make(row[:_LINE_WIDTH]), lines) or "",)))
+        values may follow; ``columns``: the same by column, if the caller
+        has them), as (templates, figures): row i's sentence is
+        ``templates[i] % figures[i]``, or ``figures[i][0]`` (``""`` for
+        none) where the template is None. The credits of each language go
+        to its explainer's ``credit_columns`` by column, without a call or
+        a ``LedgerLine`` per row; the sentences are not made here (the
+        workbook's writer makes each cell from them at once)."""
+        if not rows:
+            return [], []
+        if columns is None:
+            columns = list(zip(*rows, strict=False))
+        employee_ids = columns[1]
+        self.know(set(employee_ids))
+        row_langs = list(map(self.langs.__getitem__, employee_ids))
+        # A reversal, or a line without a rule: rare, one at a time.
+        others = [
+            index
+            for index, (reversed_id, rule_id) in enumerate(zip(columns[4], columns[3], strict=True))
+            if reversed_id or not rule_id
+        ]
+        credit_columns = (*columns[1:4], *columns[7:_LINE_WIDTH])
+        templates, figures = [None] * len(rows), [None] * len(rows)
+        for lang in set(row_langs):
+            explainer = self._explainer_of_lang(lang)
+            if not others and len(set(row_langs)) == 1:
+                templates, figures = explainer.credit_columns(*credit_columns)
+                break
+            skip = set(others)
+            indexes = [
+                index
+                for index, row_lang in enumerate(row_langs)
+                if row_lang == lang and index not in skip
+            ]
+            if not indexes:
                 continue
-            explainer = explainers.get(langs[row[1]]) or self._explainer(row[1])
-            append(explainer.credit_parts(*row[1:4], *row[7:_LINE_WIDTH]))
-        if not parts:
-            return (), ()
-        templates, figures = zip(*parts, strict=True)
+            some = explainer.credit_columns(
+                *([column[index] for index in indexes] for column in credit_columns)
+            )
+            for index, template, values in zip(indexes, *some, strict=True):
+                templates[index], figures[index] = template, values
+        for index in others:
+            line = LedgerLine._make(rows[index][:_LINE_WIDTH])
+            templates[index], figures[index] = None, (self(line, lines) or "",)
         return templates, figures
 
     def _explainer(self, employee_id):
@@ -174,6 +198,10 @@ class _EmployeeSentences:
         if lang is None:
             self.know((employee_id,))
             lang = self.langs[employee_id]
+        return self._explainer_of_lang(lang)
+
+    def _explainer_of_lang(self, lang):
+        """The explainer of ``lang``."""
         explainer = self.explainers.get(lang)
         if explainer is None:
             explainer = self.explainers[lang] = _Explainer(self.entries.with_context(lang=lang).env)
@@ -464,6 +492,146 @@ class _Explainer:
             period_capped,
         )
 
+    def credit_columns(
+        self,
+        employee_ids,
+        company_ids,
+        rule_ids,
+        bases,
+        shares,
+        amounts,
+        points,
+        deal_capped,
+        period_capped,
+    ):
+        """``credit_parts`` of many credits given by column, as (templates,
+        figures) lists: each figure laid out, each employee, rule and
+        template looked up a column at a time (a million lines in a
+        workbook), what ``_sentence_parts`` does a line at a time. Lines of
+        several companies (currencies) go one at a time."""
+        if len(set(company_ids)) > 1:
+            parts = list(
+                map(
+                    self.credit_parts,
+                    employee_ids,
+                    company_ids,
+                    rule_ids,
+                    bases,
+                    shares,
+                    amounts,
+                    points,
+                    deal_capped,
+                    period_capped,
+                )
+            )
+            return [part[0] for part in parts], [part[1] for part in parts]
+        count = len(rule_ids)
+        if not count:
+            return [], []
+        # sudo: as in entry(), the rule is part of the line's explanation.
+        rule_model = self.env["crm.contribution.rule"].sudo()
+        for rule_id in set(rule_ids) - self._rules.keys():
+            self._rule_facts(rule_model.browse(rule_id))
+        rules = list(map(self._rules.__getitem__, rule_ids))
+        company_id = company_ids[0]
+        currency = self._currencies.get(company_id)
+        if currency is None:
+            # sudo: the company's currency, as the related currency_id reads it.
+            currency = self._currencies[company_id] = (
+                self.env["res.company"].sudo().browse(company_id).currency_id
+            )
+        employees = self.env["hr.employee"]
+        for employee_id in set(employee_ids) - self._employees.keys():
+            self._employee_facts(employees.browse(employee_id))
+        facts = list(map(self._employees.__getitem__, employee_ids))
+        shares = [share or 0.0 for share in shares]
+        amounts = [amount or 0.0 for amount in amounts]
+        points = [point or 0.0 for point in points]
+        # A fixed rule's sentence names its fixed amount, not the basis.
+        memo = self._amounts.setdefault(currency._ids, {}).get
+        basis_texts = [
+            ""
+            if rule.compute_method == "fixed"
+            else (memo(basis) or self._amount(basis or 0.0, currency))
+            for rule, basis in zip(rules, bases, strict=True)
+        ]
+        texts = list(
+            zip(
+                basis_texts,
+                self._texts_of(shares, self._shares, self._share_text),
+                self._amount_texts(amounts, currency),
+                # No sentence names points it does not have.
+                [
+                    text if point else ""
+                    for point, text in zip(
+                        points, self._texts_of(points, self._points, self._points_text), strict=True
+                    )
+                ],
+                list(map(itemgetter(0), facts)),
+                strict=True,
+            )
+        )
+        if self.to_employee:
+            yours = [True] * count
+        else:
+            users = list(map(itemgetter(1), facts))
+            yours = [bool(user_id and user_id == self._uid) for user_id in users]
+        flags = list(
+            zip(
+                yours,
+                map(bool, deal_capped),
+                map(bool, period_capped),
+                map(bool, points),
+                map(bool, amounts),
+                strict=True,
+            )
+        )
+        keys = list(zip(map(attrgetter("id"), rules), repeat(currency._ids), flags))
+        found = list(map(self._sentences.get, keys))
+        if None in found:
+            for index, template in enumerate(found):
+                if template is None:
+                    found[index] = self._template_of(
+                        keys[index], rules[index], currency, flags[index], texts[index]
+                    )
+        if False in found:
+            return self._parts_of(found, rules, currency, flags, texts)
+        return (
+            list(map(itemgetter(0), found)),
+            list(map(call, map(itemgetter(1), found), texts)),
+        )
+
+    def _amount_texts(self, values, currency):
+        """``_amount`` of each of ``values``, looked up in one pass."""
+        memo = self._amounts.get(currency._ids)
+        if memo is None:
+            memo = self._amounts[currency._ids] = {}
+        return self._texts_of(values, memo, lambda value: self._amount(value, currency))
+
+    @staticmethod
+    def _texts_of(values, memo, make):
+        """The texts of ``values`` from ``memo``, looked up in one pass; those
+        it lacks from ``make`` (which keeps them in ``memo``), one at a time."""
+        texts = list(map(memo.get, values))
+        if None in texts:
+            for index, text in enumerate(texts):
+                if text is None:
+                    texts[index] = make(values[index])
+        return texts
+
+    def _parts_of(self, found, rules, currency, flags, texts):
+        """``credit_columns``' parts, some of whose templates are False
+        (no template fits: the sentence written whole)."""
+        templates, figures = [], []
+        for template, rule, line_flags, line_texts in zip(found, rules, flags, texts, strict=True):
+            if template is False:
+                templates.append(None)
+                figures.append((self._compose(rule, currency, line_flags, line_texts),))
+            else:
+                templates.append(template[0])
+                figures.append(template[1](line_texts))
+        return templates, figures
+
     def credit(self, rule, employee, currency, **figures):
         return self._sentence(
             self._rule_facts(rule), self._employee_facts(employee), currency, **figures
@@ -496,19 +664,9 @@ class _Explainer:
         """The sentence as (its template, the figures that fill it with
         ``%``), or (None, (the sentence,)) where no template fits (see
         ``_template``)."""
-        share_text = self._shares.get(share) if share else None
-        if share_text is None:
-            if len(self._shares) >= _MEMO_SIZE:
-                self._shares.clear()
-            share_text = self._shares[share] = f"{float(share) * 100:.0f} %"
-        if points:
-            points_text = self._points.get(points)
-            if points_text is None:
-                if len(self._points) >= _MEMO_SIZE:
-                    self._points.clear()
-                points_text = self._points[points] = format_points(points)
-        else:
-            points_text = ""  # no sentence names points it does not have
+        share_text = self._share_text(share)
+        # No sentence names points it does not have.
+        points_text = self._points_text(points) if points else ""
         name, user_id = employee
         texts = (
             self._amount(basis or 0, currency) if rule.compute_method != "fixed" else "",
@@ -522,13 +680,39 @@ class _Explainer:
         key = (rule.id, currency._ids, flags)
         template = self._sentences.get(key)
         if template is None:
-            if len(self._sentences) >= _MEMO_SIZE:
-                self._sentences.clear()
-            template = self._sentences[key] = self._template(rule, currency, flags, texts)
+            template = self._template_of(key, rule, currency, flags, texts)
         if template is False:
             return None, (self._compose(rule, currency, flags, texts),)
         text, figures = template
         return text, figures(texts)
+
+    def _share_text(self, share):
+        """A share as the sentences write it (``67 %``), laid out once."""
+        text = self._shares.get(share)
+        if text is None:
+            if len(self._shares) >= _MEMO_SIZE:
+                self._shares.clear()
+            text = self._shares[share] = f"{float(share) * 100:.0f} %"
+        return text
+
+    def _points_text(self, points):
+        """Points as the sentences write them, laid out once."""
+        text = self._points.get(points)
+        if text is None:
+            if len(self._points) >= _MEMO_SIZE:
+                self._points.clear()
+            text = self._points[points] = format_points(points)
+        return text
+
+    def _template_of(self, key, rule, currency, flags, texts):
+        """The template of ``key`` (see ``_sentence_parts``), made and kept
+        when not yet: checked on ``texts``, its first line's."""
+        template = self._sentences.get(key)
+        if template is None:
+            if len(self._sentences) >= _MEMO_SIZE:
+                self._sentences.clear()
+            template = self._sentences[key] = self._template(rule, currency, flags, texts)
+        return template
 
     def _template(self, rule, currency, flags, texts):
         """The sentence of ``rule`` with ``flags`` as a ``%`` template of

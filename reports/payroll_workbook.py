@@ -7,9 +7,10 @@ the addon's own SpreadsheetML writer (:mod:`..core.xlsx`): yen as
 ``¥#,##0``, hours with two decimals, hourly bases with three, dates as dates.
 
 In constant memory: the lines and entries are read from a server-side
-cursor in the export's transaction, a batch at a time (a thread fetches
-the next one meanwhile), and handed to the writer a column per batch; no
-sheet is ever held as a list.
+cursor in the export's transaction (the entries on a connection of their
+own that imports its snapshot, when it may), a batch at a time (a thread
+fetches the next one meanwhile), and handed to the writer a column per
+batch; no sheet is ever held as a list.
 """
 
 import contextlib
@@ -330,7 +331,9 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         from which PostgreSQL exports no snapshot): the export then reads
         on its own connection. An export is a request of its own (the
         button's), never run inside a savepoint."""
-        if type(self.env.cr) is not sql_db.Cursor:
+        # (A read-only cursor, maybe on a replica, exports nothing either:
+        # the export writes its file, so it never runs on one.)
+        if type(self.env.cr) is not sql_db.Cursor or self.env.cr.readonly:
             return None
         [(written,)] = self.env.execute_query(SQL("SELECT txid_current_if_assigned() IS NOT NULL"))
         if written:
@@ -601,7 +604,7 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                     for code, amount in zip(wage_codes, line["amount"], strict=True)
                 ],
                 # In its employee's language, written from the figures.
-                "explanation": Filled(*sentences.many(entries, lines)),
+                "explanation": Filled(*sentences.many(entries, lines, columns)),
             }
 
     @api.model

@@ -74,6 +74,51 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
             sorted(entries._explained_for_employees().values()), sorted([mine, theirs])
         )
 
+    def test_a_batch_of_lines_says_what_each_line_says(self):
+        """The workbook's sentences, written a batch at a time by column
+        (``_EmployeeSentences.many``), are each line's own: in two
+        languages, a line without a rule, and a rule whose name holds the
+        template's marks (no template fits: written whole)."""
+        self.env["res.lang"]._activate_lang("ja_JP")
+        self.employee_engineer.work_contact_id.lang = "ja_JP"
+        entry = self._split_deal()
+        engineer = self.credits(entry.lead_id, self.employee_engineer)
+        other = self._split_deal()
+        other.rule_id.sudo().name = "紹介 \ue003 %s"
+        adjustment = (
+            self.env["crm.contribution"]
+            .sudo()
+            .create(
+                {
+                    "employee_id": self.employee_support.id,
+                    "company_id": self.company.id,
+                    "trigger": "adjustment",
+                    "date": "2026-01-10",
+                    "amount": 1_000,
+                    "credit_key": "adjustment:batch",
+                    "explanation": "技術支援の分を追加",
+                }
+            )
+        )
+        Entry = self.env["crm.contribution"].with_user(self.user_manager)
+        Entry = Entry.with_context(lang="en_US")
+        ids = (entry | engineer | other | self.credits(other.lead_id, self.employee_engineer)).ids
+        lines = Entry._explanation_lines([*ids, adjustment.id])
+        rows = [lines[line_id] for line_id in [*ids, adjustment.id]]
+        one_by_one = Entry._employee_sentences()
+        expected = [one_by_one(row, lines) for row in rows]
+        self.assertIn("技術支援の分を追加", expected)
+        self.assertTrue(any("\ue003" in sentence for sentence in expected))
+        self.assertTrue(any("（" in sentence for sentence in expected), "one in Japanese")
+        templates, figures = Entry._employee_sentences().many(rows, lines)
+        self.assertEqual(
+            [
+                values[0] if template is None else template % values
+                for template, values in zip(templates, figures, strict=True)
+            ],
+            expected,
+        )
+
     def test_an_adjustment_keeps_the_managers_words(self):
         entry = (
             self.env["crm.contribution"]
