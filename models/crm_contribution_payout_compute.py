@@ -205,6 +205,14 @@ class CrmContributionPayout(models.Model):
         # all: they net before payroll sees them. NOT EXISTS, not NOT IN:
         # PostgreSQL hashes NOT IN only while the candidates fit in work_mem
         # (a million do not), and otherwise compares row by row.
+        #
+        # Who waits is found from the pairs (few: the reversals and
+        # reductions, through their partial indexes), never by joining or
+        # scanning the candidates: whether a partner is a candidate is the
+        # payable condition on its own row, looked up by its key. Joined
+        # with the candidates, the planner (which knows nothing of a CTE's
+        # columns) sorted all of them three times to find none (2 s at a
+        # million), and checked each partner against a scan of them all.
         return SQL(
             """
             WITH candidate AS (
@@ -212,25 +220,43 @@ class CrmContributionPayout(models.Model):
                   FROM crm_contribution
                  WHERE %(payable)s
             ), waiting AS (
-                SELECT candidate.id
-                  FROM candidate
-                  JOIN crm_contribution reversal ON reversal.reversed_entry_id = candidate.id
-                 WHERE %(reversal_unpaid)s
-                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reversal.id)
+                -- A credit whose reversal or reduction is unpaid and not payable.
+                SELECT crm_contribution.id
+                  FROM crm_contribution reversal
+                  JOIN crm_contribution ON crm_contribution.id = reversal.reversed_entry_id
+                 WHERE reversal.reversed_entry_id IS NOT NULL
+                   AND %(reversal_unpaid)s
+                   AND %(payable)s
+                   AND NOT %(reversal_payable)s
                 UNION
-                SELECT candidate.id
-                  FROM candidate
-                  JOIN crm_contribution reduction ON reduction.reduced_entry_id = candidate.id
-                 WHERE %(reduction_unpaid)s
-                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = reduction.id)
+                SELECT crm_contribution.id
+                  FROM crm_contribution reduction
+                  JOIN crm_contribution ON crm_contribution.id = reduction.reduced_entry_id
+                 WHERE reduction.reduced_entry_id IS NOT NULL
+                   AND %(reduction_unpaid)s
+                   AND %(payable)s
+                   AND NOT %(reduction_payable)s
                 UNION
-                SELECT candidate.id
-                  FROM candidate
+                -- A reversal or reduction whose credit is unpaid and not
+                -- payable (its credit: the one it reverses, else reduces).
+                SELECT crm_contribution.id
+                  FROM crm_contribution
                   JOIN crm_contribution credit
-                    ON credit.id = COALESCE(candidate.reversed_entry_id,
-                                            candidate.reduced_entry_id)
-                 WHERE %(credit_unpaid)s
-                   AND NOT EXISTS (SELECT 1 FROM candidate other WHERE other.id = credit.id)
+                    ON credit.id = crm_contribution.reversed_entry_id
+                 WHERE crm_contribution.reversed_entry_id IS NOT NULL
+                   AND %(credit_unpaid)s
+                   AND %(payable)s
+                   AND NOT %(credit_payable)s
+                UNION
+                SELECT crm_contribution.id
+                  FROM crm_contribution
+                  JOIN crm_contribution credit
+                    ON credit.id = crm_contribution.reduced_entry_id
+                 WHERE crm_contribution.reduced_entry_id IS NOT NULL
+                   AND crm_contribution.reversed_entry_id IS NULL
+                   AND %(credit_unpaid)s
+                   AND %(payable)s
+                   AND NOT %(credit_payable)s
             )
             SELECT %(taken)s FROM candidate
              WHERE NOT EXISTS (SELECT 1 FROM waiting WHERE waiting.id = candidate.id)
@@ -246,6 +272,19 @@ class CrmContributionPayout(models.Model):
             reversal_unpaid=ledger._state_in_sql("reversal", ("draft", "approved")),
             reduction_unpaid=ledger._state_in_sql("reduction", ("draft", "approved")),
             credit_unpaid=ledger._state_in_sql("credit", ("draft", "approved")),
+            reversal_payable=self._payable_row_sql(payable, "reversal"),
+            reduction_payable=self._payable_row_sql(payable, "reduction"),
+            credit_payable=self._payable_row_sql(payable, "credit"),
+        )
+
+    @staticmethod
+    def _payable_row_sql(payable, alias):
+        """SQL condition: the entry ``alias`` is payable (``payable``, the
+        ledger's payable query, on its own row, looked up by its key)."""
+        return SQL(
+            "EXISTS (SELECT 1 FROM crm_contribution WHERE crm_contribution.id = %s AND %s)",
+            SQL.identifier(alias, "id"),
+            payable.where_clause,
         )
 
     def _changes_since_compute(self):
