@@ -527,13 +527,14 @@ class _SharedStrings:
         return index
 
     def xml(self):
-        """The table's part, its texts in index order (a dict keeps them)."""
-        count = len(self.indexes)
+        """The table's part, its texts in index order (a dict keeps them).
+        Only ``uniqueCount``: ``count`` (optional) would be the references,
+        which no cell counts."""
         items = "".join(f"<si>{_text_element(text)}</si>" for text in self.indexes)
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            f'count="{count}" uniqueCount="{count}">{items}</sst>'
+            f'uniqueCount="{len(self.indexes)}">{items}</sst>'
         )
 
 

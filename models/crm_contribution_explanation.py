@@ -525,8 +525,7 @@ class _Explainer:
                 )
             )
             return [part[0] for part in parts], [part[1] for part in parts]
-        count = len(rule_ids)
-        if not count:
+        if not rule_ids:
             return [], []
         # sudo: as in entry(), the rule is part of the line's explanation.
         rule_model = self.env["crm.contribution.rule"].sudo()
@@ -543,7 +542,28 @@ class _Explainer:
         employees = self.env["hr.employee"]
         for employee_id in set(employee_ids) - self._employees.keys():
             self._employee_facts(employees.browse(employee_id))
-        facts = list(map(self._employees.__getitem__, employee_ids))
+        return self._parts_by_column(
+            rules,
+            currency,
+            list(map(self._employees.__getitem__, employee_ids)),
+            bases,
+            shares,
+            amounts,
+            points,
+            deal_capped,
+            period_capped,
+        )
+
+    def _parts_by_column(
+        self, rules, currency, facts, bases, shares, amounts, points, deal_capped, period_capped
+    ):
+        """The sentences of credits in ``currency`` by column, as (templates,
+        figures) lists (see ``_sentence_parts``): ``rules`` their
+        ``_RuleFacts``, ``facts`` their employees' (name, user id), then
+        their figures. The one place a line's figures are laid out and its
+        template chosen: one line (``_sentence_parts``) or a workbook's
+        batch, each column in one pass."""
+        count = len(rules)
         shares = [share or 0.0 for share in shares]
         amounts = [amount or 0.0 for amount in amounts]
         points = [point or 0.0 for point in points]
@@ -663,28 +683,19 @@ class _Explainer:
     ):
         """The sentence as (its template, the figures that fill it with
         ``%``), or (None, (the sentence,)) where no template fits (see
-        ``_template``)."""
-        share_text = self._share_text(share)
-        # No sentence names points it does not have.
-        points_text = self._points_text(points) if points else ""
-        name, user_id = employee
-        texts = (
-            self._amount(basis or 0, currency) if rule.compute_method != "fixed" else "",
-            share_text,
-            self._amount(amount, currency),
-            points_text,
-            name,
+        ``_template``): ``_parts_by_column`` for one line."""
+        templates, figures = self._parts_by_column(
+            [rule],
+            currency,
+            [employee],
+            [basis],
+            [share],
+            [amount],
+            [points],
+            [deal_capped],
+            [period_capped],
         )
-        yours = bool(self.to_employee or (user_id and user_id == self._uid))
-        flags = (yours, bool(deal_capped), bool(period_capped), bool(points), bool(amount))
-        key = (rule.id, currency._ids, flags)
-        template = self._sentences.get(key)
-        if template is None:
-            template = self._template_of(key, rule, currency, flags, texts)
-        if template is False:
-            return None, (self._compose(rule, currency, flags, texts),)
-        text, figures = template
-        return text, figures(texts)
+        return templates[0], figures[0]
 
     def _share_text(self, share):
         """A share as the sentences write it (``67 %``), laid out once."""
