@@ -450,6 +450,8 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         entries = cursors.enter_context(
             workbook._batches(workbook._entry_query(payout), alone=True)
         )
+        # (checked while they are sorted: an error closes their cursor)
+        self._check_entries_readable(payout)
         # Both sheets name the same employees, every entry's employee has a
         # line (Compute refuses others): their identities read once, before
         # the first sheet, a few thousand a query (not a query per batch,
@@ -478,6 +480,33 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
                 self.env._("Rules in force"), workbook._rule_columns(), workbook._rule_rows(payout)
             ),
         ]
+
+    @api.model
+    def _check_entries_readable(self, payout):
+        """The right to read every ledger entry of ``payout``, as reading
+        their sentences asks: checked once for the whole payout (a count of
+        those the caller's rules let them read), not batch by batch (four
+        hundred queries at a million entries). The first one they may not
+        read raises Odoo's own access error."""
+        if self.env.su:
+            return
+        Entry = self.env["crm.contribution"]
+        links = SQL.identifier(PAYOUT_ENTRY_TABLE)
+        [(taken,)] = self.env.execute_query(
+            SQL("SELECT count(*) FROM %s WHERE payout_id = %s", links, payout.id)
+        )
+        if Entry.search_count([("payout_id", "=", payout.id)]) == taken:
+            return
+        readable = Entry._search([("payout_id", "=", payout.id)])
+        [(entry_id,)] = self.env.execute_query(
+            SQL(
+                "SELECT entry_id FROM %s WHERE payout_id = %s AND entry_id NOT IN %s LIMIT 1",
+                links,
+                payout.id,
+                readable.subselect(),
+            )
+        )
+        Entry.browse(entry_id).check_access("read")
 
     @api.model
     def _payroll_batches(self, payout, identities):
@@ -583,8 +612,6 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
             columns = list(zip(*entries, strict=True))
             line = dict(zip(LINE_COLUMNS, columns, strict=False))
             dates, lead_names, wage_codes = columns[width:]
-            # The right to read these entries, as reading their sentences asks.
-            Entry.browse(line["id"]).check_access("read")
             keys, names = self._identity_columns(line["employee_id"], identities)
             self._names_of("crm.contribution.rule", set(line["rule_id"]), rule_names)
             # The credits the batch's reversals cancel, in one query.

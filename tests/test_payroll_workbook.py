@@ -10,6 +10,7 @@ from unittest.mock import patch
 import openpyxl
 
 from odoo import SUPERUSER_ID, api, sql_db
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -46,6 +47,29 @@ class TestPayrollWorkbookFormats(PayoutCase):
         self.run.export_lang = lang
         self.run.action_export_xlsx()
         return openpyxl.load_workbook(io.BytesIO(base64.b64decode(self.run.xlsx_file)))
+
+    def test_entries_readable_checked_once_for_the_whole_payout(self):
+        """The exporter must be able to read every entry of the payout: one
+        count, not a check per batch; one entry hidden from them by a rule,
+        and Odoo's access error is raised, no file written."""
+        self.env["res.lang"]._activate_lang("ja_JP")
+        export = self.run.with_user(self.user_admin)
+        export.action_export_xlsx()
+        self.assertTrue(self.run.xlsx_file)
+        self.run.sudo().xlsx_file = False
+        hidden = self.run.entry_ids[:1]
+        # A global rule: it restricts whatever the groups' rules allow.
+        self.env["ir.rule"].create(
+            {
+                "name": "Hide one entry (test)",
+                "model_id": self.env["ir.model"]._get_id("crm.contribution"),
+                "domain_force": f"[('id', '!=', {hidden.id})]",
+            }
+        )
+        self.env.invalidate_all()
+        with self.assertRaises(AccessError):
+            export.action_export_xlsx()
+        self.assertFalse(self.run.xlsx_file)
 
     def test_formats_autofilter_print_and_properties(self):
         book = self.workbook("en_US")
