@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from ..core.money import format_points
 from .boolean_search import searched_true
-from .crm_contribution_explanation import AmountFormatter
+from .sentence_explainer import AmountFormatter
 from .server_switches import crediting_is_off, importing, is_importing
 
 # Writing any of these may move a deal into or out of won, or change its credit.

@@ -321,7 +321,7 @@ class TestAbsurdRevenue(PayoutCase):
         "ValidationError (e.g. @api.constrains on crm.lead expected_revenue in "
         "crm_lead.py and on crm.signal estimated_revenue, above ¥10^13), or build "
         "basis_amount and the explanation from the lead's stored value without "
-        "rounding it again (crm_contribution_crediting.py _insert_entries / _Explainer._money)."
+        "rounding it again (crm_contribution_crediting.py _insert_entries / Explainer._money)."
     )
     def test_absurd_revenue_is_refused_or_kept_exactly(self):
         lead, entries = self._won(1e15)
