@@ -557,10 +557,13 @@ class Filled:
 
     def texts(self):
         """The texts themselves."""
-        return [
-            figures[0] if template is None else template % figures
-            for template, figures in zip(self.templates, self.figures, strict=True)
-        ]
+        return list(map(filled_text, self.templates, self.figures))
+
+
+def filled_text(template, figures):
+    """The text of one ``Filled`` row: its template filled with its figures,
+    or its one figure where it has no template."""
+    return figures[0] if template is None else template % figures
 
 
 class _NotPlain(Exception):
@@ -679,18 +682,16 @@ class _Column:
     def _new_text(self, text):
         """The tail of a text the column keeps: a shared string when the
         workbook takes it, else an inline one."""
-        if not text:
-            return ""  # a blank cell is no cell
-        self._measure((text,))
-        index = self.shared.index(text) if self.shared is not None else None
+        index = self.shared.index(text) if text and self.shared is not None else None
         if index is None:
-            return _text_tail(text)
+            return self._plain_text(text)
+        self._measure((text,))
         return f'" t="s"><v>{index}</v></c>'
 
     def _plain_text(self, text):
         """The tail of a text the column does not keep: an inline string."""
         if not text:
-            return ""
+            return ""  # a blank cell is no cell
         self._measure((text,))
         return _text_tail(text)
 

@@ -162,13 +162,12 @@ class _EmployeeSentences:
             if reversed_id or not rule_id
         ]
         credit_columns = (*columns[1:4], *columns[7:_LINE_WIDTH])
+        langs = set(row_langs)
+        if not others and len(langs) == 1:
+            return self._explainer_of_lang(row_langs[0]).credit_columns(*credit_columns)
         templates, figures = [None] * len(rows), [None] * len(rows)
-        for lang in set(row_langs):
-            explainer = self._explainer_of_lang(lang)
-            if not others and len(set(row_langs)) == 1:
-                templates, figures = explainer.credit_columns(*credit_columns)
-                break
-            skip = set(others)
+        skip = set(others)
+        for lang in langs:
             indexes = [
                 index
                 for index, row_lang in enumerate(row_langs)
@@ -176,7 +175,7 @@ class _EmployeeSentences:
             ]
             if not indexes:
                 continue
-            some = explainer.credit_columns(
+            some = self._explainer_of_lang(lang).credit_columns(
                 *([column[index] for index in indexes] for column in credit_columns)
             )
             for index, template, values in zip(indexes, *some, strict=True):

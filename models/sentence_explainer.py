@@ -13,6 +13,7 @@ from operator import attrgetter, call, itemgetter
 from odoo.tools import format_amount
 
 from ..core.money import format_points
+from ..core.xlsx import filled_text
 
 _logger = logging.getLogger(__name__)
 
@@ -200,48 +201,14 @@ class Explainer:
     def credit_line(self, *figures):
         """The sentence of a credit (not a reversal; it has a rule) read as
         plain values: its ``LedgerLine`` figures from ``employee_id`` on."""
-        template, values = self.credit_parts(*figures)
-        return values[0] if template is None else template % values
+        return filled_text(*self.credit_parts(*figures))
 
-    def credit_parts(
-        self,
-        employee_id,
-        company_id,
-        rule_id,
-        basis,
-        share,
-        amount,
-        points,
-        deal_capped,
-        period_capped,
-    ):
+    def credit_parts(self, *figures):
         """``credit_line``'s sentence as (``%`` template, its figures), or
-        (None, (sentence,)) (see ``_sentence_parts``)."""
-        rule = self._rules.get(rule_id)
-        if rule is None:
-            # sudo: as in entry(), the rule is part of the line's explanation.
-            rule = self._rule_facts(self.env["crm.contribution.rule"].sudo().browse(rule_id))
-        currency = self._currencies.get(company_id)
-        if currency is None:
-            # sudo: the company's currency, as the related currency_id reads it.
-            currency = self._currencies[company_id] = (
-                self.env["res.company"].sudo().browse(company_id).currency_id
-            )
-        employee = self._employees.get(employee_id)
-        if employee is None:
-            employee = self._employee_facts(self.env["hr.employee"].browse(employee_id))
-        # By position: a million lines in a workbook.
-        return self._sentence_parts(
-            rule,
-            employee,
-            currency,
-            basis or 0.0,
-            share or 0.0,
-            amount or 0.0,
-            points or 0.0,
-            deal_capped,
-            period_capped,
-        )
+        (None, (sentence,)) (see ``_sentence_parts``): ``credit_columns``
+        for one line."""
+        templates, values = self.credit_columns(*([figure] for figure in figures))
+        return templates[0], values[0]
 
     def credit_columns(
         self,
@@ -426,8 +393,7 @@ class Explainer:
         return text
 
     def _sentence(self, *facts, **figures):
-        template, values = self._sentence_parts(*facts, **figures)
-        return values[0] if template is None else template % values
+        return filled_text(*self._sentence_parts(*facts, **figures))
 
     def _sentence_parts(
         self, rule, employee, currency, basis, share, amount, points, deal_capped, period_capped

@@ -294,31 +294,21 @@ class CrmContributionPayrollWorkbook(models.AbstractModel):
         waiting; on the export's connection otherwise."""
         cr = (alone and self._snapshot_cursor()) or None
         connection = (cr or self.env.cr)._cnx
+        # The settings on the cursor's own connection.
+        execute_query = (self.env(cr=cr) if cr else self.env).execute_query
         cursor = connection.cursor(f"everyone_sells_workbook_{uuid.uuid4().hex}")
         try:
             cursor.itersize = BATCH_ROWS
-            [(previous,)] = self._execute_on(
-                cr, SQL("SELECT current_setting('cursor_tuple_fraction')")
-            )
-            self._execute_on(cr, SQL("SELECT set_config('cursor_tuple_fraction', '1', true)"))
+            [(previous,)] = execute_query(SQL("SELECT current_setting('cursor_tuple_fraction')"))
+            execute_query(SQL("SELECT set_config('cursor_tuple_fraction', '1', true)"))
             cursor.execute(query.code, query.params)
-            self._execute_on(
-                cr, SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous)
-            )
+            execute_query(SQL("SELECT set_config('cursor_tuple_fraction', %s, true)", previous))
         except Exception:
             cursor.close()
             if cr is not None:
                 cr.close()
             raise
         return _ReadAhead(cursor, BATCH_ROWS, cr)
-
-    @api.model
-    def _execute_on(self, cr, query):
-        """The rows of ``query`` on ``cr``, or on the export's cursor (None)."""
-        if cr is None:
-            return self.env.execute_query(query)
-        cr.execute(query)
-        return cr.fetchall()
 
     @api.model
     def _snapshot_cursor(self):

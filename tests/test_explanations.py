@@ -19,6 +19,24 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
         self.mark_won(lead)
         return self.credits(lead, self.employee_support)
 
+    def _adjustment(self, credit_key):
+        """A manager's ¥1,000 adjustment of 佐藤, in their own words."""
+        return (
+            self.env["crm.contribution"]
+            .sudo()
+            .create(
+                {
+                    "employee_id": self.employee_support.id,
+                    "company_id": self.company.id,
+                    "trigger": "adjustment",
+                    "date": "2026-01-10",
+                    "amount": 1_000,
+                    "credit_key": credit_key,
+                    "explanation": "技術支援の分を追加",
+                }
+            )
+        )
+
     def test_the_record_keeps_figures_not_a_sentence(self):
         entry = self._split_deal()
         self.assertFalse(self.env["crm.contribution"]._fields["explanation"].store)
@@ -85,21 +103,7 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
         engineer = self.credits(entry.lead_id, self.employee_engineer)
         other = self._split_deal()
         other.rule_id.sudo().name = "紹介 \ue003 %s"
-        adjustment = (
-            self.env["crm.contribution"]
-            .sudo()
-            .create(
-                {
-                    "employee_id": self.employee_support.id,
-                    "company_id": self.company.id,
-                    "trigger": "adjustment",
-                    "date": "2026-01-10",
-                    "amount": 1_000,
-                    "credit_key": "adjustment:batch",
-                    "explanation": "技術支援の分を追加",
-                }
-            )
-        )
+        adjustment = self._adjustment("adjustment:batch")
         Entry = self.env["crm.contribution"].with_user(self.user_manager)
         Entry = Entry.with_context(lang="en_US")
         ids = (entry | engineer | other | self.credits(other.lead_id, self.employee_engineer)).ids
@@ -120,21 +124,7 @@ class TestExplanationsAreWrittenWhenRead(ContributionCase):
         )
 
     def test_an_adjustment_keeps_the_managers_words(self):
-        entry = (
-            self.env["crm.contribution"]
-            .sudo()
-            .create(
-                {
-                    "employee_id": self.employee_support.id,
-                    "company_id": self.company.id,
-                    "trigger": "adjustment",
-                    "date": "2026-01-10",
-                    "amount": 1_000,
-                    "credit_key": "adjustment:test",
-                    "explanation": "技術支援の分を追加",
-                }
-            )
-        )
+        entry = self._adjustment("adjustment:test")
         self.assertEqual(entry.note, "技術支援の分を追加")
         self.assertEqual(entry.explanation, "技術支援の分を追加")
         self.assertEqual(entry.state, "draft")
