@@ -104,6 +104,7 @@ class CrmContributionAuditFinding(models.Model):
                     continue
                 for entry_id, payout_id, company_id in self.env.execute_query(query):
                     found[check.code, entry_id or False, payout_id or False] = company_id
+            scope.close()
         return found
 
     @api.model

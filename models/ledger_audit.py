@@ -2,6 +2,10 @@
 (``crm.contribution.audit.finding._run_audit``) and the check at each payout
 confirmation (``_check_payouts``) run the same list.
 
+The checks that compare the lines with what the entries add up to read one
+table of those sums, made once a run (``Scope.money``): one pass over a
+million entries, not one a check.
+
 Each query returns ``(entry_id, payout_id, company_id)`` rows: the entry that
 breaks the invariant (NULL only for a payout line that has no entry at all),
 and the payout it is in, if any. A check is given either the companies to
@@ -27,6 +31,9 @@ TOLERANCE = 0.005
 
 _lt = LazyTranslate(__name__)
 
+# The per-employee sums of a run's payouts (Scope.money).
+MONEY_TABLE = "crm_everyone_sells_audit_money"
+
 Check = namedtuple("Check", "code label description query")
 
 
@@ -38,6 +45,32 @@ class Scope:
         self.env = env
         self.company_ids = list(company_ids or [])
         self.payout_ids = list(payout_ids or [])
+        self._money_made = False
+
+    def money(self):
+        """The table of what each employee's entries add up to in each of
+        the scope's payouts (_money_sql), made on first use: the checks that
+        compare with it share one pass over the entries instead of one
+        each. A temporary table of this transaction, dropped by close (or
+        at the commit): the audit writes its findings, never on a replica."""
+        table = SQL.identifier("pg_temp", MONEY_TABLE)
+        if not self._money_made:
+            cr = self.env.cr
+            # A run of this transaction that failed before its close.
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+            cr.execute(
+                SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, _money_sql(self))
+            )
+            # Its statistics: the checks join it with lines and entries.
+            cr.execute(SQL("ANALYZE %s", table))
+            self._money_made = True
+        return table
+
+    def close(self):
+        """Drop what the run made (money's table)."""
+        if self._money_made:
+            self.env.cr.execute(SQL("DROP TABLE %s", SQL.identifier("pg_temp", MONEY_TABLE)))
+            self._money_made = False
 
     def entries(self, alias, link=None):
         """Entries of the scope: of its companies, or taken by its payouts.
@@ -90,54 +123,61 @@ class Scope:
         return bool(field and field.store and field.column_type)
 
 
-def _money(scope, needed=None):
-    """Per payout and employee, what the payout's entries add up to, as the
-    payout sums them: incentive, award, and clawback (reversals of credits
-    paid by another payout, and negative adjustments of such a credit).
-
-    ``needed``: a condition on ``link`` and ``entry`` true for all or none
-    of one employee's entries in a payout (the groups the check reads);
-    the other groups are not summed. Only a reversal or a negative entry
-    can be a clawback: the others are summed without looking up a credit."""
+def _pairs():
+    """(entry_id, credit_id) of each reversal (the credit it reverses) and
+    each negative adjustment of a dispute (the credit disputed): found from
+    the reversals' partial index and the disputes (few), never by a pass over
+    the ledger. An entry that reverses a credit is that credit's, whatever
+    dispute it also settles."""
     return SQL(
         """
-        scoped AS NOT MATERIALIZED (
-            SELECT link.payout_id, entry.id AS entry_id, entry.employee_id,
-                   entry.amount, entry.wage_type, entry.reversed_entry_id
-              FROM %(links)s link
-              JOIN crm_contribution entry ON entry.id = link.entry_id
-             WHERE %(scope_links)s AND %(needed)s
-        ), taken AS (
-            SELECT payout_id, entry_id, employee_id, amount, wage_type, FALSE AS clawback
-              FROM scoped
-             WHERE reversed_entry_id IS NULL AND NOT COALESCE(amount < 0, FALSE)
-             UNION ALL
-            SELECT scoped.payout_id, scoped.entry_id, scoped.employee_id,
-                   scoped.amount, scoped.wage_type,
-                   COALESCE(%(credit_paid)s
-                            AND credit_link.payout_id IS DISTINCT FROM scoped.payout_id,
-                            FALSE) AS clawback
-              FROM scoped
-         LEFT JOIN crm_contribution_dispute dispute
-                ON dispute.adjustment_id = scoped.entry_id AND scoped.amount < 0
-         LEFT JOIN crm_contribution credit
-                ON credit.id = COALESCE(scoped.reversed_entry_id, dispute.contribution_id)
+        SELECT reversal.id AS entry_id, reversal.reversed_entry_id AS credit_id
+          FROM crm_contribution reversal
+         WHERE reversal.reversed_entry_id IS NOT NULL
+         UNION ALL
+        SELECT adjustment.id, dispute.contribution_id
+          FROM crm_contribution_dispute dispute
+          JOIN crm_contribution adjustment ON adjustment.id = dispute.adjustment_id
+         WHERE adjustment.amount < 0 AND adjustment.reversed_entry_id IS NULL
+        """
+    )
+
+
+def _money_sql(scope):
+    """Per payout of the scope and employee, what the payout's entries add
+    up to, as the payout sums them: incentive, award, and clawback
+    (reversals of credits paid by another payout, and negative adjustments
+    of such a credit), as rows (payout_id, employee_id, incentive, award,
+    clawback). One pass over the entries; the clawbacks, looked up from the
+    pairs (_pairs), are joined to it."""
+    return SQL(
+        """
+        WITH clawback_entry AS MATERIALIZED (
+            SELECT DISTINCT pair.entry_id
+              FROM (%(pairs)s) pair
+              JOIN %(links)s link ON link.entry_id = pair.entry_id
+              JOIN crm_contribution credit ON credit.id = pair.credit_id
          LEFT JOIN %(links)s credit_link ON credit_link.entry_id = credit.id
-             WHERE scoped.reversed_entry_id IS NOT NULL OR scoped.amount < 0
-        ), money AS (
-            SELECT payout_id, employee_id,
-                   COALESCE(SUM(amount) FILTER (
-                       WHERE wage_type = 'incentive' AND NOT clawback), 0) AS incentive,
-                   COALESCE(SUM(amount) FILTER (
-                       WHERE wage_type = 'award' AND NOT clawback), 0) AS award,
-                   COALESCE(-SUM(amount) FILTER (WHERE clawback), 0) AS clawback
-              FROM taken
-          GROUP BY payout_id, employee_id
+             WHERE %(scope_links)s AND %(credit_paid)s
+               AND credit_link.payout_id IS DISTINCT FROM link.payout_id
         )
+        SELECT link.payout_id, entry.employee_id,
+               COALESCE(SUM(entry.amount) FILTER (
+                   WHERE entry.wage_type = 'incentive' AND clawback.entry_id IS NULL), 0)
+                   AS incentive,
+               COALESCE(SUM(entry.amount) FILTER (
+                   WHERE entry.wage_type = 'award' AND clawback.entry_id IS NULL), 0) AS award,
+               COALESCE(-SUM(entry.amount) FILTER (WHERE clawback.entry_id IS NOT NULL), 0)
+                   AS clawback
+          FROM %(links)s link
+          JOIN crm_contribution entry ON entry.id = link.entry_id
+     LEFT JOIN clawback_entry clawback ON clawback.entry_id = entry.id
+         WHERE %(scope_links)s
+      GROUP BY link.payout_id, entry.employee_id
         """,
+        pairs=_pairs(),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         scope_links=scope.links("link"),
-        needed=needed or SQL("TRUE"),
         credit_paid=state_in_sql("credit", ("paid",)),
     )
 
@@ -146,14 +186,17 @@ def paid_by_a_line(scope):
     """Each paid entry belongs to a line of a paid payout; each entry of a
     confirmed payout, to a line of it (unless its employee's entries there
     carry no money: points only, or a credit and its reversal)."""
-    # An employee without a line in a payout: the only money summed.
-    no_line = SQL(
-        "NOT EXISTS (SELECT 1 FROM crm_contribution_payout_line line"
-        " WHERE line.payout_id = link.payout_id AND line.employee_id = entry.employee_id)"
-    )
     return SQL(
         """
-        WITH %(money)s
+        WITH no_line AS MATERIALIZED (
+            SELECT money.payout_id, money.employee_id
+              FROM %(money)s money
+             WHERE NOT EXISTS (SELECT 1 FROM crm_contribution_payout_line line
+                                WHERE line.payout_id = money.payout_id
+                                  AND line.employee_id = money.employee_id)
+               AND (ABS(money.incentive) > %(tol)s OR ABS(money.award) > %(tol)s
+                    OR ABS(money.clawback) > %(tol)s)
+        )
         SELECT entry.id, link.payout_id, entry.company_id
           FROM crm_contribution entry
      LEFT JOIN %(links)s link ON link.entry_id = entry.id
@@ -163,22 +206,19 @@ def paid_by_a_line(scope):
            -- payout; see crm_contribution_state.py) in no paid payout.
            AND entry.state = 'paid' AND (payout.id IS NULL OR payout.state != 'done')
          UNION ALL
+        -- The employees with money in a payout and no line there (usually
+        -- nobody), then their entries in it.
         SELECT entry.id, link.payout_id, entry.company_id
-          FROM %(links)s link
-          JOIN crm_contribution entry ON entry.id = link.entry_id
-          JOIN money
-            ON money.payout_id = link.payout_id AND money.employee_id = entry.employee_id
-         WHERE %(linked_entries)s AND %(scope_links)s AND %(no_line)s
-           AND (ABS(money.incentive) > %(tol)s OR ABS(money.award) > %(tol)s
-                OR ABS(money.clawback) > %(tol)s)
+          FROM no_line
+          JOIN crm_contribution entry ON entry.employee_id = no_line.employee_id
+          JOIN %(links)s link ON link.entry_id = entry.id AND link.payout_id = no_line.payout_id
+         WHERE %(linked_entries)s
         """,
-        money=_money(scope, no_line),
+        money=scope.money(),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         entries=scope.entries("entry", link="link"),
-        # The payouts' scope: the links' condition says it already.
+        # The payouts' scope: the money's payouts say it already.
         linked_entries=SQL("TRUE") if scope.payout_ids else scope.entries("entry"),
-        scope_links=scope.links("link"),
-        no_line=no_line,
         tol=TOLERANCE,
     )
 
@@ -189,11 +229,11 @@ def line_totals(scope):
     deducted and what stays outstanding are what was owed."""
     return SQL(
         """
-        WITH %(money)s, wrong_line AS MATERIALIZED (
+        WITH wrong_line AS MATERIALIZED (
             SELECT line.payout_id, line.employee_id, payout.company_id
               FROM crm_contribution_payout_line line
               JOIN crm_contribution_payout payout ON payout.id = line.payout_id
-         LEFT JOIN money
+         LEFT JOIN %(money)s money
                 ON money.payout_id = line.payout_id AND money.employee_id = line.employee_id
              WHERE %(payouts)s
                AND (ABS(COALESCE(line.incentive_amount, 0)
@@ -225,7 +265,7 @@ def line_totals(scope):
                AND linked.employee_id = wrong_line.employee_id
         ) taken ON TRUE
         """,
-        money=_money(scope),
+        money=scope.money(),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         payouts=scope.payouts("payout"),
         tol=TOLERANCE,
@@ -236,33 +276,26 @@ def clawback_settled(scope):
     """Every reversal of a paid entry (and every negative adjustment of one)
     is netted, deducted or outstanding: approved, and once a payout takes it,
     counted in its line's clawback, all of which is deducted or outstanding."""
-    # Only the employees of these reductions, in their payouts, are summed.
-    reduced = SQL(
-        "EXISTS (SELECT 1 FROM reduction WHERE reduction.payout_id = link.payout_id"
-        " AND reduction.employee_id = entry.employee_id)"
-    )
     return SQL(
         """
         WITH reduction AS (
             SELECT entry.id, entry.company_id, entry.state, entry.employee_id,
                    link.payout_id
-              FROM crm_contribution entry
-         LEFT JOIN crm_contribution_dispute dispute
-                ON dispute.adjustment_id = entry.id AND entry.amount < 0
-              JOIN crm_contribution credit
-                ON credit.id = COALESCE(entry.reversed_entry_id, dispute.contribution_id)
+              FROM (%(pairs)s) pair
+              JOIN crm_contribution entry ON entry.id = pair.entry_id
+              JOIN crm_contribution credit ON credit.id = pair.credit_id
          LEFT JOIN %(links)s link ON link.entry_id = entry.id
          LEFT JOIN %(links)s credit_link ON credit_link.entry_id = credit.id
              WHERE %(entries)s
                AND %(credit_paid)s
                AND credit_link.payout_id IS DISTINCT FROM link.payout_id
-        ), %(money)s
+        )
         SELECT reduction.id, reduction.payout_id, reduction.company_id
           FROM reduction
      LEFT JOIN crm_contribution_payout payout ON payout.id = reduction.payout_id
      LEFT JOIN crm_contribution_payout_line line
             ON line.payout_id = reduction.payout_id AND line.employee_id = reduction.employee_id
-     LEFT JOIN money
+     LEFT JOIN %(money)s money
             ON money.payout_id = reduction.payout_id AND money.employee_id = reduction.employee_id
          WHERE reduction.state = 'draft'
             OR (payout.id IS NOT NULL AND %(payouts)s
@@ -272,7 +305,8 @@ def clawback_settled(scope):
                      OR COALESCE(line.deducted_amount, 0) + COALESCE(line.carry_out_amount, 0)
                         < COALESCE(line.clawback_amount, 0) - %(tol)s))
         """,
-        money=_money(scope, reduced),
+        pairs=_pairs(),
+        money=scope.money(),
         links=SQL.identifier(PAYOUT_ENTRY_TABLE),
         entries=scope.entries("entry", link="link"),
         payouts=scope.payouts("payout"),

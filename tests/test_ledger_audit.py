@@ -486,6 +486,37 @@ class TestLedgerAudit(JobsMixin, PayoutCase):
             "Clawback not settled",
         )
 
+    def test_clawback_of_a_dispute_adjustment(self):
+        """A dispute's negative adjustment of a paid credit is a clawback,
+        as a reversal is: counted in the next payout's clawback, and found
+        when its line forgets it."""
+        _lead, entries, _payout = self.paid_payout()
+        credit = entries.filtered(lambda entry: entry.employee_id == self.employee_support)[:1]
+        dispute = (
+            self.env["crm.contribution.dispute"]
+            .with_user(self.user_support)
+            .create({"contribution_id": credit.id, "reason": "重複しています"})
+        )
+        action = dispute.with_user(self.user_manager).action_accept()
+        self.env[action["res_model"]].with_user(self.user_manager).with_context(
+            **action["context"]
+        ).create({"amount": -10_000, "explanation": "重複分を減額"}).action_apply()
+        adjustment = dispute.adjustment_id
+        adjustment.with_user(self.user_admin).action_approve()
+        following = self.payout(self.next_start, self.next_end)
+        following.action_compute()
+        self.assertEqual(adjustment.payout_id, following)
+        self.assertEqual(self.line_of(following, self.employee_support).clawback_amount, 10_000)
+        self.assertEqual(self.Finding._audit_rows(payouts=following), {})
+        self.sql(
+            "UPDATE crm_contribution_payout_line SET clawback_amount = 0, carry_out_amount = 0,"
+            " deducted_amount = 0 WHERE payout_id = %s",
+            following.id,
+        )
+        found = self.Finding._audit_rows(payouts=following)
+        self.assertIn(("clawback_settled", adjustment.id, following.id), found)
+        self.assertIn(("line_totals", adjustment.id, following.id), found)
+
     def test_at_confirm_lost_deal_reversed(self):
         lead, entries, payout = self.computed()
         self.sql(
