@@ -1,4 +1,5 @@
 import datetime
+import gc
 import io
 import threading
 import time
@@ -432,3 +433,31 @@ def test_repeated_texts_are_shared_strings_within_bounds(monkeypatch):
     write_workbook(stream, [("S", ["数"], [(1,), (2,)])])
     with zipfile.ZipFile(stream) as archive:
         assert "xl/sharedStrings.xml" not in archive.namelist()
+
+
+def test_the_cyclic_collector_is_paused_while_writing_and_restored():
+    seen = []
+
+    def rows():
+        seen.append(gc.isenabled())
+        yield ["a", 1]
+
+    assert gc.isenabled()
+    write_workbook(io.BytesIO(), [("S", ["x", "y"], rows())])
+    assert seen == [False]
+    assert gc.isenabled()
+
+    def failing():
+        yield ["a", 1]
+        raise RuntimeError("the rows broke")
+
+    with pytest.raises(RuntimeError, match="the rows broke"):
+        write_workbook(io.BytesIO(), [("S", ["x", "y"], failing())])
+    assert gc.isenabled()
+    # Left off by someone else: left off.
+    gc.disable()
+    try:
+        write_workbook(io.BytesIO(), [("S", ["x", "y"], rows())])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
