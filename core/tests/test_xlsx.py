@@ -295,6 +295,36 @@ def test_columns_of_mixed_values_over_many_batches():
                     assert str(cell) in ("0", "0.0")  # no "-0"
 
 
+def test_a_cell_names_its_column_only_after_a_blank():
+    """A cell without a reference is in the column after the row's previous
+    cell ([MS-OI29500] 2.1.590): references are written only in a column
+    after one with a blank in the batch, and every cell reads back where it
+    belongs, blanks first, last and side by side included."""
+    full = [["佐藤", 1, datetime.date(2026, 11, 30), "注"] for _ in range(3)]
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["a", "b", "c", "d"], full)])
+    xml = zipfile.ZipFile(stream).read("xl/worksheets/sheet1.xml").decode()
+    rows = xml[xml.index('<row r="2"') : xml.index("</sheetData>")]
+    assert rows.count(" r=") == 3  # the rows' numbers, no cell's reference
+    holes = [
+        [None, 1, None, None, "末"],
+        ["頭", None, None, 4, None],
+        [None, None, None, None, "末"],
+        ["頭", 2, "中", 5, "末"],
+    ]
+    after = [[*row, "x"] for row in full]
+    batches = [list(zip(*holes, strict=True)), list(zip(*after, strict=True))]
+    for given in (holes + after, xlsx.Columns(iter(batches))):
+        stream = io.BytesIO()
+        write_workbook(stream, [("S", ["a", "b", "c", "d", "e"], given)])
+        sheet = _read(stream)["S"]
+        for number, row in enumerate(holes + after, start=2):
+            values = [cell.value for cell in sheet[number]]
+            if isinstance(row[2], datetime.date):
+                values[2] = values[2].date()
+            assert values == row
+
+
 def test_columns_write_what_the_same_rows_write():
     """Values given by column, a batch at a time, make the same sheet as
     the same values given row by row: the same cells, the same widths
