@@ -379,9 +379,12 @@ class CrmContributionPayout(models.Model):
                         payout=payout.display_name,
                     )
                 )
-            payout._check_unchanged_since_compute()
+            # One pass over the entries both settles the lines and finds
+            # the employees with money and no line (a change since Compute).
+            settlement, no_line = payout._settlement_rows()
+            payout._check_unchanged_since_compute(no_line)
             payout._check_hours_entered()
-            payout._store_settlement()
+            payout._store_settlement(settlement)
         # The ledger audit, on these payouts' entries and lines only.
         self.env["crm.contribution.audit.finding"]._check_payouts(self)
         self._workflow().write({"state": "confirmed"})
@@ -409,16 +412,24 @@ class CrmContributionPayout(models.Model):
                 )
             )
 
-    def _store_settlement(self):
+    def _settlement_rows(self):
+        """The lines' settlement read from the entries (the line's
+        _settlement_rows): (rows, ids of employees with money taken and no
+        line)."""
+        self.ensure_one()
+        return self.env["crm.contribution.payout.line"]._settlement_rows(self)
+
+    def _store_settlement(self, rows=None):
         """Settle the lines once more with today's agreement, rates and
         tables, and store every figure: after confirmation no setting, rate
         or rule change alters them (nothing they are computed from changes).
-        The owed figures from the entries and the lines' stored figures, in
-        one pass and one UPDATE (the line's _store_figures)."""
+        The owed figures from the entries (``rows``, _settlement_rows', read
+        here when not given) and the lines' stored figures, in one pass and
+        one UPDATE (the line's _store_figures)."""
         self.ensure_one()
         # Premium rates and wage tables are read, not watched: compute
         # with today's, once, before freezing.
-        self.env["crm.contribution.payout.line"]._store_figures(self)
+        self.env["crm.contribution.payout.line"]._store_figures(self, rows)
         self.invalidate_recordset()
 
     def action_done(self):

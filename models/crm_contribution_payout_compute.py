@@ -287,22 +287,30 @@ class CrmContributionPayout(models.Model):
             payable.where_clause,
         )
 
-    def _changes_since_compute(self):
+    def _changes_since_compute(self, no_line=None):
         """What changed in the ledger since this draft was computed, as
         sentences (empty: nothing). One query: credits taken here and
         reversed or reduced since (a deal lost, a dispute's adjustment),
         entries Compute would take now (a credit approved since, or released
         by a deleted line), entries taken for an employee without a line;
-        and the lines deleted."""
+        and the lines deleted. ``no_line``: the ids of the employees with
+        money taken and no line, when the caller found them already
+        (_settlement_rows): only theirs are then counted."""
         self.ensure_one()
         self.env.flush_all()
         # Planned on estimates far above its cost: without JIT (see without_jit).
         with without_jit(self.env.cr):
-            rows = self._changes_since_compute_rows()
+            rows = self._changes_since_compute_rows(no_line)
         return self._changes_sentences(rows)
 
-    def _changes_since_compute_rows(self):
+    def _changes_since_compute_rows(self, no_line=None):
         """_changes_since_compute's rows: (kind, employee id, count, amount)."""
+        if no_line is None:
+            among = SQL("TRUE")
+        elif no_line:
+            among = SQL("entry.employee_id = ANY(%s)", list(no_line))
+        else:
+            among = SQL("FALSE")
         self.env.cr.execute(
             SQL(
                 """
@@ -338,6 +346,7 @@ class CrmContributionPayout(models.Model):
                   FROM %(links)s mine
                   JOIN crm_contribution entry ON entry.id = mine.entry_id
                  WHERE mine.payout_id = %(payout)s
+                   AND %(among)s
                    AND entry.amount != 0
                    AND NOT EXISTS (
                         SELECT 1 FROM crm_contribution_payout_line line
@@ -348,6 +357,7 @@ class CrmContributionPayout(models.Model):
                 links=SQL.identifier(PAYOUT_ENTRY_TABLE),
                 payout=self.id,
                 takeable=self._takeable_sql(),
+                among=among,
             )
         )
         return self.env.cr.fetchall()
@@ -410,12 +420,13 @@ class CrmContributionPayout(models.Model):
             )
         return changes
 
-    def _check_unchanged_since_compute(self):
+    def _check_unchanged_since_compute(self, no_line=None):
         """Paid means a line paid it: a payout whose entries changed since
         Compute is not confirmed; Compute again shows the difference and
-        nets a lost deal before payment."""
+        nets a lost deal before payment. ``no_line``: see
+        _changes_since_compute."""
         for payout in self:
-            changes = payout._changes_since_compute()
+            changes = payout._changes_since_compute(no_line)
             if changes:
                 raise UserError(
                     self.env._(

@@ -345,18 +345,20 @@ class CrmContributionPayoutLine(models.Model):
             line.warning = warning_text(line, tables)
 
     @api.model
-    def _store_figures(self, payout):
-        """Confirm's pass: settle what ``payout``'s lines owe back again from
-        the entries, with today's agreement (the payout's _owed_sql), compute
-        the stored figures (the settlement, the premium, the warnings) with
-        the functions of the fields' computes (fill_figures), and write both
-        in one UPDATE. Returns the lines' count."""
+    def _settlement_rows(self, payout):
+        """What ``payout``'s lines owe back again, from the entries, with
+        today's agreement (the payout's _owed_sql), beside what the lines
+        hold: (rows for _store_figures, ids of the employees whose entries
+        taken carry money and who have no line). One pass over the entries
+        for both: the employees come from the entries' sums, the lines
+        joined to them."""
         self.env.flush_all()
         with without_jit(self.env.cr):
             rows = self.env.execute_query_dict(
                 SQL(
                     """
-                    SELECT line.id,
+                    SELECT line.id, totals.employee_id AS taken_by,
+                           COALESCE(totals.money, FALSE) AS taken_money,
                            COALESCE(line.incentive_amount, 0) AS incentive_amount,
                            COALESCE(line.award_amount, 0) AS award_amount,
                            %(owed)s,
@@ -371,10 +373,10 @@ class CrmContributionPayoutLine(models.Model):
                            COALESCE(line.scheduled_hours, 0) AS scheduled_hours,
                            line.workplace_state_id,
                            COALESCE(line.formula_award, FALSE) AS formula_award
-                      FROM crm_contribution_payout_line line
-                 LEFT JOIN (%(totals)s) totals ON totals.employee_id = line.employee_id
+                      FROM (SELECT * FROM crm_contribution_payout_line
+                             WHERE payout_id = %(payout)s) line
+                 FULL JOIN (%(totals)s) totals ON totals.employee_id = line.employee_id
                  LEFT JOIN (%(carried)s) carried ON carried.employee_id = line.employee_id
-                     WHERE line.payout_id = %(payout)s
                     """,
                     owed=payout._owed_sql(),
                     totals=payout._totals_sql(),
@@ -382,6 +384,21 @@ class CrmContributionPayoutLine(models.Model):
                     payout=payout.id,
                 )
             )
+        no_line = [row["taken_by"] for row in rows if not row["id"] and row["taken_money"]]
+        rows = [row for row in rows if row["id"]]
+        for row in rows:
+            del row["taken_by"], row["taken_money"]
+        return rows, no_line
+
+    @api.model
+    def _store_figures(self, payout, rows=None):
+        """Confirm's pass: compute the stored figures of ``payout``'s lines
+        (the settlement, the premium, the warnings) from ``rows``
+        (_settlement_rows', read here when not given) with the functions of
+        the fields' computes (fill_figures), and write both in one UPDATE.
+        Returns the lines' count."""
+        if rows is None:
+            rows, _no_line = self._settlement_rows(payout)
         if not rows:
             return 0
         fill_figures(self.env, payout, rows)
