@@ -60,11 +60,22 @@ def test_split_always_sums_exactly(total, weights, digits):
 
 @given(totals, weights_strategy)
 def test_split_parts_within_one_unit_of_exact(total, weights):
+    """Each part is its exact share rounded towards zero, plus at most one
+    unit left over (given to the largest shares, as the rule publishes):
+    below its share by less than a unit, above it by a unit at most (a
+    share that is a whole number of units may get one: 12.50 split
+    0.01 / 13.49 / 21.60 is 0 / 4 / 9, the exact 8 plus the unit left)."""
     rounded = round_money(total, 0)
     parts = split_amount(total, weights, 0)
     weight_sum = sum(weights)
     for part, weight in zip(parts, weights, strict=True):
-        assert abs(part - rounded * weight / weight_sum) < 1
+        exact = abs(rounded) * weight / weight_sum
+        assert -1 < abs(part) - exact <= 1
+
+
+def test_a_whole_share_of_the_largest_weight_may_take_the_unit_left():
+    parts = split_amount(Decimal("12.50"), [Decimal("0.01"), Decimal("13.49"), Decimal("21.60")], 0)
+    assert parts == [0, 4, 9]
 
 
 @given(st.decimals(min_value=0, max_value=10**9, places=0), weights_strategy)
