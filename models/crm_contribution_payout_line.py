@@ -240,7 +240,7 @@ class CrmContributionPayoutLine(models.Model):
     _FILLFACTOR = 40
 
     def init(self):
-        super().init()
+        result = super().init()
         [(options,)] = self.env.execute_query(
             SQL("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", self._table)
         )
@@ -254,6 +254,7 @@ class CrmContributionPayoutLine(models.Model):
                     self._FILLFACTOR,
                 )
             )
+        return result
 
     @api.depends(
         "incentive_amount",
