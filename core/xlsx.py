@@ -44,6 +44,8 @@ _MAX_TEXT = 32767  # Excel's limit for one cell
 # Characters XML 1.0 cannot carry, and the literal "_xHHHH_" Excel would
 # read as an escape: both are written as Excel's own "_xHHHH_" escapes.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+# A ``%`` format's conversions (``%%`` included, to be told apart).
+_CONVERSION = re.compile(r"%(.)", re.DOTALL)
 # The characters alone, found faster in a long text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Rows taken from the caller at a time and written column by column: the
@@ -683,6 +685,7 @@ class _Column:
         "numbers",
         "opening",
         "shared",
+        "slots",
         "style",
         "text_width",
         "texts",
@@ -700,8 +703,10 @@ class _Column:
         self.texts = _Tails(self._new_text)
         self.numbers = _Tails(self._new_number)
         self.dates = _Tails(_date_tail)
-        # A Filled column's cells by template, and its figures escaped.
+        # A Filled column's cells by template, how many figures each takes,
+        # and its figures escaped.
         self.fills = _Tails(self._fill)
+        self.slots = _Tails(_slots)
         self.figures = _Tails(_figure)
         # Whether the column keeps its texts: not once they stop repeating
         # (sentences, deals), where keeping costs more than it saves.
@@ -844,23 +849,24 @@ class _Column:
         )
 
     def _filled_cells(self, filled, numbers, refs=True):
-        """The cells of a ``Filled`` batch: each tail by one ``%`` of its
-        template's, from its figures escaped once each; the batch from its
-        texts when a template or figure needs more than escaping."""
+        """The cells of a ``Filled`` batch, made in C: the cells' tails of
+        its templates joined into one format (by a character no template
+        or figure holds), filled by one ``%`` with all its figures escaped,
+        and split into cells; the batch from its texts when a template or
+        figure needs more than escaping, or a row's figures do not fit its
+        template (never a figure in another row's cell)."""
         if self.text_width < _MAX_WIDTH:
             self._measure(filled.texts())
-        tails, figure = self._cache(self.fills, refs), self.figures.__getitem__
-        try:
-            return self._pieces(
-                [
-                    tails[template] % tuple(map(figure, figures))
-                    for template, figures in zip(filled.templates, filled.figures, strict=True)
-                ],
-                numbers,
-                refs,
-            )
-        except _NotPlain:
+        tails = list(map(self._cache(self.fills, refs).__getitem__, filled.templates))
+        figures = list(map(self.figures.__getitem__, chain.from_iterable(filled.figures)))
+        if (
+            _REFUSED in tails
+            or _REFUSED in figures
+            or list(map(len, filled.figures)) != list(map(self.slots.__getitem__, filled.templates))
+        ):
             return self.cells(filled.texts(), numbers, refs)
+        cells = (_SEPARATOR.join(tails) % tuple(figures)).split(_SEPARATOR)
+        return self._pieces(cells, numbers, refs)
 
     def _fill(self, template):
         """The cell's tail of ``template`` (None: a text alone), a ``%``
@@ -874,6 +880,7 @@ class _Column:
             template = "%s"
         if (
             "_" in template
+            or _SEPARATOR in template
             or _CONTROL.search(template)
             or template.count("%s") > _MAX_FIGURES
             or len(template) > _MAX_TEXT - _MAX_FIGURES * _MAX_FIGURE
@@ -960,6 +967,14 @@ def _bare(tail):
     return f"<c{tail[1:]}"
 
 
+def _slots(template):
+    """How many figures ``template`` (a ``Filled`` one; None: a figure
+    alone) takes: its conversions, ``%%`` (a percent sign) not counted."""
+    if template is None:
+        return 1
+    return sum(1 for match in _CONVERSION.finditer(template) if match.group(1) != "%")
+
+
 def _text_cell(ref, text, style=0):
     return f'<c r="{ref}{_text_tail(text, style)}'
 
@@ -978,6 +993,7 @@ def _figure(text):
         or not text
         or len(text) > _MAX_FIGURE
         or "_" in text
+        or _SEPARATOR in text
         or _CONTROL.search(text)
         or text != text.strip()
     ):

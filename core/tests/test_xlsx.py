@@ -393,6 +393,19 @@ def _cells(stream, sheet=0):
     return [[cell.value for cell in row] for row in _read(stream).worksheets[sheet].iter_rows()]
 
 
+def test_filled_rows_whose_figures_do_not_fit_are_never_shifted():
+    """A batch's cells are one ``%`` over all its rows: a row with a figure
+    too many, then one with one too few, fail as their own texts fail, never
+    lending a figure to the next row's cell."""
+    batch = xlsx.Filled(["%s と %s", "%s", "%s (5 %%)"], [("a",), ("b", "c"), ("d",)])
+    with pytest.raises(TypeError):
+        write_workbook(io.BytesIO(), [("S", ["説明"], xlsx.Columns([[batch]]))])
+    fits = xlsx.Filled(["%s と %s", "%s", "%s (5 %%)"], [("a", "b"), ("c",), ("d",)])
+    stream = io.BytesIO()
+    write_workbook(stream, [("S", ["説明"], xlsx.Columns([[fits]]))])
+    assert _cells(stream)[1:] == [["a と b"], ["c"], ["d (5 %)"]]
+
+
 def test_filled_texts_write_what_their_texts_write():
     """A column given as templates and figures holds each row's text, the
     template filled, as the same texts given whole would: escaped,
@@ -414,6 +427,8 @@ def test_filled_texts_write_what_their_texts_write():
         (" %s", ("edge",)),
         ("rule_%s", ("x0041_",)),
         (None, ("x" * 2000,)),
+        ("%s\ue000%s", ("the batch's", "joint")),
+        ("%s", ("a figure\ue000with it",)),
     ]
     rows = [(template, values) for template, values in zip(templates, figures, strict=True)]
     for given in ([*rows, *odd], rows):
