@@ -210,38 +210,17 @@ class Explainer:
         templates, values = self.credit_columns(*([figure] for figure in figures))
         return templates[0], values[0]
 
-    def credit_columns(
-        self,
-        employee_ids,
-        company_ids,
-        rule_ids,
-        bases,
-        shares,
-        amounts,
-        points,
-        deal_capped,
-        period_capped,
-    ):
+    def credit_columns(self, *columns):
         """``credit_parts`` of many credits given by column, as (templates,
-        figures) lists: each figure laid out, each employee, rule and
-        template looked up a column at a time (a million lines in a
-        workbook), what ``_sentence_parts`` does a line at a time. Lines of
-        several companies (currencies) go one at a time."""
+        figures) lists: ``columns`` are their ``LedgerLine`` figures from
+        ``employee_id`` on (employees, companies, rules, then the figures
+        ``_parts_by_column`` takes), a list each. Each figure laid out, each
+        employee, rule and template looked up a column at a time (a million
+        lines in a workbook), what ``_sentence_parts`` does a line at a
+        time. Lines of several companies (currencies) go one at a time."""
+        employee_ids, company_ids, rule_ids, *figures = columns
         if len(set(company_ids)) > 1:
-            parts = list(
-                map(
-                    self.credit_parts,
-                    employee_ids,
-                    company_ids,
-                    rule_ids,
-                    bases,
-                    shares,
-                    amounts,
-                    points,
-                    deal_capped,
-                    period_capped,
-                )
-            )
+            parts = list(map(self.credit_parts, *columns))
             return [part[0] for part in parts], [part[1] for part in parts]
         if not rule_ids:
             return [], []
@@ -261,15 +240,7 @@ class Explainer:
         for employee_id in set(employee_ids) - self._employees.keys():
             self._employee_facts(employees.browse(employee_id))
         return self._parts_by_column(
-            rules,
-            currency,
-            list(map(self._employees.__getitem__, employee_ids)),
-            bases,
-            shares,
-            amounts,
-            points,
-            deal_capped,
-            period_capped,
+            rules, currency, list(map(self._employees.__getitem__, employee_ids)), *figures
         )
 
     def _parts_by_column(
