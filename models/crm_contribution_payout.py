@@ -419,13 +419,13 @@ class CrmContributionPayout(models.Model):
         self.ensure_one()
         return self.env["crm.contribution.payout.line"]._settlement_rows(self)
 
-    def _store_settlement(self, rows=None):
+    def _store_settlement(self, rows):
         """Settle the lines once more with today's agreement, rates and
         tables, and store every figure: after confirmation no setting, rate
         or rule change alters them (nothing they are computed from changes).
-        The owed figures from the entries (``rows``, _settlement_rows', read
-        here when not given) and the lines' stored figures, in one pass and
-        one UPDATE (the line's _store_figures)."""
+        The owed figures from the entries (``rows``, _settlement_rows') and
+        the lines' stored figures, in one pass and one UPDATE (the line's
+        _store_figures)."""
         self.ensure_one()
         # Premium rates and wage tables are read, not watched: compute
         # with today's, once, before freezing.

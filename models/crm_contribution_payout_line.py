@@ -392,14 +392,12 @@ class CrmContributionPayoutLine(models.Model):
         return rows, no_line
 
     @api.model
-    def _store_figures(self, payout, rows=None):
+    def _store_figures(self, payout, rows):
         """Confirm's pass: compute the stored figures of ``payout``'s lines
         (the settlement, the premium, the warnings) from ``rows``
-        (_settlement_rows', read here when not given) with the functions of
-        the fields' computes (fill_figures), and write both in one UPDATE.
-        Returns the lines' count."""
-        if rows is None:
-            rows, _no_line = self._settlement_rows(payout)
+        (_settlement_rows') with the functions of the fields' computes
+        (fill_figures), and write both in one UPDATE. Returns the lines'
+        count."""
         if not rows:
             return 0
         fill_figures(self.env, payout, rows)
