@@ -31,8 +31,8 @@ TOLERANCE = 0.005
 
 _lt = LazyTranslate(__name__)
 
-# The per-employee sums of a run's payouts (Scope.money).
-MONEY_TABLE = "crm_everyone_sells_audit_money"
+# The per-employee sums of a run's payouts (Scope.money): a temporary table.
+MONEY_TABLE = SQL.identifier("pg_temp", "crm_everyone_sells_audit_money")
 
 Check = namedtuple("Check", "code label description query")
 
@@ -53,23 +53,26 @@ class Scope:
         compare with it share one pass over the entries instead of one
         each. A temporary table of this transaction, dropped by close (or
         at the commit): the audit writes its findings, never on a replica."""
-        table = SQL.identifier("pg_temp", MONEY_TABLE)
         if not self._money_made:
             cr = self.env.cr
             # A run of this transaction that failed before its close.
-            cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", MONEY_TABLE))
             cr.execute(
-                SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, _money_sql(self))
+                SQL(
+                    "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s",
+                    MONEY_TABLE,
+                    _money_sql(self),
+                )
             )
             # Its statistics: the checks join it with lines and entries.
-            cr.execute(SQL("ANALYZE %s", table))
+            cr.execute(SQL("ANALYZE %s", MONEY_TABLE))
             self._money_made = True
-        return table
+        return MONEY_TABLE
 
     def close(self):
         """Drop what the run made (money's table)."""
         if self._money_made:
-            self.env.cr.execute(SQL("DROP TABLE %s", SQL.identifier("pg_temp", MONEY_TABLE)))
+            self.env.cr.execute(SQL("DROP TABLE %s", MONEY_TABLE))
             self._money_made = False
 
     def entries(self, alias, link=None):
