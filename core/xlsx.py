@@ -882,7 +882,7 @@ class _Column:
             "_" in template
             or _SEPARATOR in template
             or _CONTROL.search(template)
-            or template.count("%s") > _MAX_FIGURES
+            or _slots(template) > _MAX_FIGURES
             or len(template) > _MAX_TEXT - _MAX_FIGURES * _MAX_FIGURE
             or template != template.strip()
         ):
